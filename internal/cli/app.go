@@ -1,0 +1,121 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/localgpt-go/localgpt/internal/config"
+	"github.com/localgpt-go/localgpt/internal/logging"
+	"github.com/localgpt-go/localgpt/internal/memory"
+)
+
+// app is one invocation of localgpt: its I/O, environment and global
+// flags, and the state that commands load on demand. Nothing is global, so
+// tests run many invocations in one process.
+type app struct {
+	getenv func(string) string
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+
+	// global flags
+	configFlag string
+	modelFlag  string
+	verbose    bool
+
+	// set by setup
+	cfg      *config.Config
+	paths    config.Paths
+	log      *slog.Logger
+	closeLog func() error
+}
+
+// home returns the LocalGPT home and the config file in use.
+func (a *app) configFile() (home, file string, err error) {
+	home, err = config.ResolveHome(a.getenv)
+	if err != nil {
+		return "", "", &config.Error{File: config.HomeEnv, Msg: err.Error()}
+	}
+	file = config.DefaultConfigFile(home)
+	if a.configFlag != "" {
+		if file, err = filepath.Abs(a.configFlag); err != nil {
+			return "", "", err
+		}
+	}
+	return home, file, nil
+}
+
+// setup loads the configuration and prepares the home directory: on the
+// first run it creates config.toml, the workspace with its templates and
+// the logs folder. Existing files are never overwritten. It runs once per
+// invocation; commands call it when they need the config.
+func (a *app) setup() error {
+	if a.cfg != nil {
+		return nil
+	}
+	home, file, err := a.configFile()
+	if err != nil {
+		return err
+	}
+	var created []string
+	if a.configFlag == "" {
+		ok, err := config.Init(file, false)
+		if err != nil {
+			return err
+		}
+		if ok {
+			created = append(created, file)
+		}
+	}
+	cfg, warnings, err := config.LoadFile(file, a.getenv)
+	if err != nil {
+		return err
+	}
+	for _, w := range warnings {
+		fmt.Fprintf(a.stderr, "localgpt: warning: %s\n", w)
+	}
+	if a.modelFlag != "" {
+		cfg.Agent.DefaultModel = a.modelFlag
+	}
+	paths := config.ResolvePaths(home, file, cfg, a.getenv)
+	ws, err := memory.EnsureWorkspace(paths.Workspace)
+	if err != nil {
+		return err
+	}
+	created = append(created, ws...)
+	if err := os.MkdirAll(filepath.Dir(paths.LogFile), 0o755); err != nil {
+		return fmt.Errorf("create log folder: %w", err)
+	}
+	if len(created) > 0 {
+		fmt.Fprintf(a.stderr, "localgpt: created %s\n", strings.Join(relTo(home, created), ", "))
+	}
+	a.cfg, a.paths = cfg, paths
+	a.log, a.closeLog = logging.New(logging.Options{
+		File: paths.LogFile, Level: cfg.Logging.Level, Verbose: a.verbose, Stderr: a.stderr,
+	})
+	a.log.Debug("config loaded", "file", file, "model", cfg.Agent.DefaultModel)
+	return nil
+}
+
+// close releases what setup opened.
+func (a *app) close() error {
+	if a.closeLog != nil {
+		return a.closeLog()
+	}
+	return nil
+}
+
+func relTo(base string, paths []string) []string {
+	out := make([]string, len(paths))
+	for i, p := range paths {
+		if r, err := filepath.Rel(base, p); err == nil && !strings.HasPrefix(r, "..") {
+			p = r
+		}
+		out[i] = p
+	}
+	return out
+}

@@ -1,0 +1,202 @@
+package cli
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+
+	"github.com/pelletier/go-toml/v2"
+	"github.com/spf13/cobra"
+
+	"github.com/localgpt-go/localgpt/internal/config"
+)
+
+func newConfigCmd(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "config",
+		Short: "Create, show and change the configuration",
+		Long: `Create, show and change config.toml.
+
+Keys are dotted, as in the file: agent.default_model, providers.openai.api_key,
+heartbeat.active_hours.start. Secrets are always shown masked.`,
+	}
+	cmd.AddCommand(newConfigInitCmd(a), newConfigShowCmd(a), newConfigGetCmd(a),
+		newConfigSetCmd(a), newConfigPathCmd(a))
+	return cmd
+}
+
+func newConfigInitCmd(a *app) *cobra.Command {
+	var force bool
+	cmd := &cobra.Command{
+		Use:   "init",
+		Short: "Write a commented config.toml and create the workspace",
+		Long: `Write a commented config.toml with every default, and create the workspace
+(MEMORY.md, HEARTBEAT.md, SOUL.md, memory/) and logs folder. Existing files are
+left as they are; --force replaces config.toml and keeps the old one as
+config.toml.bak.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			_, file, err := a.configFile()
+			if err != nil {
+				return err
+			}
+			wrote, err := config.Init(file, force)
+			if err != nil {
+				return err
+			}
+			if wrote {
+				fmt.Fprintf(a.stdout, "Wrote %s\n", file)
+			} else {
+				fmt.Fprintf(a.stdout, "%s already exists; left unchanged (--force replaces it and keeps a .bak)\n", file)
+			}
+			a.configFlag = file // from here on, load exactly that file
+			if err := a.setup(); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "Workspace: %s\n", a.paths.Workspace)
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&force, "force", false, "replace an existing config.toml (the old one is kept as config.toml.bak)")
+	return cmd
+}
+
+func newConfigShowCmd(a *app) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "show",
+		Short: "Print the effective configuration, secrets masked",
+		Long: `Print the configuration LocalGPT uses: the file with defaults filled in,
+${VAR} references expanded and environment fallbacks applied. Secrets are masked.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := a.setup(); err != nil {
+				return err
+			}
+			masked := a.cfg.Masked()
+			if asJSON {
+				return writeJSON(a.stdout, masked)
+			}
+			out, err := toml.Marshal(masked)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "# effective configuration from %s\n\n%s", a.paths.ConfigFile, out)
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
+	return cmd
+}
+
+func newConfigGetCmd(a *app) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:               "get KEY",
+		Short:             "Print one value (or section) of the effective configuration",
+		Example:           "  localgpt config get agent.default_model\n  localgpt config get heartbeat",
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: completeKeys(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := a.setup(); err != nil {
+				return err
+			}
+			v, err := a.cfg.Masked().Value(args[0])
+			if err != nil {
+				return &config.Error{File: a.paths.ConfigFile, Msg: err.Error()}
+			}
+			if asJSON {
+				return writeJSON(a.stdout, v)
+			}
+			return printValue(a, args[0], v)
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
+	return cmd
+}
+
+// printValue prints a scalar as is and a list or section as TOML.
+func printValue(a *app, key string, v any) error {
+	if v == nil {
+		return nil // an optional section that is not set
+	}
+	rv := reflect.ValueOf(v)
+	switch rv.Kind() {
+	case reflect.Struct, reflect.Pointer:
+		out, err := toml.Marshal(v)
+		if err != nil {
+			return err
+		}
+		_, err = a.stdout.Write(out)
+		return err
+	case reflect.Slice:
+		fmt.Fprintln(a.stdout, config.FormatValue(v))
+		return nil
+	}
+	fmt.Fprintln(a.stdout, v)
+	return nil
+}
+
+func newConfigSetCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "set KEY VALUE",
+		Short: "Change one value in config.toml, keeping everything else",
+		Long: `Change one value in config.toml. The value is checked against the key's type
+and the whole file is validated before it is replaced atomically; comments and
+the other keys stay as they were. Lists take commas (bash,web_fetch) or a TOML
+array; heartbeat.active_hours takes an inline table.`,
+		Example: `  localgpt config set agent.default_model claude-sonnet-4-5
+  localgpt config set heartbeat.interval 1h
+  localgpt config set tools.require_approval bash,write_file
+  localgpt config set heartbeat.active_hours '{ start = "09:00", end = "22:00" }'`,
+		Args:              cobra.ExactArgs(2),
+		ValidArgsFunction: completeKeys(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			_, file, err := a.configFile()
+			if err != nil {
+				return err
+			}
+			key, value := args[0], args[1]
+			if err := config.Set(file, key, value, a.getenv); err != nil {
+				return err
+			}
+			if config.IsSecret(key) {
+				value = config.MaskSecret(value)
+			}
+			fmt.Fprintf(a.stdout, "Set %s = %s in %s\n", key, value, file)
+			return nil
+		},
+	}
+}
+
+func newConfigPathCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "path",
+		Short: "Print the path of the config file in use",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			_, file, err := a.configFile()
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(a.stdout, file)
+			return nil
+		},
+	}
+}
+
+// completeKeys offers config keys for the first argument in shell completion.
+func completeKeys(n int) cobra.CompletionFunc {
+	return func(_ *cobra.Command, args []string, prefix string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		if len(args) >= n {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		var out []cobra.Completion
+		for _, k := range config.Keys() {
+			if strings.HasPrefix(k.Name, prefix) {
+				out = append(out, k.Name)
+			}
+		}
+		return out, cobra.ShellCompDirectiveNoFileComp
+	}
+}

@@ -1,0 +1,32 @@
+package cli
+
+import (
+	"context"
+	"errors"
+
+	"github.com/localgpt-go/localgpt/internal/config"
+)
+
+// Exit codes, documented in `localgpt --help`.
+const (
+	ExitOK       = 0
+	ExitError    = 1 // anything else, including bad flags
+	ExitConfig   = 2 // the configuration is invalid or incomplete
+	ExitProvider = 3 // an LLM provider failed or could not be reached
+	// ExitInterrupted follows the shell convention for SIGINT.
+	ExitInterrupted = 130
+)
+
+// ExitCode maps an error returned by Run to the process exit code.
+func ExitCode(err error) int {
+	var ce *config.Error
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.As(err, &ce):
+		return ExitConfig
+	case errors.Is(err, context.Canceled):
+		return ExitInterrupted
+	}
+	return ExitError
+}

@@ -1,0 +1,130 @@
+// Package config owns LocalGPT's settings: the TOML file, its defaults,
+// ${VAR} expansion, environment fallbacks, validation with precise errors,
+// dotted-key access for `config get/set`, and the paths derived from them.
+package config
+
+// DefaultModel is the model used when the config names none. LocalGPT is a
+// local-only tool, so the default is an Ollama model.
+const DefaultModel = "llama3.2"
+
+// Config is the whole of config.toml after defaults, expansion and
+// fallbacks have been applied. Fields tagged secret:"true" are masked
+// whenever the config is shown.
+type Config struct {
+	Agent     Agent     `toml:"agent" json:"agent"`
+	Providers Providers `toml:"providers" json:"providers"`
+	Heartbeat Heartbeat `toml:"heartbeat" json:"heartbeat"`
+	Memory    Memory    `toml:"memory" json:"memory"`
+	Server    Server    `toml:"server" json:"server"`
+	Tools     Tools     `toml:"tools" json:"tools"`
+	Logging   Logging   `toml:"logging" json:"logging"`
+}
+
+// Agent configures the turn loop.
+type Agent struct {
+	// DefaultModel picks the provider by name (see internal/llm).
+	DefaultModel string `toml:"default_model" json:"default_model"`
+	// ContextWindow is the model's context size in tokens.
+	ContextWindow int `toml:"context_window" json:"context_window"`
+	// ReserveTokens is kept free in the window for the model's answer.
+	ReserveTokens int `toml:"reserve_tokens" json:"reserve_tokens"`
+	// MaxToolIterations bounds model↔tool round trips in one turn.
+	MaxToolIterations int `toml:"max_tool_iterations" json:"max_tool_iterations"`
+}
+
+// Providers holds the connection settings of each LLM provider.
+type Providers struct {
+	OpenAI    OpenAI    `toml:"openai" json:"openai"`
+	Anthropic Anthropic `toml:"anthropic" json:"anthropic"`
+	Ollama    Ollama    `toml:"ollama" json:"ollama"`
+}
+
+// OpenAI configures the OpenAI (or any OpenAI-compatible) endpoint.
+type OpenAI struct {
+	APIKey  string `toml:"api_key" json:"api_key" secret:"true"`
+	BaseURL string `toml:"base_url" json:"base_url"`
+}
+
+// Anthropic configures the Anthropic (or any compatible) endpoint.
+type Anthropic struct {
+	APIKey  string `toml:"api_key" json:"api_key" secret:"true"`
+	BaseURL string `toml:"base_url" json:"base_url"`
+}
+
+// Ollama configures the local Ollama server.
+type Ollama struct {
+	Endpoint string `toml:"endpoint" json:"endpoint"`
+	// Model is the Ollama model used when a model name does not say one.
+	Model string `toml:"model" json:"model"`
+}
+
+// Heartbeat configures the daemon's autonomous task cycle.
+type Heartbeat struct {
+	Enabled     bool         `toml:"enabled" json:"enabled"`
+	Interval    Duration     `toml:"interval" json:"interval"`
+	ActiveHours *ActiveHours `toml:"active_hours" json:"active_hours,omitempty"`
+	// Timezone is an IANA name such as "Europe/Berlin"; empty means local time.
+	Timezone string `toml:"timezone" json:"timezone"`
+}
+
+// ActiveHours limits heartbeats to a daily window; End may be before Start
+// for a window that spans midnight.
+type ActiveHours struct {
+	Start string `toml:"start" json:"start"`
+	End   string `toml:"end" json:"end"`
+}
+
+// Memory configures the markdown workspace and its index.
+type Memory struct {
+	// Workspace is the folder of markdown notes; empty means HOME/workspace.
+	Workspace    string `toml:"workspace" json:"workspace"`
+	ChunkSize    int    `toml:"chunk_size" json:"chunk_size"`
+	ChunkOverlap int    `toml:"chunk_overlap" json:"chunk_overlap"`
+}
+
+// Server configures the daemon's HTTP API.
+type Server struct {
+	Enabled bool   `toml:"enabled" json:"enabled"`
+	Bind    string `toml:"bind" json:"bind"`
+	Port    int    `toml:"port" json:"port"`
+}
+
+// Tools configures the agent's built-in tools.
+type Tools struct {
+	BashTimeoutMS      int      `toml:"bash_timeout_ms" json:"bash_timeout_ms"`
+	ToolOutputMaxChars int      `toml:"tool_output_max_chars" json:"tool_output_max_chars"`
+	RequireApproval    []string `toml:"require_approval" json:"require_approval"`
+}
+
+// Logging configures logs/agent.log.
+type Logging struct {
+	Level string `toml:"level" json:"level"`
+	// File is the log file; empty means HOME/logs/agent.log.
+	File string `toml:"file" json:"file"`
+}
+
+// Default returns the configuration used for every key the file leaves out.
+func Default() *Config {
+	return &Config{
+		Agent: Agent{
+			DefaultModel:      DefaultModel,
+			ContextWindow:     128000,
+			ReserveTokens:     8000,
+			MaxToolIterations: 25,
+		},
+		Providers: Providers{
+			OpenAI:    OpenAI{BaseURL: "https://api.openai.com/v1"},
+			Anthropic: Anthropic{BaseURL: "https://api.anthropic.com"},
+			Ollama:    Ollama{Endpoint: "http://localhost:11434"},
+		},
+		Heartbeat: Heartbeat{Enabled: true, Interval: Duration(30 * 60e9)},
+		Memory:    Memory{ChunkSize: 400, ChunkOverlap: 80},
+		Server:    Server{Enabled: true, Bind: "127.0.0.1", Port: 31327},
+		Tools: Tools{
+			BashTimeoutMS:      120000,
+			ToolOutputMaxChars: 50000,
+			RequireApproval:    []string{"bash"},
+		},
+		Logging: Logging{Level: "info"},
+	}
+}

@@ -1,0 +1,107 @@
+package config
+
+import (
+	"fmt"
+	"net/url"
+	"slices"
+	"time"
+	_ "time/tzdata" // timezones work on machines without /usr/share/zoneinfo
+)
+
+// validationError is a bad value of one key; Parse adds the file and line.
+type validationError struct{ key, msg string }
+
+func (e *validationError) Error() string { return e.key + ": " + e.msg }
+
+func bad(key, format string, args ...any) error {
+	return &validationError{key: key, msg: fmt.Sprintf(format, args...)}
+}
+
+// validate checks every value that the type system cannot.
+func (c *Config) validate() error {
+	a := c.Agent
+	switch {
+	case a.ContextWindow < 1024:
+		return bad("agent.context_window", "must be at least 1024 tokens, got %d", a.ContextWindow)
+	case a.ReserveTokens < 0 || a.ReserveTokens >= a.ContextWindow:
+		return bad("agent.reserve_tokens", "must be between 0 and context_window (%d), got %d", a.ContextWindow, a.ReserveTokens)
+	case a.MaxToolIterations < 1 || a.MaxToolIterations > 1000:
+		return bad("agent.max_tool_iterations", "must be between 1 and 1000, got %d", a.MaxToolIterations)
+	}
+	for _, u := range []struct{ key, value string }{
+		{"providers.openai.base_url", c.Providers.OpenAI.BaseURL},
+		{"providers.anthropic.base_url", c.Providers.Anthropic.BaseURL},
+		{"providers.ollama.endpoint", c.Providers.Ollama.Endpoint},
+	} {
+		if err := checkURL(u.key, u.value); err != nil {
+			return err
+		}
+	}
+	h := c.Heartbeat
+	if time.Duration(h.Interval) < time.Second {
+		return bad("heartbeat.interval", "must be at least 1s, got %s", h.Interval)
+	}
+	if h.ActiveHours != nil {
+		start, err := ParseClock(h.ActiveHours.Start)
+		if err != nil {
+			return bad("heartbeat.active_hours.start", "%v", err)
+		}
+		end, err := ParseClock(h.ActiveHours.End)
+		if err != nil {
+			return bad("heartbeat.active_hours.end", "%v", err)
+		}
+		if start == end {
+			return bad("heartbeat.active_hours", "start and end are both %s; remove active_hours to run at any hour", h.ActiveHours.Start)
+		}
+	}
+	if _, err := c.Location(); err != nil {
+		return bad("heartbeat.timezone", "unknown time zone %q; use an IANA name such as \"Europe/Berlin\" or leave it empty for local time", h.Timezone)
+	}
+	m := c.Memory
+	if m.ChunkSize < 32 || m.ChunkSize > 8192 {
+		return bad("memory.chunk_size", "must be between 32 and 8192 tokens, got %d", m.ChunkSize)
+	}
+	if m.ChunkOverlap < 0 || m.ChunkOverlap >= m.ChunkSize {
+		return bad("memory.chunk_overlap", "must be at least 0 and less than chunk_size (%d), got %d", m.ChunkSize, m.ChunkOverlap)
+	}
+	if c.Server.Port < 1 || c.Server.Port > 65535 {
+		return bad("server.port", "must be between 1 and 65535, got %d", c.Server.Port)
+	}
+	if c.Tools.BashTimeoutMS < 1 {
+		return bad("tools.bash_timeout_ms", "must be positive, got %d", c.Tools.BashTimeoutMS)
+	}
+	if c.Tools.ToolOutputMaxChars < 100 {
+		return bad("tools.tool_output_max_chars", "must be at least 100, got %d", c.Tools.ToolOutputMaxChars)
+	}
+	if levels := []string{"debug", "info", "warn", "error"}; !slices.Contains(levels, c.Logging.Level) {
+		return bad("logging.level", "must be one of debug, info, warn, error; got %q", c.Logging.Level)
+	}
+	return nil
+}
+
+func checkURL(key, value string) error {
+	u, err := url.Parse(value)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return bad(key, "%q is not an http(s) URL, such as \"http://localhost:11434\"", value)
+	}
+	return nil
+}
+
+// ParseClock parses "HH:MM" (00:00 to 23:59, or 24:00 for the end of the
+// day) into minutes after midnight.
+func ParseClock(s string) (int, error) {
+	var h, m int
+	if n, err := fmt.Sscanf(s, "%d:%d", &h, &m); err != nil || n != 2 || len(s) != 5 ||
+		h < 0 || m < 0 || m > 59 || h > 24 || (h == 24 && m != 0) {
+		return 0, fmt.Errorf("%q is not a time of day; write HH:MM, such as \"09:00\"", s)
+	}
+	return h*60 + m, nil
+}
+
+// Location returns the heartbeat's time zone: heartbeat.timezone, or local time.
+func (c *Config) Location() (*time.Location, error) {
+	if c.Heartbeat.Timezone == "" {
+		return time.Local, nil
+	}
+	return time.LoadLocation(c.Heartbeat.Timezone)
+}

@@ -1,0 +1,67 @@
+// Package logging sets up LocalGPT's log: structured slog records in
+// logs/agent.log, rotated by size, with secrets redacted whatever the level.
+package logging
+
+import (
+	"io"
+	"log/slog"
+	"strings"
+
+	"gopkg.in/natefinch/lumberjack.v2"
+)
+
+// Options say where and how much to log.
+type Options struct {
+	File  string // the log file; rotated at MaxSizeMB
+	Level string // debug, info, warn, error
+	// Verbose lowers the level to debug and copies records to Stderr.
+	Verbose bool
+	Stderr  io.Writer
+}
+
+// Rotation limits: agent.log plus three old files of at most 10 MB each.
+const (
+	MaxSizeMB  = 10
+	MaxBackups = 3
+)
+
+// New returns a logger and a function that closes its file. The file is
+// opened on the first record, so commands that log nothing create nothing.
+func New(o Options) (*slog.Logger, func() error) {
+	level := ParseLevel(o.Level)
+	if o.Verbose {
+		level = slog.LevelDebug
+	}
+	file := &lumberjack.Logger{Filename: o.File, MaxSize: MaxSizeMB, MaxBackups: MaxBackups}
+	opts := &slog.HandlerOptions{Level: level, ReplaceAttr: redact}
+	var h slog.Handler = slog.NewJSONHandler(file, opts)
+	if o.Verbose && o.Stderr != nil {
+		h = slog.NewMultiHandler(h, slog.NewTextHandler(o.Stderr, opts))
+	}
+	return slog.New(h), file.Close
+}
+
+// ParseLevel maps a config level name to a slog level (info if unknown).
+func ParseLevel(s string) slog.Level {
+	switch strings.ToLower(s) {
+	case "debug":
+		return slog.LevelDebug
+	case "warn", "warning":
+		return slog.LevelWarn
+	case "error":
+		return slog.LevelError
+	}
+	return slog.LevelInfo
+}
+
+// redact blanks attributes whose names say they hold a secret, so a
+// careless log call can never write a key to disk.
+func redact(_ []string, a slog.Attr) slog.Attr {
+	k := strings.ToLower(a.Key)
+	for _, s := range []string{"api_key", "apikey", "token", "secret", "password", "authorization"} {
+		if strings.Contains(k, s) && a.Value.String() != "" {
+			return slog.String(a.Key, "[redacted]")
+		}
+	}
+	return a
+}
