@@ -3,6 +3,8 @@
 // dotted-key access for `config get/set`, and the paths derived from them.
 package config
 
+import "time"
+
 // DefaultModel is the model used when the config names none. LocalGPT is a
 // local-only tool, so the default is an Ollama model.
 const DefaultModel = "llama3.2"
@@ -117,7 +119,7 @@ func Default() *Config {
 			Anthropic: Anthropic{BaseURL: "https://api.anthropic.com"},
 			Ollama:    Ollama{Endpoint: "http://localhost:11434"},
 		},
-		Heartbeat: Heartbeat{Enabled: true, Interval: Duration(30 * 60e9)},
+		Heartbeat: Heartbeat{Enabled: true, Interval: Duration{30 * time.Minute}},
 		Memory:    Memory{ChunkSize: 400, ChunkOverlap: 80},
 		Server:    Server{Enabled: true, Bind: "127.0.0.1", Port: 31327},
 		Tools: Tools{

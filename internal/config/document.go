@@ -23,7 +23,8 @@ type document struct {
 type span struct {
 	start, end int
 	keyEnd     int // offset just past the key, before '='
-	line       int
+	line, col  int // of the value
+	kind       unstable.Kind
 }
 
 func parseDocument(data []byte) (*document, error) {
@@ -53,13 +54,16 @@ func (d *document) addKeyValue(p *unstable.Parser, prefix string, kv *unstable.N
 	name, keyEnd := keyPath(p, kv.Key())
 	full := joinKey(prefix, name)
 	start := int(kv.Raw.Offset)
-	d.keys[full] = span{
-		start:  start,
-		end:    start + int(kv.Raw.Length),
-		keyEnd: keyEnd,
-		line:   p.Shape(kv.Raw).Start.Line,
+	v := kv.Value()
+	sp := span{start: start, end: start + int(kv.Raw.Length), keyEnd: keyEnd, kind: v.Kind}
+	at := p.Shape(kv.Raw).Start
+	sp.line, sp.col = at.Line, at.Column
+	if v.Raw.Length > 0 {
+		at = p.Shape(v.Raw).Start
+		sp.line, sp.col = at.Line, at.Column
 	}
-	if v := kv.Value(); v.Kind == unstable.InlineTable {
+	d.keys[full] = sp
+	if v.Kind == unstable.InlineTable {
 		for it := v.Children(); it.Next(); {
 			if c := it.Node(); c.Kind == unstable.KeyValue {
 				d.addKeyValue(p, full, c)

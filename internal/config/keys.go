@@ -2,6 +2,7 @@ package config
 
 import (
 	"bytes"
+	"encoding"
 	"encoding/json"
 	"fmt"
 	"reflect"
@@ -23,6 +24,8 @@ type Key struct {
 	index []int
 }
 
+var textUnmarshaler = reflect.TypeFor[encoding.TextUnmarshaler]()
+
 var keyList = sync.OnceValue(func() []Key {
 	var out []Key
 	var walk func(prefix string, t reflect.Type, index []int)
@@ -40,7 +43,8 @@ var keyList = sync.OnceValue(func() []Key {
 			if st.Kind() == reflect.Pointer {
 				st = st.Elem()
 			}
-			isTable := st.Kind() == reflect.Struct
+			// Structs that parse themselves from text (Duration) are values.
+			isTable := st.Kind() == reflect.Struct && !reflect.PointerTo(st).Implements(textUnmarshaler)
 			out = append(out, Key{Name: full, Type: ft, Secret: f.Tag.Get("secret") == "true", Table: isTable, index: idx})
 			if isTable {
 				walk(full, st, idx)
@@ -73,20 +77,31 @@ func unknownKeyError(name string) error {
 	return fmt.Errorf("%s (`localgpt config show` lists every key)", msg)
 }
 
-// suggestKey returns the known key nearest to name by edit distance, if it
-// is near enough to be a plausible typo.
+// suggestKey returns the known key nearest to name, if it is near enough
+// to be a plausible typo: a few edits over the whole key, or over the last
+// part within the right section.
 func suggestKey(name string) string {
-	best, bestDist := "", len(name)/2+2
+	section, leaf := splitKey(name)
+	best, bestDist := "", max(2, len(name)/5)+1
 	for _, k := range keyList() {
 		d := editDistance(name, k.Name)
-		if leaf := name[strings.LastIndexByte(name, '.')+1:]; d >= bestDist && strings.HasSuffix(k.Name, "."+leaf) {
-			d = bestDist - 1
+		if ks, kl := splitKey(k.Name); ks == section && section != "" {
+			if ld := editDistance(leaf, kl); ld <= max(1, len(leaf)/3) {
+				d = min(d, ld)
+			}
 		}
 		if d < bestDist {
 			best, bestDist = k.Name, d
 		}
 	}
 	return best
+}
+
+func splitKey(name string) (section, leaf string) {
+	if i := strings.LastIndexByte(name, '.'); i >= 0 {
+		return name[:i], name[i+1:]
+	}
+	return "", name
 }
 
 func editDistance(a, b string) int {

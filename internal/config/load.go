@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/pelletier/go-toml/v2"
+	"github.com/pelletier/go-toml/v2/unstable"
 )
 
 // LoadFile reads and parses the config file at path. A missing file is an
@@ -37,6 +38,11 @@ func LoadFile(path string, getenv func(string) string) (*Config, []Warning, erro
 func Parse(data []byte, file string, getenv func(string) string) (*Config, []Warning, error) {
 	cfg := Default()
 	var warnings []Warning
+	if doc, err := parseDocument(data); err == nil {
+		if err := checkDurations(doc, file); err != nil {
+			return nil, nil, err
+		}
+	}
 	dec := toml.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	err := dec.Decode(cfg)
@@ -91,6 +97,23 @@ func decodeError(file string, data []byte, de *toml.DecodeError) *Error {
 		msg = fmt.Sprintf("expected %s, got %s", want, article(got))
 	}
 	return &Error{File: file, Line: line, Column: col, Key: key, Msg: msg, Context: excerpt(data, line, col)}
+}
+
+// checkDurations rejects a duration written as a bare number. go-toml hands
+// such a number to Duration.UnmarshalText without its position, so it is
+// caught here, where the line is known.
+func checkDurations(doc *document, file string) error {
+	for _, k := range Keys() {
+		if k.Type != reflect.TypeFor[Duration]() {
+			continue
+		}
+		if s, ok := doc.keys[k.Name]; ok && s.kind != unstable.String {
+			return &Error{File: file, Line: s.line, Column: s.col, Key: k.Name,
+				Msg:     fmt.Sprintf("expected %s, got %s", describeType(k.Name, ""), article(strings.ToLower(s.kind.String()))),
+				Context: excerpt(doc.data, s.line, s.col)}
+		}
+	}
+	return nil
 }
 
 var typeMismatch = regexp.MustCompile(`^cannot decode TOML (\w+) into (?:struct field .*\.(\w+) )?of type (.+)$`)

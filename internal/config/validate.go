@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
+	"strconv"
 	"time"
 	_ "time/tzdata" // timezones work on machines without /usr/share/zoneinfo
 )
@@ -38,7 +39,7 @@ func (c *Config) validate() error {
 		}
 	}
 	h := c.Heartbeat
-	if time.Duration(h.Interval) < time.Second {
+	if h.Interval.Duration < time.Second {
 		return bad("heartbeat.interval", "must be at least 1s, got %s", h.Interval)
 	}
 	if h.ActiveHours != nil {
@@ -90,10 +91,15 @@ func checkURL(key, value string) error {
 // ParseClock parses "HH:MM" (00:00 to 23:59, or 24:00 for the end of the
 // day) into minutes after midnight.
 func ParseClock(s string) (int, error) {
-	var h, m int
-	if n, err := fmt.Sscanf(s, "%d:%d", &h, &m); err != nil || n != 2 || len(s) != 5 ||
-		h < 0 || m < 0 || m > 59 || h > 24 || (h == 24 && m != 0) {
-		return 0, fmt.Errorf("%q is not a time of day; write HH:MM, such as \"09:00\"", s)
+	bad := fmt.Errorf("%q is not a time of day; write HH:MM, such as \"09:00\"", s)
+	if len(s) != 5 || s[2] != ':' {
+		return 0, bad
+	}
+	h, err1 := strconv.Atoi(s[:2])
+	m, err2 := strconv.Atoi(s[3:])
+	if err1 != nil || err2 != nil || s[0] == '-' || s[3] == '-' || s[0] == '+' || s[3] == '+' ||
+		h > 24 || m > 59 || (h == 24 && m != 0) {
+		return 0, bad
 	}
 	return h*60 + m, nil
 }

@@ -1,0 +1,255 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// result is what one in-process localgpt invocation printed and returned.
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+// runEnv runs localgpt in-process with exactly the given environment
+// (plus HOME inside the temp dir, so no real home is ever touched).
+func runEnv(t *testing.T, env map[string]string, stdin string, args ...string) result {
+	t.Helper()
+	if env["HOME"] == "" {
+		env["HOME"] = filepath.Join(env["LOCALGPT_HOME"], "user-home")
+	}
+	var out, errOut bytes.Buffer
+	code := Main(context.Background(), args, func(k string) string { return env[k] },
+		strings.NewReader(stdin), &out, &errOut)
+	return result{out.String(), errOut.String(), code}
+}
+
+// run runs localgpt in-process with LOCALGPT_HOME=home.
+func run(t *testing.T, home string, args ...string) result {
+	t.Helper()
+	return runEnv(t, map[string]string{"LOCALGPT_HOME": home, "NO_COLOR": "1"}, "", args...)
+}
+
+func TestFirstRunCreatesTreeOnceAndNeverOverwrites(t *testing.T) {
+	home := t.TempDir()
+	r := run(t, home, "paths")
+	if r.code != 0 {
+		t.Fatalf("paths: %+v", r)
+	}
+	for _, p := range []string{"config.toml", "workspace/MEMORY.md", "workspace/HEARTBEAT.md", "workspace/SOUL.md", "workspace/memory", "logs"} {
+		if _, err := os.Stat(filepath.Join(home, p)); err != nil {
+			t.Errorf("first run did not create %s", p)
+		}
+	}
+	if !strings.Contains(r.stderr, "created config.toml") {
+		t.Errorf("first run should say what it created: %q", r.stderr)
+	}
+	os.WriteFile(filepath.Join(home, "workspace", "MEMORY.md"), []byte("mine"), 0o644)
+	r = run(t, home, "paths")
+	if r.code != 0 || r.stderr != "" {
+		t.Fatalf("second run: %+v", r)
+	}
+	if data, _ := os.ReadFile(filepath.Join(home, "workspace", "MEMORY.md")); string(data) != "mine" {
+		t.Fatal("MEMORY.md overwritten")
+	}
+}
+
+func TestPaths(t *testing.T) {
+	home := t.TempDir()
+	r := run(t, home, "paths", "--json")
+	var p map[string]string
+	if err := json.Unmarshal([]byte(r.stdout), &p); err != nil || r.code != 0 {
+		t.Fatalf("%v: %+v", err, r)
+	}
+	want := map[string]string{
+		"home": home, "config": filepath.Join(home, "config.toml"), "workspace": filepath.Join(home, "workspace"),
+		"log_file": filepath.Join(home, "logs", "agent.log"), "sessions": filepath.Join(home, "sessions"),
+	}
+	for k, v := range want {
+		if p[k] != v {
+			t.Errorf("%s = %q, want %q", k, p[k], v)
+		}
+	}
+	r = run(t, home, "paths")
+	if !strings.Contains(r.stdout, "workspace   "+filepath.Join(home, "workspace")) {
+		t.Errorf("table output: %q", r.stdout)
+	}
+}
+
+func TestWorkspaceSettingMovesWorkspace(t *testing.T) {
+	home := t.TempDir()
+	notes := filepath.Join(t.TempDir(), "notes")
+	if r := run(t, home, "config", "set", "memory.workspace", notes); r.code != 0 {
+		t.Fatalf("%+v", r)
+	}
+	r := run(t, home, "paths", "--json")
+	if !strings.Contains(r.stdout, `"workspace": "`+notes+`"`) {
+		t.Fatalf("%s", r.stdout)
+	}
+	if _, err := os.Stat(filepath.Join(notes, "MEMORY.md")); err != nil {
+		t.Fatal("moved workspace not created")
+	}
+}
+
+func TestConfigInit(t *testing.T) {
+	home := t.TempDir()
+	r := run(t, home, "config", "init")
+	if r.code != 0 || !strings.Contains(r.stdout, "Wrote "+filepath.Join(home, "config.toml")) {
+		t.Fatalf("%+v", r)
+	}
+	r = run(t, home, "config", "init")
+	if r.code != 0 || !strings.Contains(r.stdout, "already exists; left unchanged") {
+		t.Fatalf("second init: %+v", r)
+	}
+	other := filepath.Join(t.TempDir(), "alt.toml")
+	r = run(t, home, "-c", other, "config", "init")
+	if _, err := os.Stat(other); err != nil || r.code != 0 {
+		t.Fatalf("init with -c: %+v", r)
+	}
+	r = run(t, home, "config", "init", "--force")
+	if _, err := os.Stat(filepath.Join(home, "config.toml.bak")); err != nil || r.code != 0 {
+		t.Fatalf("--force: %+v", r)
+	}
+}
+
+func TestConfigShowMasksSecrets(t *testing.T) {
+	home := t.TempDir()
+	env := map[string]string{"LOCALGPT_HOME": home, "OPENAI_API_KEY": "sk-proj-0123456789abcdef"}
+	r := runEnv(t, env, "", "config", "show")
+	if r.code != 0 || strings.Contains(r.stdout, "0123456789") || !strings.Contains(r.stdout, "sk-…cdef") {
+		t.Fatalf("%+v", r)
+	}
+	r = runEnv(t, env, "", "config", "show", "--json")
+	var c map[string]map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &c); err != nil {
+		t.Fatalf("%v: %s", err, r.stdout)
+	}
+	if c["agent"]["default_model"] != "llama3.2" || strings.Contains(r.stdout, "0123456789") {
+		t.Fatalf("%s", r.stdout)
+	}
+	r = runEnv(t, env, "", "config", "get", "providers.openai.api_key")
+	if strings.TrimSpace(r.stdout) != "sk-…cdef" {
+		t.Fatalf("get secret: %+v", r)
+	}
+}
+
+func TestConfigGetSet(t *testing.T) {
+	home := t.TempDir()
+	steps := []struct {
+		args       []string
+		code       int
+		stdout     string // substring
+		stderrPart string
+	}{
+		{[]string{"config", "get", "agent.default_model"}, 0, "llama3.2\n", ""},
+		{[]string{"config", "set", "agent.default_model", "qwen3:4b"}, 0, "Set agent.default_model = qwen3:4b", ""},
+		{[]string{"config", "get", "agent.default_model"}, 0, "qwen3:4b\n", ""},
+		{[]string{"-m", "claude-sonnet-4-5", "config", "get", "agent.default_model"}, 0, "claude-sonnet-4-5\n", ""},
+		{[]string{"config", "get", "tools.require_approval"}, 0, "[\"bash\"]\n", ""},
+		{[]string{"config", "get", "heartbeat"}, 0, "interval = '30m'", ""},
+		{[]string{"config", "get", "heartbeat.interval", "--json"}, 0, "\"30m\"", ""},
+		{[]string{"config", "set", "providers.anthropic.api_key", "sk-ant-0123456789"}, 0, "sk-…6789", ""},
+		{[]string{"config", "set", "agent.context_window", "lots"}, 2, "", "expected a whole number"},
+		{[]string{"config", "set", "agent.default_modle", "x"}, 2, "", `did you mean "agent.default_model"`},
+		{[]string{"config", "get", "nope.key"}, 2, "", "unknown key"},
+		{[]string{"config", "set", "agent.default_model"}, 1, "", "accepts 2 arg(s)"},
+	}
+	for _, s := range steps {
+		r := run(t, home, s.args...)
+		if r.code != s.code || !strings.Contains(r.stdout, s.stdout) || !strings.Contains(r.stderr, s.stderrPart) {
+			t.Fatalf("localgpt %s: %+v", strings.Join(s.args, " "), r)
+		}
+	}
+	data, _ := os.ReadFile(filepath.Join(home, "config.toml"))
+	if strings.Contains(string(data), "lots") || !strings.Contains(string(data), "# LocalGPT configuration") {
+		t.Fatalf("config file:\n%s", data)
+	}
+}
+
+func TestBrokenConfigExitsTwoWithLocation(t *testing.T) {
+	home := t.TempDir()
+	tests := []struct{ name, toml, want string }{
+		{"syntax", "[agent\n", "config.toml:1:7: expected ']'"},
+		{"type", "[agent]\nmax_tool_iterations = \"many\"\n", "config.toml:2:23: agent.max_tool_iterations: expected a whole number, got a string"},
+		{"value", "[server]\nport = 0\n", "config.toml:2: server.port: must be between 1 and 65535"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			os.WriteFile(filepath.Join(home, "config.toml"), []byte(tt.toml), 0o600)
+			for _, args := range [][]string{{"paths"}, {"config", "show"}, {"config", "get", "agent"}} {
+				r := run(t, home, args...)
+				if r.code != ExitConfig || !strings.Contains(r.stderr, tt.want) {
+					t.Fatalf("%v: %+v", args, r)
+				}
+			}
+			// config path and init still work, so the user can find and fix it
+			if r := run(t, home, "config", "path"); r.code != 0 {
+				t.Fatalf("config path: %+v", r)
+			}
+		})
+	}
+	r := run(t, home, "-c", filepath.Join(home, "missing.toml"), "paths")
+	if r.code != ExitConfig || !strings.Contains(r.stderr, "config file not found") {
+		t.Fatalf("missing -c file: %+v", r)
+	}
+}
+
+func TestUnknownKeyWarns(t *testing.T) {
+	home := t.TempDir()
+	os.WriteFile(filepath.Join(home, "config.toml"), []byte("[agent]\ncontext_windw = 4096\n"), 0o600)
+	r := run(t, home, "paths")
+	if r.code != 0 || !strings.Contains(r.stderr, `config.toml:2: unknown key "agent.context_windw" is ignored (did you mean "agent.context_window"?)`) {
+		t.Fatalf("%+v", r)
+	}
+}
+
+func TestCompletion(t *testing.T) {
+	home := t.TempDir()
+	for shell, marker := range map[string]string{"bash": "__start_localgpt", "zsh": "#compdef localgpt", "fish": "complete -c localgpt"} {
+		r := run(t, home, "completion", shell)
+		if r.code != 0 || !strings.Contains(r.stdout, marker) {
+			t.Errorf("completion %s: code %d, %d bytes, stderr %q", shell, r.code, len(r.stdout), r.stderr)
+		}
+	}
+	r := run(t, home, "__complete", "config", "get", "agent.d")
+	if !strings.Contains(r.stdout, "agent.default_model") {
+		t.Errorf("key completion: %q", r.stdout)
+	}
+	if _, err := os.Stat(filepath.Join(home, "config.toml")); err == nil {
+		t.Error("completion must not create files")
+	}
+}
+
+func TestVersionHelpAndUsageErrors(t *testing.T) {
+	home := t.TempDir()
+	if r := run(t, home, "--version"); r.code != 0 || !strings.HasPrefix(r.stdout, "localgpt ") {
+		t.Fatalf("--version: %+v", r)
+	}
+	r := run(t, home, "--help")
+	for _, want := range []string{"Exit codes:", "2  configuration error", "3  provider error", "LOCALGPT_HOME"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("--help lacks %q", want)
+		}
+	}
+	r = run(t, home, "frobnicate")
+	if r.code != ExitError || !strings.Contains(r.stderr, "unknown command") || !strings.Contains(r.stderr, "--help") {
+		t.Fatalf("unknown command: %+v", r)
+	}
+}
+
+func TestVerboseLogsToFileAndStderr(t *testing.T) {
+	home := t.TempDir()
+	r := run(t, home, "-v", "paths")
+	if r.code != 0 || !strings.Contains(r.stderr, "config loaded") {
+		t.Fatalf("%+v", r)
+	}
+	data, err := os.ReadFile(filepath.Join(home, "logs", "agent.log"))
+	if err != nil || !strings.Contains(string(data), "config loaded") {
+		t.Fatalf("log file: %v %q", err, data)
+	}
+}

@@ -1,0 +1,61 @@
+package logging
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestLogRedactsSecretsAndHonoursLevel(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "logs", "agent.log")
+	log, closeLog := New(Options{File: file, Level: "info"})
+	log.Debug("hidden detail")
+	log.Info("calling provider", "api_key", "sk-very-secret", "Authorization", "Bearer abc", "model", "gpt-4o")
+	if err := closeLog(); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(data)
+	if strings.Contains(s, "sk-very-secret") || strings.Contains(s, "Bearer abc") {
+		t.Fatalf("secret written to the log: %s", s)
+	}
+	if !strings.Contains(s, "[redacted]") || !strings.Contains(s, "gpt-4o") {
+		t.Fatalf("log lacks the record: %s", s)
+	}
+	if strings.Contains(s, "hidden detail") {
+		t.Fatal("debug record written at info level")
+	}
+}
+
+func TestVerboseCopiesToStderr(t *testing.T) {
+	var stderr bytes.Buffer
+	file := filepath.Join(t.TempDir(), "agent.log")
+	log, closeLog := New(Options{File: file, Level: "error", Verbose: true, Stderr: &stderr})
+	log.Debug("step", "token", "t0ken")
+	closeLog()
+	if !strings.Contains(stderr.String(), "step") || strings.Contains(stderr.String(), "t0ken") {
+		t.Fatalf("stderr: %q", stderr.String())
+	}
+}
+
+func TestNoFileUntilFirstRecord(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "agent.log")
+	_, closeLog := New(Options{File: file})
+	closeLog()
+	if _, err := os.Stat(file); !os.IsNotExist(err) {
+		t.Fatal("log file created although nothing was logged")
+	}
+}
+
+func TestParseLevel(t *testing.T) {
+	for in, want := range map[string]string{"debug": "DEBUG", "WARN": "WARN", "warning": "WARN", "error": "ERROR", "": "INFO", "x": "INFO"} {
+		if got := ParseLevel(in).String(); got != want {
+			t.Errorf("ParseLevel(%q) = %s", in, got)
+		}
+	}
+}
