@@ -322,8 +322,8 @@ func TestResolvePaths(t *testing.T) {
 
 func TestMaskSecret(t *testing.T) {
 	for in, want := range map[string]string{
-		"":                        "",
-		"short":                   "…(hidden)",
+		"":                         "",
+		"short":                    "…(hidden)",
 		"sk-proj-abcdefghijklmnop": "sk-…mnop",
 	} {
 		if got := MaskSecret(in); got != want {
