@@ -82,6 +82,14 @@ type Memory struct {
 	Workspace    string `toml:"workspace" json:"workspace"`
 	ChunkSize    int    `toml:"chunk_size" json:"chunk_size"`
 	ChunkOverlap int    `toml:"chunk_overlap" json:"chunk_overlap"`
+	// ExternalPaths are extra folders or .md files to index besides the
+	// workspace; relative paths are relative to the LocalGPT home.
+	ExternalPaths []string `toml:"external_paths" json:"external_paths"`
+	// RecencyHalfLifeDays is how many days it takes a daily log's search
+	// ranking to halve; MEMORY.md and other notes never decay.
+	RecencyHalfLifeDays float64 `toml:"recency_half_life_days" json:"recency_half_life_days"`
+	// MaxFileBytes: larger markdown files are skipped with a note.
+	MaxFileBytes int64 `toml:"max_file_bytes" json:"max_file_bytes"`
 }
 
 // Server configures the daemon's HTTP API.
@@ -120,8 +128,11 @@ func Default() *Config {
 			Ollama:    Ollama{Endpoint: "http://localhost:11434"},
 		},
 		Heartbeat: Heartbeat{Enabled: true, Interval: Duration{30 * time.Minute}},
-		Memory:    Memory{ChunkSize: 400, ChunkOverlap: 80},
-		Server:    Server{Enabled: true, Bind: "127.0.0.1", Port: 31327},
+		Memory: Memory{
+			ChunkSize: 400, ChunkOverlap: 80, ExternalPaths: []string{},
+			RecencyHalfLifeDays: 30, MaxFileBytes: 10 << 20,
+		},
+		Server: Server{Enabled: true, Bind: "127.0.0.1", Port: 31327},
 		Tools: Tools{
 			BashTimeoutMS:      120000,
 			ToolOutputMaxChars: 50000,

@@ -65,6 +65,12 @@ func (c *Config) validate() error {
 	if m.ChunkOverlap < 0 || m.ChunkOverlap >= m.ChunkSize {
 		return bad("memory.chunk_overlap", "must be at least 0 and less than chunk_size (%d), got %d", m.ChunkSize, m.ChunkOverlap)
 	}
+	if m.RecencyHalfLifeDays <= 0 {
+		return bad("memory.recency_half_life_days", "must be a positive number of days, got %v", m.RecencyHalfLifeDays)
+	}
+	if m.MaxFileBytes < 1024 {
+		return bad("memory.max_file_bytes", "must be at least 1024, got %d", m.MaxFileBytes)
+	}
 	if c.Server.Port < 1 || c.Server.Port > 65535 {
 		return bad("server.port", "must be between 1 and 65535, got %d", c.Server.Port)
 	}
