@@ -1,0 +1,73 @@
+package termmd
+
+import (
+	"strings"
+	"testing"
+)
+
+func render(chunks ...string) string {
+	var b strings.Builder
+	w := New(&b)
+	for _, c := range chunks {
+		w.Write([]byte(c))
+	}
+	w.Flush()
+	return b.String()
+}
+
+func TestRender(t *testing.T) {
+	tests := []struct{ name, in, want string }{
+		{"plain", "hello world\n", "hello world\n"},
+		{"heading", "## Title\nbody\n", heading + "## Title" + reset + "\nbody\n"},
+		{"bullets", "- one\n* two\n", bullet + "•" + reset + " one\n" + bullet + "•" + reset + " two\n"},
+		{"ordered", "1. first\n", bold + "1." + reset + " first\n"},
+		{"bold", "a **b** c\n", "a " + reset + bold + "b" + reset + " c\n"},
+		{"code", "run `ls -l` now\n", "run " + reset + codeSty + "ls -l" + reset + " now\n"},
+		{"star alone", "2 * 3 = 6\n", "2 * 3 = 6\n"},
+		{"fence", "```go\nx := 1 ** 2\n```\nafter\n",
+			dim + "```go" + reset + "\n" + codeSty + "x := 1 ** 2" + reset + "\n" + dim + "```" + reset + "\nafter\n"},
+		{"quote", "> wise\n", dim + "│ " + reset + italic + "wise" + reset + "\n"},
+		{"unclosed bold ends with line", "**open\nnext\n", reset + bold + "open" + reset + "\nnext\n"},
+		{"no trailing newline", "end", "end"},
+		{"number not a list", "2024 was a year\n", "2024 was a year\n"},
+		{"unicode", "héllo — ✓\n", "héllo — ✓\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := render(tt.in); got != tt.want {
+				t.Fatalf("got  %q\nwant %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestStreamingSplitsDoNotMatter feeds every text in every two-way split
+// and one rune at a time: the output must not depend on how it arrived.
+func TestStreamingSplitsDoNotMatter(t *testing.T) {
+	doc := "# Plan\n\nSome **bold** and `code`.\n\n- item *one*\n  - nested\n10. ten\n> quote\n```sh\necho **hi**\n```\n2 * 3\n"
+	whole := render(doc)
+	for i := range len(doc) {
+		if got := render(doc[:i], doc[i:]); got != whole {
+			t.Fatalf("split at %d: %q\nwant %q", i, got, whole)
+		}
+	}
+	var runes []string
+	for _, r := range doc {
+		runes = append(runes, string(r))
+	}
+	if got := render(runes...); got != whole {
+		t.Fatalf("rune by rune: %q", got)
+	}
+}
+
+func FuzzRender(f *testing.F) {
+	f.Add("# x\n- **a** `b`\n```\nc\n```\n", 3)
+	f.Fuzz(func(t *testing.T, s string, cut int) {
+		if cut < 0 || cut > len(s) {
+			return
+		}
+		if a, b := render(s), render(s[:cut], s[cut:]); a != b && strings.ToValidUTF8(s, "") == s {
+			t.Fatalf("split at %d changes output of %q", cut, s)
+		}
+	})
+}
