@@ -38,7 +38,7 @@ type Writer struct {
 	line    string // style of the current line (heading, quote), re-applied after inline resets
 	bold    bool
 	code    bool
-	star    bool // a '*' held to see whether a second one follows
+	star    bool   // a '*' held to see whether a second one follows
 	partial []byte // an incomplete UTF-8 sequence at the end of the last Write
 }
 
