@@ -104,6 +104,13 @@ type Tools struct {
 	BashTimeoutMS      int      `toml:"bash_timeout_ms" json:"bash_timeout_ms"`
 	ToolOutputMaxChars int      `toml:"tool_output_max_chars" json:"tool_output_max_chars"`
 	RequireApproval    []string `toml:"require_approval" json:"require_approval"`
+	// AllowedPaths are folders besides the workspace where write_file and
+	// edit_file may write without asking; relative paths are relative to
+	// the LocalGPT home, ~ expands.
+	AllowedPaths []string `toml:"allowed_paths" json:"allowed_paths"`
+	// WebFetchAllowPrivate lets web_fetch reach loopback, private,
+	// link-local and cloud metadata addresses (refused by default).
+	WebFetchAllowPrivate bool `toml:"web_fetch_allow_private" json:"web_fetch_allow_private"`
 }
 
 // Logging configures logs/agent.log.
@@ -137,6 +144,7 @@ func Default() *Config {
 			BashTimeoutMS:      120000,
 			ToolOutputMaxChars: 50000,
 			RequireApproval:    []string{"bash"},
+			AllowedPaths:       []string{},
 		},
 		Logging: Logging{Level: "info"},
 	}
