@@ -27,6 +27,8 @@ type app struct {
 	modelFlag  string
 	verbose    bool
 
+	interrupts interrupts
+
 	// set by setup
 	cfg      *config.Config
 	paths    config.Paths

@@ -25,7 +25,10 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdin 
 
 // Run runs localgpt with args and returns what went wrong, if anything.
 func Run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	a := &app{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr}
+	a.interrupts.watch(ctx, cancel)
 	root := newRootCmd(a)
 	root.SetArgs(args)
 	root.SetIn(stdin)

@@ -1,0 +1,246 @@
+// Package agent owns the turn loop: it assembles the system prompt, streams
+// the model, runs the tool calls it asks for, feeds the results back and
+// repeats until the model answers or the iteration limit is reached. It
+// reports everything as one typed event stream that the CLI, the HTTP
+// server and the heartbeat consume alike.
+package agent
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/localgpt-go/localgpt/internal/llm"
+)
+
+// Tools is what the agent needs of the tool registry.
+type Tools interface {
+	// Specs lists the tools offered to the model, in a stable order.
+	Specs() []llm.Tool
+	// Call runs one tool call. Every failure (unknown tool, bad arguments,
+	// refused approval, a failing command) is a result the model sees,
+	// with isError set; Call never panics on model input.
+	Call(ctx context.Context, name string, args json.RawMessage) (content string, isError bool)
+}
+
+// Memory is what the agent needs of the memory store.
+type Memory interface {
+	// Context returns MEMORY.md and recent daily logs within budget tokens,
+	// truncated with a visible marker.
+	Context(now time.Time, budgetTokens int) (string, error)
+}
+
+// Options configure an Agent.
+type Options struct {
+	Provider llm.Provider
+	// Model is the provider's model name (already resolved, no prefix).
+	Model string
+	// Tools offered to the model; nil offers none.
+	Tools Tools
+	// Memory supplies the memory context; nil leaves it out.
+	Memory Memory
+	// Workspace is the folder of SOUL.md and USER.md, named in the prompt.
+	Workspace string
+	// ContextWindow and ReserveTokens size the memory context budget.
+	ContextWindow, ReserveTokens int
+	// MaxIterations bounds model calls in one turn (agent.max_tool_iterations).
+	MaxIterations int
+	// MaxTokens bounds each answer; 0 lets the provider choose.
+	MaxTokens int
+	// Now and Location give the date and time of the prompt (defaults:
+	// time.Now and local time).
+	Now      func() time.Time
+	Location *time.Location
+	Log      *slog.Logger
+}
+
+// Agent runs turns. It keeps no conversation state: callers pass the
+// history and keep the messages a turn returns, so one Agent serves any
+// number of sessions.
+type Agent struct {
+	opts Options
+}
+
+// New returns an Agent; zero options get sensible defaults.
+func New(opts Options) *Agent {
+	if opts.MaxIterations <= 0 {
+		opts.MaxIterations = 25
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Location == nil {
+		opts.Location = time.Local
+	}
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
+	return &Agent{opts: opts}
+}
+
+// Model returns the model name the agent calls.
+func (a *Agent) Model() string { return a.opts.Model }
+
+// ToolUse records one tool call of a turn.
+type ToolUse struct {
+	Name      string          `json:"name"`
+	Arguments json.RawMessage `json:"arguments"`
+}
+
+// Turn is what one user message produced.
+type Turn struct {
+	// Messages are the new messages of the turn: the user message, each
+	// assistant message and each tool-result message, in order. Append
+	// them to the history for the next turn.
+	Messages []llm.Message
+	// Text is the final answer.
+	Text string
+	// Model is the model that answered, as the provider names it.
+	Model string
+	// Usage sums every model call of the turn.
+	Usage llm.Usage
+	// ContextTokens is the prompt size of the last model call: how much of
+	// the context window the conversation now fills.
+	ContextTokens int
+	ToolsUsed  []ToolUse
+	Iterations int
+	StopReason llm.StopReason
+}
+
+// ErrIterationLimit is returned (wrapped) when the model still wanted tools
+// after agent.max_tool_iterations calls; the Turn holds what was done.
+var ErrIterationLimit = errors.New("tool iteration limit reached")
+
+// Run answers input given the conversation so far. emit receives every
+// event; it is never called concurrently. Cancelling ctx stops the model
+// stream and kills running tools; Run then returns ctx's error with the
+// messages completed so far.
+func (a *Agent) Run(ctx context.Context, history []llm.Message, input string, emit func(Event)) (*Turn, error) {
+	return a.RunMessage(ctx, history, llm.UserText(input), emit)
+}
+
+// RunMessage is Run with a prepared user message.
+func (a *Agent) RunMessage(ctx context.Context, history []llm.Message, user llm.Message, emit func(Event)) (*Turn, error) {
+	var mu sync.Mutex
+	send := func(e Event) {
+		if emit != nil {
+			mu.Lock()
+			emit(e)
+			mu.Unlock()
+		}
+	}
+	turn := &Turn{Messages: []llm.Message{user}, Model: a.opts.Model}
+	system := a.SystemPrompt()
+	var specs []llm.Tool
+	if a.opts.Tools != nil {
+		specs = a.opts.Tools.Specs()
+	}
+	msgs := append(append(make([]llm.Message, 0, len(history)+8), history...), user)
+	for {
+		if turn.Iterations >= a.opts.MaxIterations {
+			err := fmt.Errorf("%w: the model still asked for tools after %d model calls; raise agent.max_tool_iterations or ask for a smaller step", ErrIterationLimit, turn.Iterations)
+			send(Event{Type: EventError, Err: err})
+			return turn, err
+		}
+		turn.Iterations++
+		resp, err := a.call(ctx, llm.Request{
+			Model: a.opts.Model, System: system, Messages: msgs, Tools: specs, MaxTokens: a.opts.MaxTokens,
+		}, send)
+		if err != nil {
+			send(Event{Type: EventError, Err: err})
+			return turn, err
+		}
+		turn.Usage = addUsage(turn.Usage, resp.Usage)
+		turn.ContextTokens = resp.Usage.PromptTokens
+		turn.StopReason = resp.StopReason
+		if resp.Model != "" {
+			turn.Model = resp.Model
+		}
+		msgs = append(msgs, resp.Message)
+		turn.Messages = append(turn.Messages, resp.Message)
+		calls := resp.Message.ToolCalls()
+		if len(calls) == 0 || specs == nil {
+			turn.Text = resp.Message.Text()
+			return turn, nil
+		}
+		results := a.runTools(ctx, calls, send)
+		for _, c := range calls {
+			turn.ToolsUsed = append(turn.ToolsUsed, ToolUse{Name: c.Name, Arguments: c.Arguments})
+		}
+		toolMsg := llm.ToolResults(results...)
+		msgs = append(msgs, toolMsg)
+		turn.Messages = append(turn.Messages, toolMsg)
+		if err := ctx.Err(); err != nil {
+			send(Event{Type: EventError, Err: err})
+			return turn, err
+		}
+	}
+}
+
+// call streams one model call, forwarding text and reasoning as they come.
+func (a *Agent) call(ctx context.Context, req llm.Request, send func(Event)) (*llm.Response, error) {
+	start := time.Now()
+	stream, err := a.opts.Provider.Stream(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	defer stream.Close()
+	for stream.Next() {
+		ev := stream.Event()
+		switch ev.Type {
+		case llm.EventTextDelta:
+			send(Event{Type: EventText, Text: ev.Text})
+		case llm.EventReasoningDelta:
+			if ev.Text != "" {
+				send(Event{Type: EventReasoning, Text: ev.Text})
+			}
+		case llm.EventUsage:
+			send(Event{Type: EventUsage, Usage: ev.Usage})
+		}
+	}
+	if err := stream.Err(); err != nil {
+		return nil, err
+	}
+	resp := stream.Response()
+	a.opts.Log.Debug("model call", "model", req.Model, "messages", len(req.Messages),
+		"prompt_tokens", resp.Usage.PromptTokens, "completion_tokens", resp.Usage.CompletionTokens,
+		"stop", resp.StopReason, "elapsed", time.Since(start))
+	return resp, nil
+}
+
+// runTools runs the calls of one model response concurrently (they are
+// independent by construction: the model asked for them together) and
+// returns their results in call order.
+func (a *Agent) runTools(ctx context.Context, calls []llm.ToolCall, send func(Event)) []llm.ToolResult {
+	results := make([]llm.ToolResult, len(calls))
+	var wg sync.WaitGroup
+	for i, c := range calls {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			args := string(c.Arguments)
+			send(Event{Type: EventToolStart, Tool: &ToolEvent{ID: c.ID, Name: c.Name, Arguments: args}})
+			start := time.Now()
+			content, isErr := a.opts.Tools.Call(ctx, c.Name, c.Arguments)
+			d := time.Since(start)
+			a.opts.Log.Info("tool call", "tool", c.Name, "error", isErr, "elapsed", d)
+			send(Event{Type: EventToolEnd, Tool: &ToolEvent{ID: c.ID, Name: c.Name, Arguments: args,
+				Preview: preview(content), IsError: isErr, Duration: d}})
+			results[i] = llm.ToolResult{CallID: c.ID, Name: c.Name, Content: content, IsError: isErr}
+		}()
+	}
+	wg.Wait()
+	return results
+}
+
+func addUsage(a, b llm.Usage) llm.Usage {
+	return llm.Usage{
+		PromptTokens:     a.PromptTokens + b.PromptTokens,
+		CompletionTokens: a.CompletionTokens + b.CompletionTokens,
+		TotalTokens:      a.TotalTokens + b.TotalTokens,
+	}
+}
