@@ -106,9 +106,9 @@ type Turn struct {
 	// ContextTokens is the prompt size of the last model call: how much of
 	// the context window the conversation now fills.
 	ContextTokens int
-	ToolsUsed  []ToolUse
-	Iterations int
-	StopReason llm.StopReason
+	ToolsUsed     []ToolUse
+	Iterations    int
+	StopReason    llm.StopReason
 }
 
 // ErrIterationLimit is returned (wrapped) when the model still wanted tools
