@@ -1,0 +1,84 @@
+package tools
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/localgpt-go/localgpt/internal/config"
+	"github.com/localgpt-go/localgpt/internal/tools/webfetch"
+	"github.com/localgpt-go/localgpt/internal/version"
+)
+
+// BuiltinNames lists every built-in tool, in the order they are offered.
+func BuiltinNames() []string {
+	return []string{"bash", "read_file", "write_file", "edit_file", "memory_search", "memory_get", "memory_save", "web_fetch"}
+}
+
+// Options build the built-in registry.
+type Options struct {
+	Config *config.Config
+	Paths  config.Paths
+	// Memory backs the memory tools; nil leaves them out.
+	Memory Memory
+	// Approver answers approval requests; nil means nothing can be asked
+	// (ask and the daemon without --yes), so such calls are refused.
+	Approver Approver
+	// Exclude names tools to leave out (for the heartbeat, say).
+	Exclude []string
+	// Getenv reads HOME for ~; nil means os.Getenv.
+	Getenv func(string) string
+	// Now is the clock of memory_save; nil means time.Now.
+	Now func() time.Time
+}
+
+// New builds the registry of built-in tools from the configuration. It is
+// cheap (no I/O, no connections), so it can be called for every turn.
+func New(o Options) (*Registry, error) {
+	if o.Config == nil {
+		return nil, fmt.Errorf("tools: Options.Config is required")
+	}
+	for _, name := range o.Exclude {
+		if !slices.Contains(BuiltinNames(), name) {
+			return nil, fmt.Errorf("tools: cannot exclude %q: there is no such tool; the tools are %s", name, strings.Join(BuiltinNames(), ", "))
+		}
+	}
+	getenv := o.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	home := getenv("HOME")
+	if home == "" {
+		home, _ = os.UserHomeDir()
+	}
+	tc := o.Config.Tools
+	policy := PathPolicy{Workspace: o.Paths.Workspace, Home: home}
+	for _, p := range tc.AllowedPaths {
+		if p == "~" || strings.HasPrefix(p, "~/") {
+			p = filepath.Join(home, p[1:])
+		} else if !filepath.IsAbs(p) {
+			p = filepath.Join(o.Paths.Home, p)
+		}
+		policy.AllowedPaths = append(policy.AllowedPaths, filepath.Clean(p))
+	}
+	gate := NewGate(tc.RequireApproval, o.Approver)
+	max := tc.ToolOutputMaxChars
+	all := []Tool{
+		&Bash{Paths: policy, Timeout: time.Duration(tc.BashTimeoutMS) * time.Millisecond, MaxOutput: max},
+		&ReadFile{Paths: policy, MaxChars: max},
+		&WriteFile{Paths: policy, Gate: gate},
+		&EditFile{Paths: policy, Gate: gate},
+	}
+	if o.Memory != nil {
+		all = append(all, &MemorySearch{Memory: o.Memory}, &MemoryGet{Memory: o.Memory}, &MemorySave{Memory: o.Memory, Now: o.Now})
+	}
+	all = append(all, &WebFetch{Fetcher: webfetch.New(webfetch.Options{
+		AllowPrivate: tc.WebFetchAllowPrivate,
+		UserAgent:    "localgpt/" + version.String(),
+	})})
+	kept := slices.DeleteFunc(all, func(t Tool) bool { return slices.Contains(o.Exclude, t.Name()) })
+	return NewRegistry(gate, max, kept...)
+}

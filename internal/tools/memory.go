@@ -1,0 +1,216 @@
+package tools
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Limits of the memory tools.
+const (
+	// DefaultSearchLimit is how many hits memory_search returns by default.
+	DefaultSearchLimit = 6
+	// MaxSearchLimit bounds limit whatever the model asks for.
+	MaxSearchLimit = 50
+)
+
+// MemoryHit is one memory search result.
+type MemoryHit struct {
+	// Path is relative to the workspace (or an external path), with slashes.
+	Path string
+	// LineStart and LineEnd are the 1-based inclusive line range.
+	LineStart, LineEnd int
+	// Heading is the heading path of the chunk, "A > B".
+	Heading string
+	// Snippet is the matching text, matches marked.
+	Snippet string
+	// Score is normalised to 0..1, higher is better.
+	Score float64
+}
+
+// Memory is what the memory tools need of the memory store.
+type Memory interface {
+	// Search finds at most limit chunks matching query, best first.
+	Search(ctx context.Context, query string, limit int) ([]MemoryHit, error)
+	// Read returns lines from..to (1-based, inclusive; to == 0 means to the
+	// end) of a memory file, confined to the workspace and external paths.
+	Read(ctx context.Context, path string, from, to int) (string, error)
+	// AppendDaily appends a timestamped entry to the daily log of now.
+	AppendDaily(ctx context.Context, text string, now time.Time) error
+	// AppendLongTerm appends an entry to MEMORY.md.
+	AppendLongTerm(ctx context.Context, text string, now time.Time) error
+}
+
+// MemorySearch is the memory_search tool.
+type MemorySearch struct{ Memory Memory }
+
+type memorySearchArgs struct {
+	Query string `json:"query"`
+	Limit int    `json:"limit"`
+}
+
+// Name implements Tool.
+func (*MemorySearch) Name() string { return "memory_search" }
+
+// Description implements Tool.
+func (*MemorySearch) Description() string {
+	return "Search the user's memory (MEMORY.md, daily logs and other notes in the workspace) by keywords. " +
+		"Returns file, line range, heading and a snippet for each hit; use memory_get to read more around a hit."
+}
+
+// Parameters implements Tool.
+func (*MemorySearch) Parameters() json.RawMessage {
+	return json.RawMessage(`{"type":"object","properties":{` +
+		`"query":{"type":"string","description":"Keywords to look for; \"quoted phrases\" match exactly."},` +
+		`"limit":{"type":"integer","minimum":1,"maximum":50,"description":"Most results to return; default 6."}` +
+		`},"required":["query"],"additionalProperties":false}`)
+}
+
+// Run implements Tool.
+func (t *MemorySearch) Run(ctx context.Context, raw json.RawMessage) (Result, error) {
+	a, err := decodeArgs[memorySearchArgs]("memory_search", raw, "query", "limit")
+	if err != nil {
+		return Result{}, err
+	}
+	if strings.TrimSpace(a.Query) == "" {
+		return Result{}, &ArgError{"memory_search", "query is required and must contain words to search for"}
+	}
+	if a.Limit < 0 {
+		return Result{}, &ArgError{"memory_search", fmt.Sprintf("limit must be positive, got %d", a.Limit)}
+	}
+	limit := a.Limit
+	if limit == 0 {
+		limit = DefaultSearchLimit
+	}
+	hits, err := t.Memory.Search(ctx, a.Query, min(limit, MaxSearchLimit))
+	if err != nil {
+		return Result{}, fmt.Errorf("memory search failed: %w", err)
+	}
+	if len(hits) == 0 {
+		return Result{Content: fmt.Sprintf("No memory matches %q.", a.Query)}, nil
+	}
+	var b strings.Builder
+	for i, h := range hits {
+		fmt.Fprintf(&b, "%d. %s:%d-%d", i+1, h.Path, h.LineStart, h.LineEnd)
+		if h.Heading != "" {
+			fmt.Fprintf(&b, " (%s)", h.Heading)
+		}
+		fmt.Fprintf(&b, " score %.2f\n%s\n\n", h.Score, strings.TrimSpace(h.Snippet))
+	}
+	return Result{Content: strings.TrimRight(b.String(), "\n")}, nil
+}
+
+// MemoryGet is the memory_get tool.
+type MemoryGet struct{ Memory Memory }
+
+type memoryGetArgs struct {
+	Path      string `json:"path"`
+	StartLine int    `json:"start_line"`
+	EndLine   int    `json:"end_line"`
+}
+
+// Name implements Tool.
+func (*MemoryGet) Name() string { return "memory_get" }
+
+// Description implements Tool.
+func (*MemoryGet) Description() string {
+	return "Read a memory file, or a range of its lines, by the path memory_search gave (relative to the workspace), " +
+		"for example MEMORY.md or memory/2025-01-31.md."
+}
+
+// Parameters implements Tool.
+func (*MemoryGet) Parameters() json.RawMessage {
+	return json.RawMessage(`{"type":"object","properties":{` +
+		`"path":{"type":"string","description":"Memory file, relative to the workspace."},` +
+		`"start_line":{"type":"integer","minimum":1,"description":"First line (1-based); default 1."},` +
+		`"end_line":{"type":"integer","minimum":1,"description":"Last line, inclusive; default the end of the file."}` +
+		`},"required":["path"],"additionalProperties":false}`)
+}
+
+// Run implements Tool.
+func (t *MemoryGet) Run(ctx context.Context, raw json.RawMessage) (Result, error) {
+	a, err := decodeArgs[memoryGetArgs]("memory_get", raw, "path", "start_line", "end_line")
+	if err != nil {
+		return Result{}, err
+	}
+	if err := required("memory_get", "path", a.Path); err != nil {
+		return Result{}, err
+	}
+	switch {
+	case a.StartLine < 0 || a.EndLine < 0:
+		return Result{}, &ArgError{"memory_get", "start_line and end_line must be positive line numbers"}
+	case a.EndLine > 0 && a.EndLine < max(a.StartLine, 1):
+		return Result{}, &ArgError{"memory_get", fmt.Sprintf("end_line %d is before start_line %d", a.EndLine, a.StartLine)}
+	}
+	from := max(a.StartLine, 1)
+	text, err := t.Memory.Read(ctx, a.Path, from, a.EndLine)
+	if err != nil {
+		return Result{}, fmt.Errorf("cannot read memory file %s: %w", a.Path, err)
+	}
+	if text == "" {
+		return Result{Content: fmt.Sprintf("[%s has no lines in that range]", a.Path)}, nil
+	}
+	var b strings.Builder
+	for i, line := range strings.Split(strings.TrimSuffix(text, "\n"), "\n") {
+		fmt.Fprintf(&b, "%6d\t%s\n", from+i, line)
+	}
+	return Result{Content: b.String()}, nil
+}
+
+// MemorySave is the memory_save tool.
+type MemorySave struct {
+	Memory Memory
+	// Now is the clock for the entry's date and time.
+	Now func() time.Time
+}
+
+type memorySaveArgs struct {
+	Content  string `json:"content"`
+	LongTerm bool   `json:"long_term"`
+}
+
+// Name implements Tool.
+func (*MemorySave) Name() string { return "memory_save" }
+
+// Description implements Tool.
+func (*MemorySave) Description() string {
+	return "Save something worth remembering. By default it is appended, timestamped, to today's daily log " +
+		"(memory/YYYY-MM-DD.md); set long_term for durable facts and preferences, appended to MEMORY.md. " +
+		"Write self-contained markdown."
+}
+
+// Parameters implements Tool.
+func (*MemorySave) Parameters() json.RawMessage {
+	return json.RawMessage(`{"type":"object","properties":{` +
+		`"content":{"type":"string","description":"What to remember, as markdown."},` +
+		`"long_term":{"type":"boolean","description":"Append to MEMORY.md instead of today's log; default false."}` +
+		`},"required":["content"],"additionalProperties":false}`)
+}
+
+// Run implements Tool.
+func (t *MemorySave) Run(ctx context.Context, raw json.RawMessage) (Result, error) {
+	a, err := decodeArgs[memorySaveArgs]("memory_save", raw, "content", "long_term")
+	if err != nil {
+		return Result{}, err
+	}
+	if strings.TrimSpace(a.Content) == "" {
+		return Result{}, &ArgError{"memory_save", "content is required and must not be blank"}
+	}
+	now := time.Now
+	if t.Now != nil {
+		now = t.Now
+	}
+	at := now()
+	if a.LongTerm {
+		if err := t.Memory.AppendLongTerm(ctx, a.Content, at); err != nil {
+			return Result{}, fmt.Errorf("could not save to MEMORY.md: %w", err)
+		}
+		return Result{Content: "Saved to MEMORY.md (long-term memory)."}, nil
+	}
+	if err := t.Memory.AppendDaily(ctx, a.Content, at); err != nil {
+		return Result{}, fmt.Errorf("could not save to today's log: %w", err)
+	}
+	return Result{Content: fmt.Sprintf("Saved to today's log, memory/%s.md.", at.Format("2006-01-02"))}, nil
+}

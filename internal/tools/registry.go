@@ -1,0 +1,97 @@
+package tools
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"runtime/debug"
+	"strings"
+)
+
+// Registry holds the tools offered to the model and runs their calls
+// through the approval gate. It is safe for concurrent use: the agent may
+// run independent calls at once.
+type Registry struct {
+	tools    map[string]Tool
+	order    []string
+	gate     *Gate
+	maxChars int
+}
+
+// NewRegistry builds a registry of the given tools, in that order. Calls
+// of tools the gate requires approval for are asked about first; a nil
+// gate asks about nothing. maxChars caps every result (head and tail are
+// kept); 0 means no cap.
+func NewRegistry(gate *Gate, maxChars int, tools ...Tool) (*Registry, error) {
+	if gate == nil {
+		gate = NewGate(nil, nil)
+	}
+	r := &Registry{tools: make(map[string]Tool, len(tools)), gate: gate, maxChars: maxChars}
+	for _, t := range tools {
+		name := t.Name()
+		if name == "" {
+			return nil, fmt.Errorf("tools: a tool has an empty name")
+		}
+		if _, dup := r.tools[name]; dup {
+			return nil, fmt.Errorf("tools: two tools are named %q", name)
+		}
+		r.tools[name] = t
+		r.order = append(r.order, name)
+	}
+	return r, nil
+}
+
+// Names lists the tool names in registry order.
+func (r *Registry) Names() []string { return append([]string(nil), r.order...) }
+
+// Lookup returns the tool called name.
+func (r *Registry) Lookup(name string) (Tool, bool) {
+	t, ok := r.tools[name]
+	return t, ok
+}
+
+// Specs describes every tool, in registry order.
+func (r *Registry) Specs() []Spec {
+	specs := make([]Spec, 0, len(r.order))
+	for _, name := range r.order {
+		t := r.tools[name]
+		specs = append(specs, Spec{Name: name, Description: t.Description(), Parameters: t.Parameters()})
+	}
+	return specs
+}
+
+// Call runs one tool call and always returns a Result: an unknown name,
+// bad arguments, a refused approval, a failure or even a panic in the
+// tool become an error Result the model reads. A cancelled ctx stops the
+// tool (a running command is killed).
+func (r *Registry) Call(ctx context.Context, name string, args json.RawMessage) (res Result) {
+	t, ok := r.tools[name]
+	if !ok {
+		return Result{Content: fmt.Sprintf("Error: there is no tool named %q; the available tools are: %s", name, strings.Join(r.order, ", ")), IsError: true}
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			res = Result{Content: fmt.Sprintf("Error: the %s tool failed unexpectedly (%v); this is a bug in localgpt, please report it with this trace:\n%s", name, p, debug.Stack()), IsError: true}
+		}
+		res.Content = truncateMiddle(res.Content, r.maxChars)
+	}()
+	ctx, err := r.gate.approveTool(ctx, Request{Tool: name, Summary: summarize(t, args), Args: args})
+	if err != nil {
+		return errorResult(err)
+	}
+	res, err = t.Run(ctx, args)
+	if err != nil {
+		return errorResult(err)
+	}
+	return res
+}
+
+// summarize describes a call in one line for an approval prompt.
+func summarize(t Tool, args json.RawMessage) string {
+	if s, ok := t.(Summarizer); ok {
+		if sum := s.Summary(args); sum != "" {
+			return sum
+		}
+	}
+	return truncateMiddle(strings.Join(strings.Fields(string(args)), " "), 200)
+}
