@@ -42,6 +42,7 @@ func newRootCmd(a *app) *cobra.Command {
 	root.AddCommand(
 		newConfigCmd(a),
 		newPathsCmd(a),
+		newMemoryCmd(a),
 	)
 	return root
 }

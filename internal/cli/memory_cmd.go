@@ -1,0 +1,382 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+
+	"github.com/localgpt-go/localgpt/internal/memory"
+)
+
+func newMemoryCmd(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "memory",
+		Short: "Search and edit the markdown memory",
+		Long: `Search and edit LocalGPT's memory: the markdown files of the workspace
+(MEMORY.md, daily logs in memory/YYYY-MM-DD.md, any other notes, plus
+memory.external_paths) and the search index derived from them.
+
+The markdown is the truth; the index lives outside the workspace and can
+always be rebuilt with 'localgpt memory reindex --force'.`,
+	}
+	cmd.AddCommand(
+		newMemorySearchCmd(a),
+		newMemoryReindexCmd(a),
+		newMemoryStatsCmd(a),
+		newMemoryRecentCmd(a),
+		newMemoryAddCmd(a),
+		newMemoryShowCmd(a),
+	)
+	return cmd
+}
+
+// openMemory loads the config and opens the memory index, telling the
+// user if the index had to be recreated.
+func (a *app) openMemory(ctx context.Context) (*memory.Store, error) {
+	if err := a.setup(); err != nil {
+		return nil, err
+	}
+	s, err := memory.Open(ctx, memory.OptionsFromConfig(a.cfg, a.paths, a.log))
+	if err != nil {
+		return nil, err
+	}
+	if r := s.Recovered(); r != "" {
+		fmt.Fprintf(a.stderr, "localgpt: note: %s\n", r)
+	}
+	return s, nil
+}
+
+func newMemorySearchCmd(a *app) *cobra.Command {
+	var limit int
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "search QUERY",
+		Short: "Search the memory",
+		Long: `Search the memory for QUERY. Words are matched as prefixes and must all
+appear (if no chunk has them all, any may appear); "quoted phrases" must
+appear as written. Nothing in QUERY is special syntax: AND, OR, -, * and
+parentheses are ordinary text. Results show file:lines, the heading, a
+snippet with the matches marked «like this», and a score from 0 to 1.
+
+Files edited since the last search are reindexed first (a quick size and
+time check when nothing changed).`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if limit < 1 {
+				return fmt.Errorf("-n must be at least 1, got %d", limit)
+			}
+			query := strings.Join(args, " ")
+			ctx := cmd.Context()
+			s, err := a.openMemory(ctx)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			if _, err := s.Reindex(ctx, false, nil); err != nil {
+				return err
+			}
+			rs, err := s.Search(ctx, query, limit)
+			if errors.Is(err, memory.ErrEmptyQuery) {
+				return fmt.Errorf("nothing to search for in %q: give at least one word", query)
+			}
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				if rs == nil {
+					rs = []memory.Result{}
+				}
+				return writeJSON(a.stdout, rs)
+			}
+			if len(rs) == 0 {
+				fmt.Fprintf(a.stderr, "localgpt: no matches for %q\n", query)
+				return nil
+			}
+			printResults(a.stdout, rs, useColor(a.getenv, a.stdout))
+			return nil
+		},
+	}
+	cmd.Flags().IntVarP(&limit, "limit", "n", 10, "maximum number of results")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print results as JSON")
+	return cmd
+}
+
+// ANSI styles for terminal output.
+const (
+	ansiBold   = "\x1b[1m"
+	ansiDim    = "\x1b[2m"
+	ansiCyan   = "\x1b[36m"
+	ansiYellow = "\x1b[1;33m"
+	ansiReset  = "\x1b[0m"
+)
+
+func printResults(w io.Writer, rs []memory.Result, color bool) {
+	for i, r := range rs {
+		if i > 0 {
+			fmt.Fprintln(w)
+		}
+		loc := fmt.Sprintf("%s:%d-%d", r.File, r.LineStart, r.LineEnd)
+		snippet := r.Snippet
+		if color {
+			loc = ansiCyan + loc + ansiReset
+			snippet = strings.NewReplacer(memory.MarkStart, ansiYellow, memory.MarkEnd, ansiReset).Replace(snippet)
+		}
+		fmt.Fprintf(w, "%s  %.2f\n", loc, r.Score)
+		if r.Heading != "" {
+			if color {
+				fmt.Fprintf(w, "  %s%s%s\n", ansiBold, r.Heading, ansiReset)
+			} else {
+				fmt.Fprintf(w, "  %s\n", r.Heading)
+			}
+		}
+		fmt.Fprintf(w, "  %s\n", snippet)
+	}
+}
+
+func newMemoryReindexCmd(a *app) *cobra.Command {
+	var force bool
+	cmd := &cobra.Command{
+		Use:   "reindex",
+		Short: "Bring the memory index up to date",
+		Long: `Index new and changed markdown and drop deleted files. Unchanged files
+(same size and modification time) are not read. --force rebuilds the index
+from scratch. A progress bar is shown when stderr is a terminal.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			s, err := a.openMemory(ctx)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			var progress func(done, total int)
+			if isTerminal(a.stderr) {
+				bar := progressbar.NewOptions(-1,
+					progressbar.OptionSetWriter(a.stderr),
+					progressbar.OptionSetDescription("indexing"),
+					progressbar.OptionShowCount(),
+					progressbar.OptionClearOnFinish(),
+					progressbar.OptionThrottle(80*time.Millisecond),
+				)
+				defer bar.Finish()
+				progress = func(done, total int) {
+					if bar.GetMax() != total {
+						bar.ChangeMax(total)
+					}
+					bar.Set(done)
+				}
+			}
+			st, err := s.Reindex(ctx, force, progress)
+			for _, n := range st.Notes {
+				fmt.Fprintf(a.stderr, "localgpt: note: %s\n", n)
+			}
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "indexed %d files (%.1f MB), %d unchanged, %d skipped, %d removed; %d chunks written in %s\n",
+				st.Indexed, float64(st.Bytes)/1e6, st.Unchanged, st.Skipped, st.Removed, st.Chunks, st.Duration.Round(time.Millisecond))
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&force, "force", false, "rebuild the whole index")
+	return cmd
+}
+
+func newMemoryStatsCmd(a *app) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "stats",
+		Short: "Show what the memory index holds",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			s, err := a.openMemory(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			st, err := s.Stats(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return writeJSON(a.stdout, st)
+			}
+			last := "never"
+			if !st.LastIndexed.IsZero() {
+				last = st.LastIndexed.Local().Format("2006-01-02 15:04:05")
+			}
+			fmt.Fprintf(a.stdout, "workspace     %s\nindex         %s\nfiles         %d\nskipped       %d\nchunks        %d\nindex size    %.1f MB\nlast indexed  %s\n",
+				st.Workspace, st.Index, st.Files, st.Skipped, st.Chunks, float64(st.IndexBytes)/1e6, last)
+			for _, e := range st.ExternalPaths {
+				fmt.Fprintf(a.stdout, "external      %s\n", e)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
+	return cmd
+}
+
+func newMemoryRecentCmd(a *app) *cobra.Command {
+	var n int
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "recent",
+		Short: "Show the latest daily-log entries",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if n < 1 {
+				return fmt.Errorf("-n must be at least 1, got %d", n)
+			}
+			s, err := a.openMemory(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			es, err := s.Recent(n)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				if es == nil {
+					es = []memory.Entry{}
+				}
+				return writeJSON(a.stdout, es)
+			}
+			if len(es) == 0 {
+				fmt.Fprintln(a.stderr, "localgpt: the daily logs are empty; add an entry with 'localgpt memory add TEXT'")
+				return nil
+			}
+			color := useColor(a.getenv, a.stdout)
+			for i, e := range es {
+				if i > 0 {
+					fmt.Fprintln(a.stdout)
+				}
+				head := strings.TrimSpace(e.Date + " " + e.Time)
+				if color {
+					head = ansiBold + head + ansiReset + ansiDim + "  " + e.File + ":" + strconv.Itoa(e.Line) + ansiReset
+				} else {
+					head += "  " + e.File + ":" + strconv.Itoa(e.Line)
+				}
+				fmt.Fprintf(a.stdout, "%s\n%s\n", head, e.Text)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().IntVarP(&n, "limit", "n", 5, "number of entries")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
+	return cmd
+}
+
+func newMemoryAddCmd(a *app) *cobra.Command {
+	var longTerm bool
+	cmd := &cobra.Command{
+		Use:   "add TEXT",
+		Short: "Add an entry to today's log (or MEMORY.md)",
+		Long: `Append TEXT to today's daily log (memory/YYYY-MM-DD.md) under a "## HH:MM"
+heading, or with --long-term to MEMORY.md. "-" reads the text from stdin.`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			text := strings.Join(args, " ")
+			if text == "-" {
+				data, err := io.ReadAll(io.LimitReader(a.stdin, 1<<20))
+				if err != nil {
+					return fmt.Errorf("read the text from stdin: %w", err)
+				}
+				text = string(data)
+			}
+			if strings.TrimSpace(text) == "" {
+				return errors.New("nothing to add: the text is empty")
+			}
+			ctx := cmd.Context()
+			s, err := a.openMemory(ctx)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			now := time.Now()
+			var rel string
+			if longTerm {
+				rel, err = s.AppendLongTerm(ctx, text, now)
+			} else {
+				rel, err = s.AppendDaily(ctx, text, now)
+			}
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "added to %s\n", rel)
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&longTerm, "long-term", false, "append to MEMORY.md instead of today's log")
+	return cmd
+}
+
+func newMemoryShowCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "show PATH[:FROM-TO]",
+		Short: "Print a memory file or a range of its lines",
+		Long: `Print a file of the workspace (or of an external path), whole or lines
+FROM to TO (1-based, inclusive; "PATH:FROM" prints one line, "PATH:FROM-"
+to the end). PATH is relative to the workspace, as search prints it.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			path, from, to, err := parseLineRange(args[0])
+			if err != nil {
+				return err
+			}
+			s, err := a.openMemory(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			text, err := s.Read(path, from, to)
+			if errors.Is(err, memory.ErrNotFound) {
+				return fmt.Errorf("%s is not a file of the memory workspace (%s); 'localgpt memory search' prints the paths it knows", path, s.Workspace())
+			}
+			if err != nil {
+				return err
+			}
+			_, err = io.WriteString(a.stdout, text)
+			if err == nil && text != "" && !strings.HasSuffix(text, "\n") {
+				_, err = io.WriteString(a.stdout, "\n")
+			}
+			return err
+		},
+	}
+}
+
+// parseLineRange splits "PATH:FROM-TO", "PATH:FROM-", "PATH:FROM" or
+// "PATH". A suffix that is not a line range is part of the path.
+func parseLineRange(arg string) (path string, from, to int, err error) {
+	i := strings.LastIndexByte(arg, ':')
+	if i < 0 {
+		return arg, 0, 0, nil
+	}
+	spec := arg[i+1:]
+	if spec == "" || strings.Trim(spec, "0123456789-") != "" {
+		return arg, 0, 0, nil
+	}
+	a, b, isRange := strings.Cut(spec, "-")
+	from, err = strconv.Atoi(a)
+	if err != nil || from < 1 {
+		return "", 0, 0, fmt.Errorf("bad line range %q in %q: lines are numbered from 1, as in PATH:10-20", spec, arg)
+	}
+	to = from
+	if isRange {
+		to = 0
+		if b != "" {
+			if to, err = strconv.Atoi(b); err != nil || to < from {
+				return "", 0, 0, fmt.Errorf("bad line range %q in %q: give FROM-TO with FROM <= TO, as in PATH:10-20", spec, arg)
+			}
+		}
+	}
+	return arg[:i], from, to, nil
+}

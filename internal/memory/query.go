@@ -1,0 +1,163 @@
+package memory
+
+import (
+	"errors"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// ErrEmptyQuery is returned by Search for a query with nothing to search
+// for (only spaces or punctuation).
+var ErrEmptyQuery = errors.New("memory: the query has no words to search for")
+
+// term is one thing the user asked for: a bare word or a quoted phrase.
+type term struct {
+	// words are the unicode61 tokens of the term (letters and digits).
+	words []string
+	// unspaced are its runs of CJK-like script, searched by trigram.
+	unspaced []string
+	// phrase: the user quoted it, so no prefix matching.
+	phrase bool
+	// raw is the term as typed, for substring matching.
+	raw string
+}
+
+// parseQuery splits user text into terms. Double quotes delimit phrases
+// (an unbalanced quote runs to the end); everything else is split on
+// spaces. FTS5 syntax has no meaning here: AND, OR, NOT, NEAR, -, *, :,
+// ^, + and parentheses are ordinary text, and punctuation only separates
+// words, exactly as the index's tokenizer does.
+func parseQuery(q string) []term {
+	q = strings.ToValidUTF8(q, " ")
+	var out []term
+	add := func(s string, phrase bool) {
+		t := term{phrase: phrase, raw: strings.TrimSpace(s)}
+		t.words, t.unspaced = tokenize(s)
+		if len(t.words) > 0 || len(t.unspaced) > 0 {
+			out = append(out, t)
+		}
+	}
+	for q != "" {
+		i := strings.IndexByte(q, '"')
+		if i < 0 {
+			for _, f := range strings.Fields(q) {
+				add(f, false)
+			}
+			break
+		}
+		for _, f := range strings.Fields(q[:i]) {
+			add(f, false)
+		}
+		q = q[i+1:]
+		j := strings.IndexByte(q, '"')
+		if j < 0 {
+			j = len(q)
+		}
+		add(q[:j], true)
+		q = q[min(j+1, len(q)):]
+	}
+	return out
+}
+
+// tokenize splits s like unicode61 (letters, digits, marks and private-use
+// characters form words; anything else separates them), setting apart the
+// runs of unspaced scripts.
+func tokenize(s string) (words, unspaced []string) {
+	start, kind := -1, 0 // kind 1: word, 2: unspaced
+	flush := func(end int) {
+		if start >= 0 {
+			if kind == 1 {
+				words = append(words, s[start:end])
+			} else {
+				unspaced = append(unspaced, s[start:end])
+			}
+		}
+		start, kind = -1, 0
+	}
+	for i, r := range s {
+		k := 0
+		switch {
+		case isUnspaced(r):
+			k = 2
+		case unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsNumber(r) || unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Co, r):
+			k = 1
+		}
+		if k != kind {
+			flush(i)
+			if k != 0 {
+				start, kind = i, k
+			}
+		}
+	}
+	flush(len(s))
+	return words, unspaced
+}
+
+// minPrefixRunes: shorter words are matched exactly, not as prefixes,
+// since a one- or two-letter prefix matches most of the index.
+const minPrefixRunes = 3
+
+// ftsExpr builds the chunks_fts MATCH expression of terms joined by op
+// ("AND" or "OR"), or "" when no term has words. Every token is a quoted
+// FTS5 string, so no user input is ever read as FTS5 syntax.
+func ftsExpr(terms []term, op string) string {
+	var parts []string
+	for _, t := range terms {
+		if len(t.words) == 0 {
+			continue
+		}
+		p := quoteFTS(strings.Join(t.words, " "))
+		last := t.words[len(t.words)-1]
+		if !t.phrase && utf8.RuneCountInString(last) >= minPrefixRunes {
+			p += "*"
+		}
+		parts = append(parts, p)
+	}
+	return strings.Join(parts, " "+op+" ")
+}
+
+// cjkExpr builds the chunks_cjk (trigram) MATCH expression, or "" when no
+// term has an unspaced run of at least three characters (the trigram
+// minimum; shorter runs are matched by prefix in chunks_fts and by the
+// substring fallback).
+func cjkExpr(terms []term, op string) string {
+	var parts []string
+	for _, t := range terms {
+		for _, u := range t.unspaced {
+			if utf8.RuneCountInString(u) >= 3 {
+				parts = append(parts, quoteFTS(u))
+			}
+		}
+	}
+	return strings.Join(parts, " "+op+" ")
+}
+
+// shortUnspaced turns unspaced runs too short for the trigram table into
+// word prefixes for chunks_fts, where unicode61 keeps a whole run as one
+// token: "東京" then finds "東京で打ち合わせ".
+func shortUnspaced(terms []term) []term {
+	out := make([]term, 0, len(terms))
+	for _, t := range terms {
+		for _, u := range t.unspaced {
+			if utf8.RuneCountInString(u) < 3 {
+				t.words = append(t.words, u)
+			}
+		}
+		out = append(out, t)
+	}
+	return out
+}
+
+// quoteFTS makes s an FTS5 string: wrapped in double quotes, with inner
+// double quotes doubled.
+func quoteFTS(s string) string {
+	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+}
+
+// likePattern makes s a LIKE pattern matching it anywhere, with % _ and
+// the escape character itself escaped by a backslash.
+func likePattern(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return "%" + r.Replace(s) + "%"
+}

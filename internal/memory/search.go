@@ -1,0 +1,283 @@
+package memory
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Snippet markers: matched words in Result.Snippet are wrapped in them.
+// Terminal output colours what is between them; JSON keeps them.
+const (
+	MarkStart = "«"
+	MarkEnd   = "»"
+	// Ellipsis marks text left out of a snippet.
+	Ellipsis = "…"
+)
+
+// Result is one matching chunk.
+type Result struct {
+	// File is workspace-relative with '/' ("memory/2026-01-05.md"), or
+	// absolute for a file of an external path.
+	File      string `json:"file"`
+	LineStart int    `json:"line_start"`
+	LineEnd   int    `json:"line_end"`
+	// Heading is the heading path of the chunk, "Title > Section".
+	Heading string `json:"heading"`
+	// Snippet is a short excerpt with matches between MarkStart and MarkEnd.
+	Snippet string `json:"snippet"`
+	// Content is the whole chunk.
+	Content string `json:"content"`
+	// Score is in 0..1, higher is better: BM25 relevance mapped by
+	// x/(x+5), times the recency factor of daily logs.
+	Score float64 `json:"score"`
+}
+
+// candidatesPer: each stage fetches this many BM25-best chunks per result
+// wanted (at least minCandidates), which the recency factor then reorders.
+const (
+	candidatesPer = 3
+	minCandidates = 30
+)
+
+// Search finds the chunks that best match query, at most limit of them.
+// Terms are ANDed with prefix matching; if that finds nothing they are
+// ORed; if that finds nothing either, chunks containing every term as a
+// substring are returned. Quoted phrases must match as phrases. Search
+// reads the index as it is: call Reindex (or CheckFresh) first to include
+// recent edits.
+func (s *Store) Search(ctx context.Context, query string, limit int) ([]Result, error) {
+	if limit <= 0 {
+		limit = 10
+	}
+	terms := parseQuery(query)
+	if len(terms) == 0 {
+		return nil, ErrEmptyQuery
+	}
+	var out []Result
+	err := s.withDB(ctx, func(db *sql.DB) error {
+		var err error
+		out, err = s.search(ctx, db, terms, limit)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("memory: search %q: %w", query, err)
+	}
+	return out, nil
+}
+
+func (s *Store) search(ctx context.Context, db *sql.DB, terms []term, limit int) ([]Result, error) {
+	n := max(limit*candidatesPer, minCandidates)
+	fts := shortUnspaced(terms)
+	ops := []string{"AND"}
+	if len(terms) > 1 {
+		ops = append(ops, "OR")
+	}
+	for _, op := range ops {
+		rs, err := s.matchStage(ctx, db, ftsExpr(fts, op), cjkExpr(terms, op), terms, n)
+		if err != nil {
+			return nil, err
+		}
+		if len(rs) > 0 {
+			return s.rank(rs, limit), nil
+		}
+	}
+	rs, err := s.substringStage(ctx, db, terms, n)
+	if err != nil {
+		return nil, err
+	}
+	return s.rank(rs, limit), nil
+}
+
+// candidate is a Result before ranking.
+type candidate struct {
+	Result
+	bm25 float64
+	day  sql.NullInt64
+}
+
+const resultCols = `c.line_start, c.line_end, c.heading, c.text, f.path, f.day`
+
+func (s *Store) matchStage(ctx context.Context, db *sql.DB, fts, cjk string, terms []term, n int) ([]candidate, error) {
+	var q string
+	var args []any
+	switch {
+	case fts != "" && cjk != "":
+		q = `SELECT m.r, m.snip, ` + resultCols + ` FROM (
+			SELECT rowid, rank AS r, snippet(chunks_fts, -1, '` + MarkStart + `', '` + MarkEnd + `', '` + Ellipsis + `', 24) AS snip
+			FROM chunks_fts WHERE chunks_fts MATCH ? AND rowid IN (SELECT rowid FROM chunks_cjk WHERE chunks_cjk MATCH ?)
+			ORDER BY rank LIMIT ?) m
+			JOIN chunks c ON c.id = m.rowid JOIN files f ON f.id = c.file_id`
+		args = []any{fts, cjk, n}
+	case fts != "":
+		q = `SELECT m.r, m.snip, ` + resultCols + ` FROM (
+			SELECT rowid, rank AS r, snippet(chunks_fts, -1, '` + MarkStart + `', '` + MarkEnd + `', '` + Ellipsis + `', 24) AS snip
+			FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY rank LIMIT ?) m
+			JOIN chunks c ON c.id = m.rowid JOIN files f ON f.id = c.file_id`
+		args = []any{fts, n}
+	case cjk != "":
+		q = `SELECT m.r, '', ` + resultCols + ` FROM (
+			SELECT rowid, rank AS r FROM chunks_cjk WHERE chunks_cjk MATCH ? ORDER BY rank LIMIT ?) m
+			JOIN chunks c ON c.id = m.rowid JOIN files f ON f.id = c.file_id`
+		args = []any{cjk, n}
+	default:
+		return nil, nil
+	}
+	rows, err := db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []candidate
+	for rows.Next() {
+		var c candidate
+		if err := rows.Scan(&c.bm25, &c.Snippet, &c.LineStart, &c.LineEnd, &c.Heading, &c.Content, &c.File, &c.day); err != nil {
+			return nil, err
+		}
+		if c.Snippet == "" || !strings.Contains(c.Snippet, MarkStart) {
+			c.Snippet = markSnippet(c.Content, terms)
+		}
+		c.Snippet = strings.Join(strings.Fields(c.Snippet), " ")
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// substringStage is the last resort: chunks containing every term as a
+// substring (ASCII case-insensitive), found by scanning the chunks table.
+func (s *Store) substringStage(ctx context.Context, db *sql.DB, terms []term, n int) ([]candidate, error) {
+	var where []string
+	var args []any
+	for _, t := range terms {
+		if t.raw == "" {
+			continue
+		}
+		where = append(where, `c.text LIKE ? ESCAPE '\'`)
+		args = append(args, likePattern(t.raw))
+	}
+	if len(where) == 0 {
+		return nil, nil
+	}
+	args = append(args, n)
+	rows, err := db.QueryContext(ctx, `SELECT `+resultCols+` FROM chunks c JOIN files f ON f.id = c.file_id
+		WHERE `+strings.Join(where, " AND ")+` LIMIT ?`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []candidate
+	for rows.Next() {
+		var c candidate
+		if err := rows.Scan(&c.LineStart, &c.LineEnd, &c.Heading, &c.Content, &c.File, &c.day); err != nil {
+			return nil, err
+		}
+		c.bm25 = -1 // a weak match: scores 1/6 before recency
+		c.Snippet = markSnippet(c.Content, terms)
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// rank scores candidates and returns the best limit of them.
+func (s *Store) rank(cs []candidate, limit int) []Result {
+	now := s.now()
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+	halfDays := s.opts.HalfLife.Hours() / 24
+	for i := range cs {
+		x := math.Max(0, -cs[i].bm25)
+		score := x / (x + 5)
+		if cs[i].day.Valid {
+			age := today.Sub(time.Unix(cs[i].day.Int64, 0)).Hours() / 24
+			if age > 0 {
+				score *= math.Exp2(-age / halfDays)
+			}
+		}
+		cs[i].Score = math.Round(score*10000) / 10000
+	}
+	sort.SliceStable(cs, func(i, j int) bool { return cs[i].Score > cs[j].Score })
+	out := make([]Result, 0, min(limit, len(cs)))
+	for i := 0; i < len(cs) && i < limit; i++ {
+		out = append(out, cs[i].Result)
+	}
+	return out
+}
+
+func (s *Store) now() time.Time {
+	if s.opts.Clock != nil {
+		return s.opts.Clock()
+	}
+	return time.Now()
+}
+
+// snippetBytes is about how much text markSnippet shows.
+const snippetBytes = 160
+
+// markSnippet makes a snippet for matches FTS5 cannot highlight (trigram
+// and substring matches): a window around the first occurrence of a term,
+// with every occurrence marked.
+func markSnippet(text string, terms []term) string {
+	lower := strings.ToLower(text)
+	var needles []string
+	for _, t := range terms {
+		needles = append(needles, t.unspaced...)
+		if t.phrase || len(t.words) == 0 {
+			if t.raw != "" && len(t.unspaced) == 0 {
+				needles = append(needles, strings.ToLower(t.raw))
+			}
+			continue
+		}
+		for _, w := range t.words {
+			needles = append(needles, strings.ToLower(w))
+		}
+	}
+	first := -1
+	for _, n := range needles {
+		if i := strings.Index(lower, n); i >= 0 && (first < 0 || i < first) {
+			first = i
+		}
+	}
+	if first < 0 || len(lower) != len(text) { // case folding changed lengths: no offsets
+		first = 0
+	}
+	start := max(0, first-snippetBytes/3)
+	for start > 0 && !utf8.RuneStart(text[start]) {
+		start--
+	}
+	end := min(len(text), start+snippetBytes)
+	for end < len(text) && !utf8.RuneStart(text[end]) {
+		end++
+	}
+	var b strings.Builder
+	if start > 0 {
+		b.WriteString(Ellipsis)
+	}
+	win, lwin := text[start:end], lower[start:end]
+	if len(lower) != len(text) {
+		lwin = win
+	}
+	for i := 0; i < len(win); {
+		hit := ""
+		for _, n := range needles {
+			if n != "" && strings.HasPrefix(lwin[i:], n) && len(n) > len(hit) {
+				hit = n
+			}
+		}
+		if hit == "" {
+			_, size := utf8.DecodeRuneInString(win[i:])
+			b.WriteString(win[i : i+size])
+			i += size
+			continue
+		}
+		b.WriteString(MarkStart + win[i:i+len(hit)] + MarkEnd)
+		i += len(hit)
+	}
+	if end < len(text) {
+		b.WriteString(Ellipsis)
+	}
+	return strings.Join(strings.Fields(b.String()), " ")
+}
