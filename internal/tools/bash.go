@@ -118,6 +118,11 @@ func runBash(ctx context.Context, command, dir string, timeout time.Duration, ma
 		return Result{}, fmt.Errorf("bash: start %q: %w; is bash installed and on PATH?", command, err)
 	}
 	pgid := cmd.Process.Pid
+	// Leave room for the omission marker and the status line, so the
+	// registry's own cap does not cut the output a second time.
+	if maxOutput > 512 {
+		maxOutput -= 128
+	}
 	out := newHeadTailBuffer(maxOutput)
 	readDone := make(chan struct{})
 	go func() {

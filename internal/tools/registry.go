@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"runtime/debug"
 	"strings"
 )
 
@@ -71,7 +70,7 @@ func (r *Registry) Call(ctx context.Context, name string, args json.RawMessage) 
 	}
 	defer func() {
 		if p := recover(); p != nil {
-			res = Result{Content: fmt.Sprintf("Error: the %s tool failed unexpectedly (%v); this is a bug in localgpt, please report it with this trace:\n%s", name, p, debug.Stack()), IsError: true}
+			res = Result{Content: fmt.Sprintf("Error: the %s tool failed unexpectedly (%v); this is a bug in localgpt, not in the arguments", name, p), IsError: true}
 		}
 		res.Content = truncateMiddle(res.Content, r.maxChars)
 	}()
