@@ -22,6 +22,7 @@ func TestReadFile(t *testing.T) {
 	writeFile(t, filepath.Join(e.ws, "empty.txt"), "")
 	writeFile(t, filepath.Join(e.ws, "crlf.txt"), "one\r\ntwo\r\n")
 	writeFile(t, filepath.Join(e.ws, "wide.txt"), strings.Repeat("é", 3000)+"\n")
+	writeFile(t, filepath.Join(e.ws, "minified.js"), strings.Repeat("x", 1<<20)+"\nsecond\n")
 	writeFile(t, filepath.Join(e.ws, "image.png"), "\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
 	writeFile(t, filepath.Join(e.ws, "latin1.txt"), "caf\xe9 cr\xe8me\n")
 	writeFile(t, filepath.Join(e.outside, "far.txt"), "far away\n")
@@ -44,6 +45,7 @@ func TestReadFile(t *testing.T) {
 		{"empty file", map[string]any{"path": "empty.txt"}, false, []string{"is empty"}, nil},
 		{"CRLF is trimmed", map[string]any{"path": "crlf.txt"}, false, []string{"     1\tone\n"}, []string{"\r"}},
 		{"very long line is cut", map[string]any{"path": "wide.txt"}, false, []string{"[… line cut …]"}, nil},
+		{"a megabyte line is cut, the next is shown", map[string]any{"path": "minified.js"}, false, []string{"[… line cut …]", "     2\tsecond\n"}, nil},
 		{"binary refused", map[string]any{"path": "image.png"}, true, []string{"binary file"}, nil},
 		{"invalid UTF-8 refused", map[string]any{"path": "latin1.txt"}, true, []string{"binary file"}, nil},
 		{"missing file", map[string]any{"path": "nope.md"}, true, []string{"does not exist", filepath.Join(e.ws, "nope.md")}, nil},

@@ -148,8 +148,8 @@ func readLines(ctx context.Context, br *bufio.Reader, path string, offset, limit
 		if line%4096 == 0 && ctx.Err() != nil {
 			return Result{}, ctx.Err()
 		}
-		text, err := br.ReadString('\n')
-		if text == "" && err != nil {
+		raw, cut, err := readLine(br, maxLineChars*utf8.UTFMax)
+		if len(raw) == 0 && !cut && err != nil {
 			if !errors.Is(err, io.EOF) {
 				return Result{}, fmt.Errorf("cannot read %s: %w", path, err)
 			}
@@ -163,8 +163,8 @@ func readLines(ctx context.Context, br *bufio.Reader, path string, offset, limit
 			more = true
 			break
 		}
-		text = strings.TrimRight(text, "\r\n")
-		if utf8.RuneCountInString(text) > maxLineChars {
+		text := strings.ToValidUTF8(strings.TrimRight(string(raw), "\r\n"), "\uFFFD")
+		if cut || utf8.RuneCountInString(text) > maxLineChars {
 			text = runePrefix(text, maxLineChars) + " [… line cut …]"
 		}
 		entry := fmt.Sprintf("%6d\t%s\n", line, text)
@@ -186,4 +186,24 @@ func readLines(ctx context.Context, br *bufio.Reader, path string, offset, limit
 		fmt.Fprintf(&out, "[showing lines %d-%d; the file continues: call read_file with offset=%d to read more]", offset, next-1, next)
 	}
 	return Result{Content: out.String()}, nil
+}
+
+// readLine reads one line (with its newline) from br, keeping at most
+// keep bytes of it so a huge line without newlines costs bounded memory;
+// cut says the rest of the line was skipped.
+func readLine(br *bufio.Reader, keep int) (line []byte, cut bool, err error) {
+	total := 0
+	for {
+		chunk, err := br.ReadSlice('\n')
+		total += len(chunk)
+		if room := keep - len(line); room > 0 {
+			line = append(line, chunk[:min(room, len(chunk))]...)
+		}
+		if !errors.Is(err, bufio.ErrBufferFull) {
+			if len(chunk) > 0 && chunk[len(chunk)-1] == '\n' {
+				total--
+			}
+			return line, total > keep, err
+		}
+	}
 }

@@ -82,10 +82,10 @@ func classify(a netip.Addr) string {
 		return "a loopback address"
 	case a.IsPrivate():
 		return "a private network address"
-	case a.IsLinkLocalUnicast(), a.IsLinkLocalMulticast():
-		return "a link-local address"
-	case a.IsMulticast(), a.IsInterfaceLocalMulticast():
+	case a.IsMulticast():
 		return "a multicast address"
+	case a.IsLinkLocalUnicast():
+		return "a link-local address"
 	case a == netip.AddrFrom4([4]byte{255, 255, 255, 255}):
 		return "the broadcast address"
 	}
