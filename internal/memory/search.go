@@ -38,6 +38,9 @@ type Result struct {
 	Score float64 `json:"score"`
 }
 
+// minScore is the relevance of the weakest match before recency.
+const minScore = 0.01
+
 // candidatesPer: each stage fetches this many BM25-best chunks per result
 // wanted (at least minCandidates), which the recency factor then reorders.
 const (
@@ -190,14 +193,16 @@ func (s *Store) rank(cs []candidate, limit int) []Result {
 	halfDays := s.opts.HalfLife.Hours() / 24
 	for i := range cs {
 		x := math.Max(0, -cs[i].bm25)
-		score := x / (x + 5)
+		// A match is never worth 0, even for a term in most chunks (where
+		// BM25's IDF is close to 0), so that recency can still order them.
+		score := math.Max(x/(x+5), minScore)
 		if cs[i].day.Valid {
 			age := today.Sub(time.Unix(cs[i].day.Int64, 0)).Hours() / 24
 			if age > 0 {
 				score *= math.Exp2(-age / halfDays)
 			}
 		}
-		cs[i].Score = math.Round(score*10000) / 10000
+		cs[i].Score = score
 	}
 	sort.SliceStable(cs, func(i, j int) bool { return cs[i].Score > cs[j].Score })
 	out := make([]Result, 0, min(limit, len(cs)))
