@@ -31,7 +31,7 @@ func FuzzToolArguments(f *testing.F) {
 			f.Fatal(err)
 		}
 	}
-	reg, err := New(Options{Config: config.Default(), Paths: config.Paths{Home: ws, Workspace: ws}, Memory: &fileMemory{ws: ws}})
+	reg, err := New(Options{Config: config.Default(), Paths: config.Paths{Home: ws, Workspace: ws}, Memory: openMemory(f, ws, filepath.Join(f.TempDir(), "index.sqlite"))})
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -10,12 +10,25 @@ import (
 	"time"
 
 	"github.com/localgpt-go/localgpt/internal/config"
+	"github.com/localgpt-go/localgpt/internal/memory"
 )
 
 // env is a workspace in a temporary home with a registry over it.
 type env struct {
 	home, ws, outside string
 	reg               *Registry
+	mem               *memory.Store
+}
+
+// openMemory opens a real memory store (SQLite index) over ws.
+func openMemory(tb testing.TB, ws, index string) *memory.Store {
+	tb.Helper()
+	st, err := memory.Open(context.Background(), memory.Options{Workspace: ws, IndexPath: index})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { st.Close() })
+	return st
 }
 
 // newEnv builds the built-in registry over a fresh workspace. mod may
@@ -36,9 +49,10 @@ func newEnv(t *testing.T, approver Approver, mod func(*config.Config)) *env {
 		mod(cfg)
 	}
 	paths := config.Paths{Home: filepath.Join(home, ".localgpt"), Workspace: ws}
+	mem := openMemory(t, ws, filepath.Join(paths.Home, "index", "memory.sqlite"))
 	reg, err := New(Options{
 		Config: cfg, Paths: paths, Approver: approver,
-		Memory: &fileMemory{ws: ws},
+		Memory: mem,
 		Getenv: func(k string) string {
 			if k == "HOME" {
 				return home
@@ -50,7 +64,7 @@ func newEnv(t *testing.T, approver Approver, mod func(*config.Config)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &env{home: home, ws: ws, outside: outside, reg: reg}
+	return &env{home: home, ws: ws, outside: outside, reg: reg, mem: mem}
 }
 
 // call runs a tool with arguments given as a Go value (or raw JSON string).

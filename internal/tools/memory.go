@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/localgpt-go/localgpt/internal/memory"
 )
 
 // Limits of the memory tools.
@@ -16,31 +18,19 @@ const (
 	MaxSearchLimit = 50
 )
 
-// MemoryHit is one memory search result.
-type MemoryHit struct {
-	// Path is relative to the workspace (or an external path), with slashes.
-	Path string
-	// LineStart and LineEnd are the 1-based inclusive line range.
-	LineStart, LineEnd int
-	// Heading is the heading path of the chunk, "A > B".
-	Heading string
-	// Snippet is the matching text, matches marked.
-	Snippet string
-	// Score is normalised to 0..1, higher is better.
-	Score float64
-}
-
-// Memory is what the memory tools need of the memory store.
+// Memory is what the memory tools need of the memory store;
+// *memory.Store implements it.
 type Memory interface {
 	// Search finds at most limit chunks matching query, best first.
-	Search(ctx context.Context, query string, limit int) ([]MemoryHit, error)
-	// Read returns lines from..to (1-based, inclusive; to == 0 means to the
+	Search(ctx context.Context, query string, limit int) ([]memory.Result, error)
+	// Read returns lines from..to (1-based, inclusive; to <= 0 means to the
 	// end) of a memory file, confined to the workspace and external paths.
-	Read(ctx context.Context, path string, from, to int) (string, error)
-	// AppendDaily appends a timestamped entry to the daily log of now.
-	AppendDaily(ctx context.Context, text string, now time.Time) error
-	// AppendLongTerm appends an entry to MEMORY.md.
-	AppendLongTerm(ctx context.Context, text string, now time.Time) error
+	Read(path string, from, to int) (string, error)
+	// AppendDaily appends a timestamped entry to the daily log of now and
+	// returns the workspace-relative path written.
+	AppendDaily(ctx context.Context, text string, now time.Time) (string, error)
+	// AppendLongTerm appends an entry to MEMORY.md and returns its path.
+	AppendLongTerm(ctx context.Context, text string, now time.Time) (string, error)
 }
 
 // MemorySearch is the memory_search tool.
@@ -93,7 +83,7 @@ func (t *MemorySearch) Run(ctx context.Context, raw json.RawMessage) (Result, er
 	}
 	var b strings.Builder
 	for i, h := range hits {
-		fmt.Fprintf(&b, "%d. %s:%d-%d", i+1, h.Path, h.LineStart, h.LineEnd)
+		fmt.Fprintf(&b, "%d. %s:%d-%d", i+1, h.File, h.LineStart, h.LineEnd)
 		if h.Heading != "" {
 			fmt.Fprintf(&b, " (%s)", h.Heading)
 		}
@@ -145,7 +135,7 @@ func (t *MemoryGet) Run(ctx context.Context, raw json.RawMessage) (Result, error
 		return Result{}, &ArgError{"memory_get", fmt.Sprintf("end_line %d is before start_line %d", a.EndLine, a.StartLine)}
 	}
 	from := max(a.StartLine, 1)
-	text, err := t.Memory.Read(ctx, a.Path, from, a.EndLine)
+	text, err := t.Memory.Read(a.Path, from, a.EndLine)
 	if err != nil {
 		return Result{}, fmt.Errorf("cannot read memory file %s: %w", a.Path, err)
 	}
@@ -204,13 +194,15 @@ func (t *MemorySave) Run(ctx context.Context, raw json.RawMessage) (Result, erro
 	}
 	at := now()
 	if a.LongTerm {
-		if err := t.Memory.AppendLongTerm(ctx, a.Content, at); err != nil {
+		path, err := t.Memory.AppendLongTerm(ctx, a.Content, at)
+		if err != nil {
 			return Result{}, fmt.Errorf("could not save to MEMORY.md: %w", err)
 		}
-		return Result{Content: "Saved to MEMORY.md (long-term memory)."}, nil
+		return Result{Content: fmt.Sprintf("Saved to %s (long-term memory).", path)}, nil
 	}
-	if err := t.Memory.AppendDaily(ctx, a.Content, at); err != nil {
+	path, err := t.Memory.AppendDaily(ctx, a.Content, at)
+	if err != nil {
 		return Result{}, fmt.Errorf("could not save to today's log: %w", err)
 	}
-	return Result{Content: fmt.Sprintf("Saved to today's log, memory/%s.md.", at.Format("2006-01-02"))}, nil
+	return Result{Content: fmt.Sprintf("Saved to today's log, %s.", path)}, nil
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/localgpt-go/localgpt/internal/config"
+	"github.com/localgpt-go/localgpt/internal/memory"
 )
 
 func TestSpecs(t *testing.T) {
@@ -81,7 +82,7 @@ func TestNewOptions(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ws := t.TempDir()
-			o := Options{Config: config.Default(), Paths: config.Paths{Home: ws, Workspace: ws}, Memory: &fileMemory{ws: ws}}
+			o := Options{Config: config.Default(), Paths: config.Paths{Home: ws, Workspace: ws}, Memory: openMemory(t, ws, filepath.Join(t.TempDir(), "i.sqlite"))}
 			tt.opts(&o)
 			r, err := New(o)
 			if tt.wantErr != "" {
@@ -158,24 +159,31 @@ func TestRegistryCall(t *testing.T) {
 
 func TestMemoryTools(t *testing.T) {
 	e := newEnv(t, nil, nil)
-	writeFile(t, filepath.Join(e.ws, "MEMORY.md"), "# Facts\nThe user prefers tea.\nThe cat is called Miso.\n")
+	writeFile(t, filepath.Join(e.ws, "MEMORY.md"), "# Facts\n\nThe user prefers tea.\nThe cat is called Miso.\n")
+	writeFile(t, filepath.Join(e.ws, "..", "config.toml"), "api_key = \"secret\"\n")
+	if _, err := e.mem.Reindex(context.Background(), false, nil); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name, tool string
 		args       any
 		isError    bool
 		wants      []string
 	}{
-		{"search", "memory_search", map[string]any{"query": "miso"}, false, []string{"1. MEMORY.md:3-3", "The cat is called Miso."}},
+		{"search", "memory_search", map[string]any{"query": "miso"}, false, []string{"1. MEMORY.md:", "(Facts)", "Miso"}},
 		{"search nothing", "memory_search", map[string]any{"query": "coffee"}, false, []string{`No memory matches "coffee"`}},
 		{"search blank", "memory_search", map[string]any{"query": "  "}, true, []string{"query is required"}},
 		{"search negative limit", "memory_search", map[string]any{"query": "tea", "limit": -1}, true, []string{"limit must be positive"}},
-		{"get all", "memory_get", map[string]any{"path": "MEMORY.md"}, false, []string{"     1\t# Facts\n", "     3\tThe cat is called Miso.\n"}},
-		{"get range", "memory_get", map[string]any{"path": "MEMORY.md", "start_line": 2, "end_line": 2}, false, []string{"     2\tThe user prefers tea.\n"}},
+		{"search odd syntax", "memory_search", map[string]any{"query": `"tea AND (NEAR -`}, false, nil},
+		{"get all", "memory_get", map[string]any{"path": "MEMORY.md"}, false, []string{"     1\t# Facts\n", "     4\tThe cat is called Miso.\n"}},
+		{"get range", "memory_get", map[string]any{"path": "MEMORY.md", "start_line": 3, "end_line": 3}, false, []string{"     3\tThe user prefers tea.\n"}},
 		{"get reversed range", "memory_get", map[string]any{"path": "MEMORY.md", "start_line": 3, "end_line": 2}, true, []string{"end_line 2 is before start_line 3"}},
+		{"get past the end", "memory_get", map[string]any{"path": "MEMORY.md", "start_line": 30}, true, []string{"past its end"}},
 		{"get outside", "memory_get", map[string]any{"path": "../config.toml"}, true, []string{"outside the workspace"}},
 		{"get missing", "memory_get", map[string]any{"path": "nope.md"}, true, []string{"cannot read memory file nope.md"}},
 		{"save daily", "memory_save", map[string]any{"content": "Bought oat milk."}, false, []string{"memory/2025-03-14.md"}},
 		{"save long term", "memory_save", map[string]any{"content": "Allergic to nuts.", "long_term": true}, false, []string{"MEMORY.md"}},
+		{"saved entries are found", "memory_search", map[string]any{"query": "oat milk"}, false, []string{"memory/2025-03-14.md"}},
 		{"save blank", "memory_save", map[string]any{"content": "\n"}, true, []string{"content is required"}},
 		{"save wrong type", "memory_save", `{"content": "x", "long_term": "yes"}`, true, []string{"bad arguments for memory_save"}},
 	}
@@ -184,10 +192,13 @@ func TestMemoryTools(t *testing.T) {
 			check(t, e.call(t, context.Background(), tt.tool, tt.args), tt.isError, tt.wants...)
 		})
 	}
-	if got := readFile(t, filepath.Join(e.ws, "memory", "2025-03-14.md")); got != "## 09:26\nBought oat milk.\n\n" {
+	if got := readFile(t, filepath.Join(e.ws, "memory", "2025-03-14.md")); !strings.Contains(got, "## 09:26\n\nBought oat milk.\n") {
 		t.Fatalf("daily log = %q", got)
 	}
 	if got := readFile(t, filepath.Join(e.ws, "MEMORY.md")); !strings.HasSuffix(got, "Allergic to nuts.\n") {
 		t.Fatalf("MEMORY.md = %q", got)
 	}
 }
+
+// The memory store is what the agent passes as Options.Memory.
+var _ Memory = (*memory.Store)(nil)
