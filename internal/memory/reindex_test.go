@@ -10,9 +10,9 @@ import (
 
 func TestIncrementalReindex(t *testing.T) {
 	s := newTestStore(t, map[string]string{
-		"a.md":         "# A\n\nalpha bravo\n",
-		"b.md":         "# B\n\ncharlie delta\n",
-		"sub/c.md":     "# C\n\necho foxtrot\n",
+		"a.md":          "# A\n\nalpha bravo\n",
+		"b.md":          "# B\n\ncharlie delta\n",
+		"sub/c.md":      "# C\n\necho foxtrot\n",
 		"sub/deep/d.md": "# D\n\ngolf hotel\n",
 	}, nil)
 	ws := s.Workspace()
@@ -96,17 +96,17 @@ func TestUpdatePaths(t *testing.T) {
 
 func TestBadInput(t *testing.T) {
 	s := newTestStore(t, map[string]string{
-		"good.md":    "# Good\n\nlima mike\n",
-		"binary.md":  "PK\x03\x04\x00\x00binary lima",
-		"big.md":     "# Big\n\n" + strings.Repeat("november oscar papa ", 200),
-		"latin1.md":  "# Caf\xe9\n\nquebec \xff\xfe romeo\n",
-		"notes.txt":  "not markdown: lima",
-		"UPPER.MD":   "# Upper\n\nsierra\n",
+		"good.md":   "# Good\n\nlima mike\n",
+		"binary.md": "PK\x03\x04\x00\x00binary lima",
+		"big.md":    "# Big\n\n" + strings.Repeat("november oscar papa ", 200),
+		"latin1.md": "# Caf\xe9\n\nquebec \xff\xfe romeo\n",
+		"notes.txt": "not markdown: lima",
+		"UPPER.MD":  "# Upper\n\nsierra\n",
 	}, func(o *Options) { o.MaxFileBytes = 2000 })
 	ws := s.Workspace()
-	os.Symlink(ws, filepath.Join(ws, "loop"))                          // a loop
+	os.Symlink(ws, filepath.Join(ws, "loop"))                               // a loop
 	os.Symlink(filepath.Join(ws, "good.md"), filepath.Join(ws, "alias.md")) // a link inside
-	os.Symlink("/etc", filepath.Join(ws, "etc"))                        // points outside
+	os.Symlink("/etc", filepath.Join(ws, "etc"))                            // points outside
 	os.Symlink(filepath.Join(ws, "missing.md"), filepath.Join(ws, "dangling.md"))
 	if os.Getuid() != 0 {
 		writeFiles(t, ws, map[string]string{"locked/secret.md": "# S\n\ntango\n"})

@@ -29,11 +29,11 @@ func TestSearchFindsAndMarks(t *testing.T) {
 		snippet   string   // the first result's snippet must contain this
 	}{
 		{"postgres", "MEMORY.md", nil, "«Postgres»"},
-		{"postg", "MEMORY.md", nil, "«Postgres»"},                    // prefix
-		{"cafe naive", "projects/search.md", nil, "«café»"},          // diacritics removed
-		{`"billing service" fine`, "memory/2026-03-09.md", nil, "«"}, // phrase AND word
-		{"日本語", "projects/search.md", nil, "«日本語»"},                   // CJK via trigram
-		{"ドキュメント", "projects/search.md", nil, "«ドキュメント»"},           // CJK in the middle of a run
+		{"postg", "MEMORY.md", nil, "«Postgres»"},                       // prefix
+		{"cafe naive", "projects/search.md", nil, "«café»"},             // diacritics removed
+		{`"billing service" fine`, "memory/2026-03-09.md", nil, "«"},    // phrase AND word
+		{"日本語", "projects/search.md", nil, "«日本語»"},                     // CJK via trigram
+		{"ドキュメント", "projects/search.md", nil, "«ドキュメント»"},               // CJK in the middle of a run
 		{"configuration", "projects/search.md", nil, "«configuration»"}, // substring fallback
 		{"e-mail", "notes/e-mail.md", nil, "«"},
 		{"C++", "notes/e-mail.md", nil, "«C»"},

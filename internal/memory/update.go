@@ -63,6 +63,10 @@ func (s *Store) update(ctx context.Context, db *sql.DB, paths []string) (IndexSt
 	seen := map[string]bool{}
 	var todo []scanned
 	for _, f := range w.files {
+		if seen[f.key] { // found through two of the paths
+			st.Files--
+			continue
+		}
 		seen[f.key] = true
 		if old, ok := existing[f.key]; ok && old.mtime == f.mtime && old.size == f.size {
 			st.Unchanged++
