@@ -1,0 +1,82 @@
+package tools
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/localgpt-go/localgpt/internal/config"
+	"github.com/localgpt-go/localgpt/internal/tools/webfetch"
+)
+
+// BenchmarkNew measures building the whole registry, which the agent
+// does for every invocation.
+func BenchmarkNew(b *testing.B) {
+	ws := b.TempDir()
+	cfg := config.Default()
+	mem := openMemory(b, ws, filepath.Join(b.TempDir(), "i.sqlite"))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := New(Options{Config: cfg, Paths: config.Paths{Home: ws, Workspace: ws}, Memory: mem}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkReadFile measures a read_file call of a 2,000-line file.
+func BenchmarkReadFile(b *testing.B) {
+	ws := b.TempDir()
+	var sb strings.Builder
+	for i := range 2000 {
+		fmt.Fprintf(&sb, "line %d of a fairly ordinary text file\n", i)
+	}
+	if err := os.WriteFile(filepath.Join(ws, "f.txt"), []byte(sb.String()), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	reg, err := New(Options{Config: config.Default(), Paths: config.Paths{Home: ws, Workspace: ws}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	args := []byte(`{"path":"f.txt"}`)
+	b.ReportAllocs()
+	for b.Loop() {
+		if r := reg.Call(context.Background(), "read_file", args); r.IsError {
+			b.Fatal(r.Content)
+		}
+	}
+}
+
+// BenchmarkBashEcho measures the overhead of one bash call (fork, exec,
+// pipe, process-group cleanup).
+func BenchmarkBashEcho(b *testing.B) {
+	ws := b.TempDir()
+	cfg := config.Default()
+	cfg.Tools.RequireApproval = nil
+	reg, err := New(Options{Config: cfg, Paths: config.Paths{Home: ws, Workspace: ws}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	args := []byte(`{"command":"echo hi"}`)
+	for b.Loop() {
+		if r := reg.Call(context.Background(), "bash", args); r.IsError {
+			b.Fatal(r.Content)
+		}
+	}
+}
+
+// BenchmarkHTMLToText measures reducing a 100 KB HTML page to text.
+func BenchmarkHTMLToText(b *testing.B) {
+	var sb strings.Builder
+	sb.WriteString("<html><head><title>Bench</title><style>p{}</style></head><body>")
+	for sb.Len() < 100<<10 {
+		sb.WriteString(`<h2>Section</h2><p>Some <b>text</b> with <a href="/x">a link</a>.</p><ul><li>one</li><li>two</li></ul>`)
+	}
+	page := sb.String()
+	b.SetBytes(int64(len(page)))
+	for b.Loop() {
+		webfetch.HTMLToText(page, nil)
+	}
+}
