@@ -24,7 +24,7 @@ type term struct {
 }
 
 // parseQuery splits user text into terms. Double quotes delimit phrases
-// (an unbalanced quote runs to the end); everything else is split on
+// (an unbalanced quote is ignored); everything else is split on
 // spaces. FTS5 syntax has no meaning here: AND, OR, NOT, NEAR, -, *, :,
 // ^, + and parentheses are ordinary text, and punctuation only separates
 // words, exactly as the index's tokenizer does.
@@ -51,11 +51,11 @@ func parseQuery(q string) []term {
 		}
 		q = q[i+1:]
 		j := strings.IndexByte(q, '"')
-		if j < 0 {
-			j = len(q)
+		if j < 0 { // an unbalanced quote is ignored: the rest are words
+			continue
 		}
 		add(q[:j], true)
-		q = q[min(j+1, len(q)):]
+		q = q[j+1:]
 	}
 	return out
 }

@@ -171,7 +171,8 @@ func TestParseQuery(t *testing.T) {
 	}{
 		{"alice postgres", `"alice"* AND "postgres"*`, `"alice"* OR "postgres"*`},
 		{`"new york" pizza`, `"new york" AND "pizza"*`, `"new york" OR "pizza"*`},
-		{`"unbalanced quote`, `"unbalanced quote"`, `"unbalanced quote"`},
+		{`"unbalanced quote`, `"unbalanced"* AND "quote"*`, `"unbalanced"* OR "quote"*`},
+		{`"closed" "open`, `"closed" AND "open"*`, `"closed" OR "open"*`},
 		{"e-mail", `"e mail"*`, `"e mail"*`},
 		{"AND OR NOT", `"AND"* AND "OR" AND "NOT"*`, `"AND"* OR "OR" OR "NOT"*`},
 		{"go", `"go"`, `"go"`},

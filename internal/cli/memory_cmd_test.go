@@ -1,0 +1,146 @@
+package cli
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestMemoryCommands(t *testing.T) {
+	home := t.TempDir()
+	ws := filepath.Join(home, "workspace")
+	if r := run(t, home, "paths"); r.code != 0 {
+		t.Fatalf("first run: %+v", r)
+	}
+	os.MkdirAll(filepath.Join(ws, "projects"), 0o755)
+	os.WriteFile(filepath.Join(ws, "projects", "db.md"), []byte("# Database\n\n## Migration\n\nPostgres 16 upgrade on Saturday.\nRollback plan ready.\n"), 0o644)
+	today := time.Now().Format(time.DateOnly)
+
+	steps := []struct {
+		name   string
+		stdin  string
+		args   []string
+		code   int
+		stdout []string // substrings
+		stderr []string
+	}{
+		{"reindex", "", []string{"memory", "reindex"}, 0, []string{"indexed 4 files", "0 removed", "chunks written"}, nil},
+		{"search", "", []string{"memory", "search", "postgres"}, 0,
+			[]string{"projects/db.md:1-6", "Database > Migration", "«Postgres» 16 upgrade"}, nil},
+		{"search syntax is text", "", []string{"memory", "search", `"postgres`, "AND", "(rollback"}, 0, []string{"projects/db.md"}, nil},
+		{"search nothing found", "", []string{"memory", "search", "xylophone"}, 0, nil, []string{"no matches"}},
+		{"search empty", "", []string{"memory", "search", "--", "--"}, 1, nil, []string{"nothing to search for"}},
+		{"search bad -n", "", []string{"memory", "search", "-n", "0", "x"}, 1, nil, []string{"-n must be at least 1"}},
+		{"search no args", "", []string{"memory", "search"}, 1, nil, []string{"requires at least 1 arg"}},
+		{"add", "", []string{"memory", "add", "Bought", "a", "zanzibar", "map"}, 0, []string{"added to memory/" + today + ".md"}, nil},
+		{"add stdin", "stdin entry about quokkas\n", []string{"memory", "add", "-"}, 0, []string{"added to memory/"}, nil},
+		{"add long-term", "", []string{"memory", "add", "--long-term", "Prefers", "oolong", "tea"}, 0, []string{"added to MEMORY.md"}, nil},
+		{"add empty", "", []string{"memory", "add", " "}, 1, nil, []string{"nothing to add"}},
+		{"search finds added", "", []string{"memory", "search", "zanzibar"}, 0, []string{"memory/" + today + ".md", "«zanzibar»"}, nil},
+		{"search finds stdin", "", []string{"memory", "search", "quokkas"}, 0, []string{"«quokkas»"}, nil},
+		{"recent", "", []string{"memory", "recent", "-n", "1"}, 0, []string{"stdin entry about quokkas"}, nil},
+		{"show range", "", []string{"memory", "show", "projects/db.md:5-6"}, 0, []string{"Postgres 16 upgrade on Saturday.\nRollback plan ready.\n"}, nil},
+		{"show line", "", []string{"memory", "show", "projects/db.md:1"}, 0, []string{"# Database\n"}, nil},
+		{"show unknown", "", []string{"memory", "show", "nope.md"}, 1, nil, []string{"nope.md is not a file of the memory workspace"}},
+		{"show escape", "", []string{"memory", "show", "../config.toml"}, 1, nil, []string{"not a file of the memory workspace"}},
+		{"show bad range", "", []string{"memory", "show", "projects/db.md:5-2"}, 1, nil, []string{"bad line range"}},
+		{"show past end", "", []string{"memory", "show", "projects/db.md:50-60"}, 1, nil, []string{"past its end"}},
+		{"stats", "", []string{"memory", "stats"}, 0, []string{"files         5", "chunks", "last indexed"}, nil},
+		{"reindex force", "", []string{"memory", "reindex", "--force"}, 0, []string{"indexed 5 files"}, nil},
+	}
+	for _, s := range steps {
+		t.Run(s.name, func(t *testing.T) {
+			r := runEnv(t, map[string]string{"LOCALGPT_HOME": home, "NO_COLOR": "1"}, s.stdin, s.args...)
+			if r.code != s.code {
+				t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", r.code, s.code, r.stdout, r.stderr)
+			}
+			for _, want := range s.stdout {
+				if !strings.Contains(r.stdout, want) {
+					t.Errorf("stdout lacks %q:\n%s", want, r.stdout)
+				}
+			}
+			for _, want := range s.stderr {
+				if !strings.Contains(r.stderr, want) {
+					t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
+				}
+			}
+			if strings.Contains(r.stdout, "\x1b[") {
+				t.Errorf("colour in piped output: %q", r.stdout)
+			}
+		})
+	}
+}
+
+func TestMemorySearchSeesEditsAndJSON(t *testing.T) {
+	home := t.TempDir()
+	run(t, home, "memory", "reindex")
+	note := filepath.Join(home, "workspace", "note.md")
+	os.WriteFile(note, []byte("# Note\n\nfirst version: walrus\n"), 0o644)
+	r := run(t, home, "memory", "search", "walrus", "--json")
+	var rs []map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &rs); err != nil || len(rs) != 1 {
+		t.Fatalf("search --json: %v %s %s", err, r.stdout, r.stderr)
+	}
+	for _, k := range []string{"file", "line_start", "line_end", "heading", "snippet", "content", "score"} {
+		if _, ok := rs[0][k]; !ok {
+			t.Errorf("JSON result lacks %q: %v", k, rs[0])
+		}
+	}
+	// Edit without reindexing: search must not return the stale text.
+	mt := time.Now().Add(2 * time.Second)
+	os.WriteFile(note, []byte("# Note\n\nsecond version: narwhal\n"), 0o644)
+	os.Chtimes(note, mt, mt)
+	if r := run(t, home, "memory", "search", "walrus", "--json"); strings.TrimSpace(r.stdout) != "[]" {
+		t.Errorf("stale result after edit: %s", r.stdout)
+	}
+	if r := run(t, home, "memory", "search", "narwhal"); !strings.Contains(r.stdout, "note.md") {
+		t.Errorf("edit not found: %+v", r)
+	}
+	r = run(t, home, "memory", "stats", "--json")
+	var st map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &st); err != nil || st["files"].(float64) != 4 {
+		t.Errorf("stats --json: %v %s", err, r.stdout)
+	}
+}
+
+func TestMemoryCorruptIndexMessage(t *testing.T) {
+	home := t.TempDir()
+	run(t, home, "memory", "add", "remember the tapir")
+	db := filepath.Join(home, "index", "memory.sqlite")
+	os.Remove(db + "-wal")
+	os.Remove(db + "-shm")
+	if err := os.WriteFile(db, []byte(strings.Repeat("garbage ", 1000)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := run(t, home, "memory", "search", "tapir")
+	if r.code != 0 || !strings.Contains(r.stderr, "recreated") || !strings.Contains(r.stdout, "tapir") {
+		t.Errorf("search on a corrupt index: %+v", r)
+	}
+}
+
+func TestParseLineRange(t *testing.T) {
+	tests := []struct {
+		in       string
+		path     string
+		from, to int
+		bad      bool
+	}{
+		{"a.md", "a.md", 0, 0, false},
+		{"a.md:3", "a.md", 3, 3, false},
+		{"a.md:3-7", "a.md", 3, 7, false},
+		{"a.md:3-", "a.md", 3, 0, false},
+		{"dir:x/a.md", "dir:x/a.md", 0, 0, false},
+		{"a.md:0", "", 0, 0, true},
+		{"a.md:7-3", "", 0, 0, true},
+		{"a.md:-3", "", 0, 0, true},
+	}
+	for _, tt := range tests {
+		p, f, to, err := parseLineRange(tt.in)
+		if (err != nil) != tt.bad || (!tt.bad && (p != tt.path || f != tt.from || to != tt.to)) {
+			t.Errorf("parseLineRange(%q) = %q %d %d %v", tt.in, p, f, to, err)
+		}
+	}
+}
