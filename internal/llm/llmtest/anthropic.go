@@ -70,15 +70,21 @@ func (anthropicWire) errorBody(r Reply) (int, []byte) {
 		"request_id": "req_llmtest"})
 }
 
-func (anthropicWire) streamFrames(r Reply, model string) ([][]byte, int) {
+func (anthropicWire) streamFrames(r Reply, model string) ([][]byte, int, int) {
 	frames := [][]byte{sse("message_start", map[string]any{"type": "message_start", "message": map[string]any{
 		"id": "msg_llmtest", "type": "message", "role": "assistant", "model": model, "content": []any{},
 		"stop_reason": nil, "stop_sequence": nil,
 		"usage": map[string]any{"input_tokens": r.Usage.Prompt, "output_tokens": 1},
 	}})}
-	index := 0
+	index, first := 0, -1
 	block := func(start map[string]any, deltas []map[string]any) {
 		frames = append(frames, sse("content_block_start", map[string]any{"type": "content_block_start", "index": index, "content_block": start}))
+		if first < 0 {
+			first = len(frames) - 1
+			if len(deltas) > 0 && start["type"] != "tool_use" {
+				first++ // a text or thinking block starts empty
+			}
+		}
 		for _, d := range deltas {
 			frames = append(frames, sse("content_block_delta", map[string]any{"type": "content_block_delta", "index": index, "delta": d}))
 		}
@@ -109,6 +115,9 @@ func (anthropicWire) streamFrames(r Reply, model string) ([][]byte, int) {
 		block(map[string]any{"type": "tool_use", "id": c.ID, "name": c.Name, "input": map[string]any{}}, ds)
 	}
 	final := len(frames)
+	if first < 0 {
+		first = final
+	}
 	stop := map[string]string{"end": "end_turn", "tool_use": "tool_use", "length": "max_tokens"}[r.stop()]
 	if stop == "" {
 		stop = r.stop()
@@ -118,5 +127,5 @@ func (anthropicWire) streamFrames(r Reply, model string) ([][]byte, int) {
 			"delta": map[string]any{"stop_reason": stop, "stop_sequence": nil},
 			"usage": map[string]any{"output_tokens": r.Usage.Completion}}),
 		sse("message_stop", map[string]any{"type": "message_stop"}))
-	return frames, final
+	return frames, first, final
 }

@@ -123,7 +123,7 @@ func (ollamaWire) errorBody(r Reply) (int, []byte) {
 	return status, mustJSON(map[string]string{"error": msg})
 }
 
-func (ollamaWire) streamFrames(r Reply, model string) ([][]byte, int) {
+func (ollamaWire) streamFrames(r Reply, model string) ([][]byte, int, int) {
 	line := func(msg map[string]any, extra map[string]any) []byte {
 		v := map[string]any{"model": model, "created_at": "2025-01-01T00:00:00.000000Z", "message": msg, "done": false}
 		for k, x := range extra {
@@ -159,5 +159,5 @@ func (ollamaWire) streamFrames(r Reply, model string) ([][]byte, int) {
 		"prompt_eval_count": r.Usage.Prompt, "prompt_eval_duration": 100000000,
 		"eval_count": r.Usage.Completion, "eval_duration": 900000000,
 	}))
-	return frames, final
+	return frames, 0, final
 }

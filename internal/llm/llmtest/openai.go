@@ -78,7 +78,7 @@ func (openaiWire) errorBody(r Reply) (int, []byte) {
 	return status, mustJSON(map[string]any{"error": map[string]any{"message": msg, "type": typ, "param": nil, "code": c}})
 }
 
-func (openaiWire) streamFrames(r Reply, model string) ([][]byte, int) {
+func (openaiWire) streamFrames(r Reply, model string) ([][]byte, int, int) {
 	chunk := func(delta map[string]any, finish any) []byte {
 		return sse("", map[string]any{
 			"id": "chatcmpl-llmtest", "object": "chat.completion.chunk", "created": 1700000000,
@@ -116,6 +116,7 @@ func (openaiWire) streamFrames(r Reply, model string) ([][]byte, int) {
 		}
 	}
 	final := len(frames)
+	first := min(1, final)
 	finish := map[string]string{"end": "stop", "tool_use": "tool_calls", "length": "length"}[r.stop()]
 	if finish == "" {
 		finish = r.stop()
@@ -128,5 +129,5 @@ func (openaiWire) streamFrames(r Reply, model string) ([][]byte, int) {
 			"total_tokens": r.Usage.Prompt + r.Usage.Completion},
 	}))
 	frames = append(frames, []byte("data: [DONE]\n\n"))
-	return frames, final
+	return frames, first, final
 }

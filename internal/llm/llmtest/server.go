@@ -48,9 +48,10 @@ type Model struct {
 
 // wire is one provider's protocol.
 type wire interface {
-	// streamFrames renders a streamed reply; frames[final:] are the closing
-	// events a truncated stream leaves out.
-	streamFrames(r Reply, model string) (frames [][]byte, final int)
+	// streamFrames renders a streamed reply; frames[first] is the first
+	// that carries content (final if none does), and frames[final:] are the
+	// closing events a truncated stream leaves out.
+	streamFrames(r Reply, model string) (frames [][]byte, first, final int)
 	errorFrame(msg string) []byte
 	malformedFrame() []byte
 	contentType() string
@@ -195,12 +196,13 @@ func (s *Server) play(w http.ResponseWriter, r *http.Request, model string) {
 		_, _ = w.Write(body)
 		return
 	}
-	frames, final := s.w.streamFrames(reply, model)
+	frames, first, final := s.w.streamFrames(reply, model)
 	if reply.Truncate {
 		frames = frames[:final]
 	}
-	// Errors and garbage go after the first content, before the closing events.
-	cut := min(2, final, len(frames))
+	// Errors, garbage and hangs come after the first content, before the
+	// closing events.
+	cut := min(first+1, final, len(frames))
 	switch {
 	case reply.Error != "":
 		frames = append(frames[:cut:cut], s.w.errorFrame(reply.Error))
@@ -234,7 +236,7 @@ func (s *Server) play(w http.ResponseWriter, r *http.Request, model string) {
 // Render returns the body a streamed reply is sent as, for tests that
 // replay it many times as Raw (benchmarks).
 func (s *Server) Render(r Reply, model string) []byte {
-	frames, _ := s.w.streamFrames(r, model)
+	frames, _, _ := s.w.streamFrames(r, model)
 	return bytes.Join(frames, nil)
 }
 
