@@ -15,6 +15,10 @@ import (
 
 // Limits of the bash tool.
 const (
+	// DefaultBashTimeout and DefaultBashOutput apply when Bash leaves
+	// Timeout or MaxOutput zero.
+	DefaultBashTimeout = 2 * time.Minute
+	DefaultBashOutput  = 50000
 	// MaxBashTimeout bounds timeout_ms whatever the model asks for.
 	MaxBashTimeout = 10 * time.Minute
 	// straggleWait is how long output is still read after the shell has
@@ -30,9 +34,11 @@ const (
 // them).
 type Bash struct {
 	Paths PathPolicy
-	// Timeout is the default timeout (tools.bash_timeout_ms).
+	// Timeout is the default timeout (tools.bash_timeout_ms); zero means
+	// DefaultBashTimeout.
 	Timeout time.Duration
-	// MaxOutput caps the combined output kept, head and tail (bytes).
+	// MaxOutput caps the combined output kept, head and tail (bytes); zero
+	// means DefaultBashOutput.
 	MaxOutput int
 }
 
@@ -85,7 +91,13 @@ func (b *Bash) Run(ctx context.Context, raw json.RawMessage) (Result, error) {
 	if a.TimeoutMS < 0 {
 		return Result{}, &ArgError{"bash", fmt.Sprintf("timeout_ms must be positive, got %d", a.TimeoutMS)}
 	}
-	timeout := b.Timeout
+	timeout, maxOutput := b.Timeout, b.MaxOutput
+	if timeout <= 0 {
+		timeout = DefaultBashTimeout
+	}
+	if maxOutput <= 0 {
+		maxOutput = DefaultBashOutput
+	}
 	if a.TimeoutMS > 0 {
 		timeout = time.Duration(min(a.TimeoutMS, MaxBashTimeout.Milliseconds())) * time.Millisecond
 	}
@@ -98,11 +110,14 @@ func (b *Bash) Run(ctx context.Context, raw json.RawMessage) (Result, error) {
 	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
 		return Result{}, fmt.Errorf("the working folder %s does not exist or is not a folder", dir)
 	}
-	return runBash(ctx, a.Command, dir, timeout, b.MaxOutput)
+	return runBash(ctx, a.Command, dir, timeout, maxOutput)
 }
 
 // runBash runs command and reports its output and how it ended.
 func runBash(ctx context.Context, command, dir string, timeout time.Duration, maxOutput int) (Result, error) {
+	if err := ctx.Err(); err != nil {
+		return Result{}, fmt.Errorf("bash: not started: %w", err)
+	}
 	r, w, err := os.Pipe()
 	if err != nil {
 		return Result{}, fmt.Errorf("bash: create the output pipe: %w", err)
