@@ -333,3 +333,7 @@ func TestNoToolsOffersNone(t *testing.T) {
 		t.Fatal("tool guidance without tools")
 	}
 }
+
+func newBenchProvider(srv *llmtest.Server) *openai.Provider {
+	return openai.New(openai.Options{BaseURL: srv.URL + "/v1", APIKey: "sk-test"})
+}
