@@ -1,0 +1,171 @@
+package ollama
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/localgpt-go/localgpt/internal/llm"
+	"github.com/localgpt-go/localgpt/internal/llm/llmtest"
+)
+
+func newProvider(t *testing.T, s *llmtest.Server, retry llm.RetryPolicy, keepAlive string, window int) *Provider {
+	t.Helper()
+	p, err := New(Options{Endpoint: s.URL, HTTPClient: s.Client(), KeepAlive: keepAlive, ContextWindow: window, Retry: retry})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestConformance(t *testing.T) {
+	llmtest.Conformance(t, llmtest.NewOllama, "llama3.2", func(t *testing.T, s *llmtest.Server, retry llm.RetryPolicy) llm.Provider {
+		return newProvider(t, s, retry, "", 0)
+	})
+}
+
+func TestRequestBody(t *testing.T) {
+	history := []llm.Message{
+		llm.UserText("weather?"),
+		{Role: llm.RoleAssistant, Parts: []llm.Part{llm.ToolCallPart(llm.ToolCall{ID: "call_0", Name: "get_weather", Arguments: []byte(`{"city":"Paris"}`)})}},
+		llm.ToolResults(llm.ToolResult{CallID: "call_0", Name: "get_weather", Content: "18°C"}),
+	}
+	cases := []struct {
+		name       string
+		keepAlive  string
+		window     int
+		modelCtx   int
+		wantNumCtx float64
+		wantKeep   any
+	}{
+		{"model window below the cap", "10m", 128000, 32768, 32768, "10m0s"},
+		{"capped by agent.context_window", "", 16384, 131072, 16384, nil},
+		{"keep loaded for ever", "-1s", 0, 8192, 8192, float64(-1)},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := llmtest.NewOllama(t)
+			s.SetModels(llmtest.Model{Name: "qwen3", ContextLength: tc.modelCtx, Arch: "qwen3"})
+			s.Enqueue(llmtest.Text("18°C in Paris."), llmtest.Text("again"))
+			retry, _ := llmtest.Retry(0)
+			p := newProvider(t, s, retry, tc.keepAlive, tc.window)
+			temp := 0.5
+			req := llm.Request{Model: "qwen3", System: "sys", Messages: history, MaxTokens: 256, Temperature: &temp,
+				Tools: []llm.Tool{{Name: "get_weather", Description: "w", Parameters: []byte(`{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}`)}}}
+			for range 2 {
+				if _, err := llm.Complete(context.Background(), p, req); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if n := len(s.Calls("/api/show")); n != 1 {
+				t.Errorf("/api/show called %d times, want once (cached)", n)
+			}
+			b := s.Last(t, "/api/chat").JSON(t)
+			opts := b["options"].(map[string]any)
+			if opts["num_ctx"] != tc.wantNumCtx || opts["num_predict"] != float64(256) || opts["temperature"] != 0.5 {
+				t.Errorf("options = %v, want num_ctx %v", opts, tc.wantNumCtx)
+			}
+			if b["keep_alive"] != tc.wantKeep {
+				t.Errorf("keep_alive = %v, want %v", b["keep_alive"], tc.wantKeep)
+			}
+			if b["truncate"] != false || b["stream"] != true {
+				t.Errorf("truncate %v stream %v, want false and true", b["truncate"], b["stream"])
+			}
+			msgs := b["messages"].([]any)
+			var roles []string
+			for _, m := range msgs {
+				roles = append(roles, m.(map[string]any)["role"].(string))
+			}
+			if strings.Join(roles, " ") != "system user assistant tool" {
+				t.Fatalf("roles = %v", roles)
+			}
+			call := msgs[2].(map[string]any)["tool_calls"].([]any)[0].(map[string]any)["function"].(map[string]any)
+			if call["name"] != "get_weather" || call["arguments"].(map[string]any)["city"] != "Paris" {
+				t.Errorf("assistant tool call = %v", call)
+			}
+			if tool := msgs[3].(map[string]any); tool["tool_name"] != "get_weather" || tool["content"] != "18°C" || tool["tool_call_id"] != "call_0" {
+				t.Errorf("tool message = %v", tool)
+			}
+			fn := b["tools"].([]any)[0].(map[string]any)["function"].(map[string]any)
+			if fn["name"] != "get_weather" || fn["parameters"].(map[string]any)["required"].([]any)[0] != "city" {
+				t.Errorf("tool = %v", fn)
+			}
+		})
+	}
+}
+
+func TestTextToolCalls(t *testing.T) {
+	tools := []llm.Tool{{Name: "get_weather", Parameters: []byte(`{"type":"object","properties":{"city":{"type":"string"}}}`)}}
+	cases := []struct {
+		name      string
+		text      string
+		tools     []llm.Tool
+		wantCalls int
+		wantText  string
+		wantStop  llm.StopReason
+	}{
+		{"tagged call", "<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\"}}\n</tool_call>", tools, 1, "", llm.StopToolUse},
+		{"bare JSON call", `{"name": "get_weather", "parameters": {"city": "Paris"}}`, tools, 1, "", llm.StopToolUse},
+		{"tool not offered stays text", `{"name": "delete_all", "arguments": {}}`, tools, 0, `{"name": "delete_all", "arguments": {}}`, llm.StopEnd},
+		{"no tools offered stays text", `<tool_call>{"name":"get_weather","arguments":{}}</tool_call>`, nil, 0, `<tool_call>{"name":"get_weather","arguments":{}}</tool_call>`, llm.StopEnd},
+		{"ordinary answer", "It is sunny.", tools, 0, "It is sunny.", llm.StopEnd},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := llmtest.NewOllama(t)
+			s.SetModels(llmtest.Model{Name: "llama3.2"})
+			s.Enqueue(llmtest.Text(tc.text))
+			retry, _ := llmtest.Retry(0)
+			resp, err := llm.Complete(context.Background(), newProvider(t, s, retry, "", 0),
+				llm.Request{Model: "llama3.2", Messages: []llm.Message{llm.UserText("weather in Paris?")}, Tools: tc.tools})
+			if err != nil {
+				t.Fatal(err)
+			}
+			calls := resp.Message.ToolCalls()
+			if len(calls) != tc.wantCalls || resp.Message.Text() != tc.wantText || resp.StopReason != tc.wantStop {
+				t.Fatalf("calls %+v text %q stop %s; want %d calls, %q, %s", calls, resp.Message.Text(), resp.StopReason, tc.wantCalls, tc.wantText, tc.wantStop)
+			}
+			if tc.wantCalls == 1 && (calls[0].Name != "get_weather" || string(calls[0].Arguments) != `{"city":"Paris"}` || calls[0].ID == "") {
+				t.Errorf("call = %+v", calls[0])
+			}
+		})
+	}
+}
+
+func TestErrors(t *testing.T) {
+	cases := []struct {
+		name     string
+		setup    func(s *llmtest.Server)
+		model    string
+		wantKind llm.ErrorKind
+		wantHint string
+	}{
+		{"model not pulled", func(s *llmtest.Server) {}, "mistral", llm.KindNotFound, "ollama pull mistral"},
+		{"server down", func(s *llmtest.Server) { s.Close() }, "llama3.2", llm.KindUnreachable, "start it with `ollama serve`"},
+		{"overflow", func(s *llmtest.Server) { s.Enqueue(llmtest.Overflow()) }, "llama3.2", llm.KindContextOverflow, "compact"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := llmtest.NewOllama(t)
+			s.SetModels(llmtest.Model{Name: "llama3.2"})
+			tc.setup(s)
+			retry, _ := llmtest.Retry(0)
+			_, err := llm.Complete(context.Background(), newProvider(t, s, retry, "", 0),
+				llm.Request{Model: tc.model, Messages: []llm.Message{llm.UserText("hi")}})
+			var e *llm.Error
+			if !errors.As(err, &e) || e.Kind != tc.wantKind || !strings.Contains(e.Error(), tc.wantHint) {
+				t.Fatalf("error = %v, want kind %s mentioning %q", err, tc.wantKind, tc.wantHint)
+			}
+			if !strings.Contains(e.Error(), "ollama") || !strings.Contains(e.Error(), tc.model) {
+				t.Errorf("error %q does not name provider and model", e)
+			}
+		})
+	}
+}
+
+func TestNewRejectsBadKeepAlive(t *testing.T) {
+	if _, err := New(Options{KeepAlive: "forever"}); err == nil {
+		t.Fatal("keep_alive \"forever\" accepted")
+	}
+}
