@@ -58,6 +58,10 @@ type Ollama struct {
 	Endpoint string `toml:"endpoint" json:"endpoint"`
 	// Model is the Ollama model used when a model name does not say one.
 	Model string `toml:"model" json:"model"`
+	// KeepAlive is how long Ollama keeps a model loaded after a call, a Go
+	// duration such as "10m" ("-1s" keeps it for ever); empty leaves
+	// Ollama's own default (5m).
+	KeepAlive string `toml:"keep_alive" json:"keep_alive"`
 }
 
 // Heartbeat configures the daemon's autonomous task cycle.

@@ -38,6 +38,11 @@ func (c *Config) validate() error {
 			return err
 		}
 	}
+	if ka := c.Providers.Ollama.KeepAlive; ka != "" {
+		if _, err := time.ParseDuration(ka); err != nil {
+			return bad("providers.ollama.keep_alive", "%q is not a duration; write it like \"10m\", or \"-1s\" to keep the model loaded", ka)
+		}
+	}
 	h := c.Heartbeat
 	if h.Interval.Duration < time.Second {
 		return bad("heartbeat.interval", "must be at least 1s, got %s", h.Interval)
