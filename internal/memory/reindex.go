@@ -65,13 +65,22 @@ func (s *Store) reindex(ctx context.Context, db *sql.DB, force bool, progress fu
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
 	start := time.Now()
+	// Read the index while walking the folders.
+	var existing map[string]dbFile
+	var loadErr error
+	loaded := make(chan struct{})
+	go func() {
+		defer close(loaded)
+		existing, loadErr = loadFiles(ctx, db)
+	}()
 	w := s.newWalker()
 	w.walkAll()
+	<-loaded
 	st := IndexStats{Files: len(w.files), Notes: w.notes}
-	existing, err := loadFiles(ctx, db)
-	if err != nil {
-		return st, err
+	if loadErr != nil {
+		return st, loadErr
 	}
+	var err error
 	if force {
 		if err := resetIndex(ctx, db); err != nil {
 			return st, err

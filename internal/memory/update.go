@@ -3,6 +3,7 @@ package memory
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -28,10 +29,6 @@ func (s *Store) update(ctx context.Context, db *sql.DB, paths []string) (IndexSt
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
 	start := time.Now()
-	existing, err := loadFiles(ctx, db)
-	if err != nil {
-		return IndexStats{}, err
-	}
 	w := s.newWalker()
 	var prefixes []string // keys whose rows go unless seen again
 	for _, p := range paths {
@@ -58,6 +55,11 @@ func (s *Store) update(ctx context.Context, db *sql.DB, paths []string) (IndexSt
 		case info.Mode().IsRegular() && isMarkdown(p):
 			w.add(key, p, info)
 		}
+	}
+	w.statAll()
+	existing, err := loadFilesUnder(ctx, db, prefixes)
+	if err != nil {
+		return IndexStats{}, err
 	}
 	st := IndexStats{Files: len(w.files), Notes: w.notes}
 	seen := map[string]bool{}
@@ -119,4 +121,36 @@ func hasDotElem(rel string) bool {
 		}
 	}
 	return false
+}
+
+// loadFilesUnder reads the files rows whose key is one of keys or lies
+// below one of them, using the path index rather than reading every row.
+func loadFilesUnder(ctx context.Context, db *sql.DB, keys []string) (map[string]dbFile, error) {
+	out := map[string]dbFile{}
+	for _, k := range keys {
+		sep := "/"
+		if filepath.IsAbs(k) {
+			sep = string(filepath.Separator)
+		}
+		// Keys below k sort between k+sep and k+(sep+1).
+		rows, err := db.QueryContext(ctx, `SELECT id, path, mtime, size, hash FROM files
+			WHERE path = ?1 OR (path > ?2 AND path < ?3)`, k, k+sep, k+string(rune(sep[0]+1)))
+		if err != nil {
+			return nil, fmt.Errorf("memory: read the index: %w", err)
+		}
+		for rows.Next() {
+			var f dbFile
+			var path string
+			if err := rows.Scan(&f.id, &path, &f.mtime, &f.size, &f.hash); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[path] = f
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }

@@ -25,9 +25,17 @@ type scanned struct {
 type walker struct {
 	s       *Store
 	files   []scanned
+	pending []pendingFile // regular files found, not yet stat'ed
 	notes   []string
 	visited map[string]bool // real paths of folders walked
 	roots   []string        // real paths of every root, for symlink confinement
+}
+
+// pendingFile is a markdown file found by ReadDir whose size and mtime
+// statAll fetches once the folders are read.
+type pendingFile struct {
+	key, path string
+	entry     fs.DirEntry
 }
 
 func (s *Store) newWalker() *walker {
@@ -41,8 +49,26 @@ func (s *Store) newWalker() *walker {
 	return w
 }
 
+// statAll fetches the size and mtime of the pending files and adds them
+// to w.files. (Doing it on several goroutines was measured slower: the
+// lstat calls contend in the kernel.)
+func (w *walker) statAll() {
+	for _, p := range w.pending {
+		info, err := p.entry.Info()
+		if err != nil {
+			if !os.IsNotExist(err) { // removed while we walk: gone next time
+				w.note("cannot read %s: %v", p.path, err)
+			}
+			continue
+		}
+		w.add(p.key, p.path, info)
+	}
+	w.pending = nil
+}
+
 // walkAll scans the workspace and every external path.
 func (w *walker) walkAll() {
+	defer w.statAll()
 	w.walkRoot(w.s.opts.Workspace, w.s.wsReal, "")
 	for _, e := range w.s.opts.ExternalPaths {
 		real, err := filepath.EvalSymlinks(e)
@@ -102,14 +128,7 @@ func (w *walker) walkDir(dir, real, key string) {
 		case typ&fs.ModeSymlink != 0:
 			w.followLink(path, childKey)
 		case typ.IsRegular() && isMarkdown(name):
-			info, err := e.Info()
-			if err != nil {
-				if !os.IsNotExist(err) { // removed while we walk: gone next time
-					w.note("cannot read %s: %v", path, err)
-				}
-				continue
-			}
-			w.add(childKey, path, info)
+			w.pending = append(w.pending, pendingFile{childKey, path, e})
 		}
 	}
 }
