@@ -23,6 +23,8 @@ type RetryPolicy struct {
 	// Wait sleeps for d or until ctx is done; nil uses a timer. Tests
 	// replace it to record the waits.
 	Wait func(ctx context.Context, d time.Duration) error
+	// OnRetry, when set, is told of each retry before its wait (for logs).
+	OnRetry func(err error, retry int, wait time.Duration)
 }
 
 // DefaultRetryPolicy is what LocalGPT uses: 3 retries, backoff from 500ms

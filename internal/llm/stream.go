@@ -64,6 +64,9 @@ func (s *Stream) connect(prev error) error {
 				return prev
 			}
 			s.attempt++
+			if s.policy.OnRetry != nil {
+				s.policy.OnRetry(prev, s.attempt, wait)
+			}
 			if err := s.policy.wait(s.ctx, wait); err != nil {
 				return s.canceled(err)
 			}

@@ -7,8 +7,10 @@ package provider
 
 import (
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/localgpt-go/localgpt/internal/config"
 	"github.com/localgpt-go/localgpt/internal/llm"
@@ -25,13 +27,22 @@ type Options struct {
 	Retry *llm.RetryPolicy
 	// ConfigFile is named in configuration errors.
 	ConfigFile string
+	// Log, when set, records each retry at warn level.
+	Log *slog.Logger
 }
 
 func (o Options) retry() llm.RetryPolicy {
+	p := llm.DefaultRetryPolicy()
 	if o.Retry != nil {
-		return *o.Retry
+		p = *o.Retry
 	}
-	return llm.DefaultRetryPolicy()
+	if o.Log != nil && p.OnRetry == nil {
+		log := o.Log
+		p.OnRetry = func(err error, retry int, wait time.Duration) {
+			log.Warn("llm call failed; retrying", "retry", retry, "wait", wait.Round(time.Millisecond), "err", err)
+		}
+	}
+	return p
 }
 
 // New resolves model (empty means agent.default_model) and builds its
