@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/localgpt-go/localgpt/internal/config"
+	"github.com/localgpt-go/localgpt/internal/llm"
 )
 
 // Exit codes, documented in `localgpt --help`.
@@ -20,11 +21,14 @@ const (
 // ExitCode maps an error returned by Run to the process exit code.
 func ExitCode(err error) int {
 	var ce *config.Error
+	var le *llm.Error
 	switch {
 	case err == nil:
 		return ExitOK
 	case errors.As(err, &ce):
 		return ExitConfig
+	case errors.As(err, &le):
+		return ExitProvider
 	case errors.Is(err, context.Canceled):
 		return ExitInterrupted
 	}

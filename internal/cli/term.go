@@ -7,9 +7,9 @@ import (
 	"golang.org/x/term"
 )
 
-// isTerminal reports whether w is an interactive terminal, so that output
+// isTerminal reports whether w (a reader or writer) is an interactive terminal, so that output
 // meant for people (colour, progress, markdown) is only used there.
-func isTerminal(w io.Writer) bool {
+func isTerminal(w any) bool {
 	f, ok := w.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
 }

@@ -1,0 +1,50 @@
+package assistant
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"sync"
+
+	"github.com/localgpt-go/localgpt/internal/llm"
+	"github.com/localgpt-go/localgpt/internal/memory"
+	"github.com/localgpt-go/localgpt/internal/tools"
+)
+
+// agentTools lets the agent use the tool registry.
+type agentTools struct{ r *tools.Registry }
+
+func (t agentTools) Specs() []llm.Tool {
+	specs := t.r.Specs()
+	out := make([]llm.Tool, len(specs))
+	for i, s := range specs {
+		out[i] = llm.Tool{Name: s.Name, Description: s.Description, Parameters: s.Parameters}
+	}
+	return out
+}
+
+func (t agentTools) Call(ctx context.Context, name string, args json.RawMessage) (string, bool) {
+	res := t.r.Call(ctx, name, args)
+	return res.Content, res.IsError
+}
+
+// freshMemory is the memory store as tools see it: before the first search
+// of an assistant's life it brings the index up to date with the markdown
+// (an incremental reindex, a stat per file when nothing changed), so a note
+// edited a minute ago is found. Later searches rely on the daemon's watcher
+// or the next assistant.
+type freshMemory struct {
+	*memory.Store
+	once sync.Once
+	log  *slog.Logger
+}
+
+// Search implements tools.Memory.
+func (m *freshMemory) Search(ctx context.Context, query string, limit int) ([]memory.Result, error) {
+	m.once.Do(func() {
+		if _, err := m.Reindex(ctx, false, nil); err != nil {
+			m.log.Warn("memory index not refreshed before search", "err", err)
+		}
+	})
+	return m.Store.Search(ctx, query, limit)
+}

@@ -1,0 +1,116 @@
+// Package assistant assembles a ready agent from the configuration: the
+// provider the model resolves to, the memory store, the built-in tools and
+// the approval policy. The CLI, the HTTP server and the heartbeat all build
+// their agent here, so they behave alike.
+package assistant
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/localgpt-go/localgpt/internal/agent"
+	"github.com/localgpt-go/localgpt/internal/config"
+	"github.com/localgpt-go/localgpt/internal/llm"
+	"github.com/localgpt-go/localgpt/internal/llm/provider"
+	"github.com/localgpt-go/localgpt/internal/memory"
+	"github.com/localgpt-go/localgpt/internal/tools"
+)
+
+// Options say how to build an Assistant.
+type Options struct {
+	Config *config.Config
+	Paths  config.Paths
+	// Model overrides agent.default_model when set.
+	Model string
+	// NoTools offers the model no tools; NoMemory leaves memory out of the
+	// prompt and the tools.
+	NoTools, NoMemory bool
+	// Approver answers approval requests; nil refuses every call that
+	// needs approval (tools.require_approval, writes outside the workspace).
+	Approver tools.Approver
+	// ExcludeTools leaves some built-in tools out.
+	ExcludeTools []string
+	Log          *slog.Logger
+	Getenv       func(string) string
+}
+
+// Assistant is an agent with everything it was built from.
+type Assistant struct {
+	Agent    *agent.Agent
+	Provider llm.Provider
+	Resolved llm.Resolved
+	// Memory is nil when NoMemory was set. Its first search refreshes the
+	// index (see freshMemory).
+	Memory *freshMemory
+	// ContextWindow is the model's usable window in tokens.
+	ContextWindow int
+}
+
+// Open builds an Assistant. Provider errors (such as an unreachable Ollama)
+// are *llm.Error; a model whose provider is not configured is a *config.Error.
+func Open(ctx context.Context, o Options) (*Assistant, error) {
+	cfg := o.Config
+	log := o.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	model := o.Model
+	if model == "" {
+		model = cfg.Agent.DefaultModel
+	}
+	prov, resolved, err := provider.New(cfg, model, provider.Options{ConfigFile: o.Paths.ConfigFile})
+	if err != nil {
+		return nil, err
+	}
+	window := cfg.Agent.ContextWindow
+	if w, err := prov.ContextWindow(ctx, resolved.Model); err == nil && w > 0 {
+		window = w
+	} else if err != nil {
+		var le *llm.Error
+		if errors.As(err, &le) && le.Kind == llm.KindUnreachable {
+			return nil, err // fail now with the clear message, not mid-turn
+		}
+		log.Warn("context window unknown; using agent.context_window", "model", resolved.String(), "err", err)
+	}
+	as := &Assistant{Provider: prov, Resolved: resolved, ContextWindow: window}
+	var mem agent.Memory
+	var toolMem tools.Memory
+	if !o.NoMemory {
+		store, err := memory.Open(ctx, memory.OptionsFromConfig(cfg, o.Paths, log))
+		if err != nil {
+			return nil, err
+		}
+		fresh := &freshMemory{Store: store, log: log}
+		as.Memory, mem, toolMem = fresh, fresh, fresh
+	}
+	var agentToolSet agent.Tools
+	if !o.NoTools {
+		reg, err := tools.New(tools.Options{Config: cfg, Paths: o.Paths, Memory: toolMem,
+			Approver: o.Approver, Exclude: o.ExcludeTools, Getenv: o.Getenv})
+		if err != nil {
+			as.Close()
+			return nil, err
+		}
+		agentToolSet = agentTools{reg}
+	}
+	loc, _ := cfg.Location()
+	as.Agent = agent.New(agent.Options{
+		Provider: prov, Model: resolved.Model, Tools: agentToolSet, Memory: mem,
+		Workspace: o.Paths.Workspace, ContextWindow: window, ReserveTokens: cfg.Agent.ReserveTokens,
+		MaxIterations: cfg.Agent.MaxToolIterations, Now: time.Now, Location: loc, Log: log,
+	})
+	return as, nil
+}
+
+// Label names the model as the user would write it: "ollama/llama3.2".
+func (a *Assistant) Label() string { return a.Resolved.String() }
+
+// Close releases the memory store.
+func (a *Assistant) Close() error {
+	if a.Memory != nil {
+		return a.Memory.Close()
+	}
+	return nil
+}

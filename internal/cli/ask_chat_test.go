@@ -1,0 +1,218 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/localgpt-go/localgpt/internal/llm/llmtest"
+)
+
+// fakeHome returns a LocalGPT home whose default model is served by a fake
+// OpenAI server.
+func fakeHome(t *testing.T) (string, *llmtest.Server) {
+	t.Helper()
+	srv := llmtest.NewOpenAI(t)
+	home := t.TempDir()
+	cfg := "[agent]\ndefault_model = \"openai/gpt-4o-mini\"\n[providers.openai]\napi_key = \"sk-test-000000000000\"\nbase_url = \"" + srv.URL + "/v1\"\n"
+	if err := os.WriteFile(filepath.Join(home, "config.toml"), []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return home, srv
+}
+
+func runIn(t *testing.T, home, stdin string, args ...string) result {
+	t.Helper()
+	return runEnv(t, map[string]string{"LOCALGPT_HOME": home, "NO_COLOR": "1"}, stdin, args...)
+}
+
+func lastBody(t *testing.T, srv *llmtest.Server) string {
+	t.Helper()
+	return string(srv.Last(t, "/v1/chat/completions").Body)
+}
+
+func TestAskPlain(t *testing.T) {
+	home, srv := fakeHome(t)
+	srv.Enqueue(llmtest.Text("Hello from the model."))
+	r := runIn(t, home, "", "ask", "say", "hello")
+	if r.code != 0 || r.stdout != "Hello from the model.\n" {
+		t.Fatalf("%+v", r)
+	}
+	body := lastBody(t, srv)
+	if !strings.Contains(body, `"say hello"`) || !strings.Contains(body, `"model":"gpt-4o-mini"`) {
+		t.Fatalf("request: %s", body)
+	}
+	if !strings.Contains(body, "## Memory") || !strings.Contains(body, `"tools"`) {
+		t.Fatalf("request lacks memory context or tools: %s", body)
+	}
+}
+
+func TestAskFromStdinAndJSON(t *testing.T) {
+	home, srv := fakeHome(t)
+	srv.Enqueue(llmtest.Reply{Text: "Forty-two.", Usage: llmtest.Usage{Prompt: 120, Completion: 3}})
+	r := runIn(t, home, "what is the answer?\n", "ask", "-", "--json")
+	if r.code != 0 {
+		t.Fatalf("%+v", r)
+	}
+	var out struct {
+		Response  string
+		Model     string
+		Tokens    struct{ Prompt, Completion, Total int }
+		ToolsUsed []any `json:"tools_used"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
+		t.Fatalf("%v: %q", err, r.stdout)
+	}
+	if out.Response != "Forty-two." || out.Model != "openai/gpt-4o-mini" || out.Tokens.Prompt != 120 ||
+		out.Tokens.Total != 123 || out.ToolsUsed == nil {
+		t.Fatalf("%+v", out)
+	}
+	if !strings.Contains(lastBody(t, srv), "what is the answer?") {
+		t.Fatal("stdin question not sent")
+	}
+}
+
+func TestAskToolLoopWritesFile(t *testing.T) {
+	home, srv := fakeHome(t)
+	srv.Enqueue(
+		llmtest.ToolCalls(llmtest.Call{ID: "w1", Name: "write_file", Args: `{"path":"notes/todo.md","content":"- buy milk\n"}`}),
+		llmtest.Text("Saved your todo."),
+	)
+	r := runIn(t, home, "", "ask", "--json", "note: buy milk")
+	if r.code != 0 {
+		t.Fatalf("%+v", r)
+	}
+	data, err := os.ReadFile(filepath.Join(home, "workspace", "notes", "todo.md"))
+	if err != nil || string(data) != "- buy milk\n" {
+		t.Fatalf("file: %v %q", err, data)
+	}
+	if !strings.Contains(r.stdout, `"name": "write_file"`) || !strings.Contains(r.stdout, "Saved your todo.") {
+		t.Fatalf("%s", r.stdout)
+	}
+}
+
+func TestAskShowsToolsOnStderr(t *testing.T) {
+	home, srv := fakeHome(t)
+	srv.Enqueue(
+		llmtest.ToolCalls(llmtest.Call{ID: "r1", Name: "read_file", Args: `{"path":"MEMORY.md"}`}),
+		llmtest.Text("Read it."),
+	)
+	r := runIn(t, home, "", "ask", "read memory")
+	if r.code != 0 || r.stdout != "Read it.\n" || !strings.Contains(r.stderr, "⚙ read_file") || !strings.Contains(r.stderr, "✓ read_file") {
+		t.Fatalf("%+v", r)
+	}
+}
+
+func TestAskRefusesApprovalUnlessYes(t *testing.T) {
+	home, srv := fakeHome(t)
+	marker := filepath.Join(home, "ran")
+	call := llmtest.Call{ID: "b1", Name: "bash", Args: `{"command":"touch ` + marker + `"}`}
+	srv.Enqueue(llmtest.ToolCalls(call), llmtest.Text("Could not run it."))
+	r := runIn(t, home, "", "ask", "touch the file")
+	if r.code != 0 {
+		t.Fatalf("%+v", r)
+	}
+	if _, err := os.Stat(marker); err == nil {
+		t.Fatal("bash ran without approval")
+	}
+	if body := lastBody(t, srv); !strings.Contains(body, "--yes") {
+		t.Fatalf("the model was not told how to allow it: %s", body)
+	}
+	srv.Enqueue(llmtest.ToolCalls(call), llmtest.Text("Done."))
+	if r := runIn(t, home, "", "ask", "--yes", "touch the file"); r.code != 0 || r.stdout != "Done.\n" {
+		t.Fatalf("%+v", r)
+	}
+	if _, err := os.Stat(marker); err != nil {
+		t.Fatal("bash did not run with --yes")
+	}
+}
+
+func TestAskNoToolsNoMemory(t *testing.T) {
+	home, srv := fakeHome(t)
+	srv.Enqueue(llmtest.Text("ok"))
+	if r := runIn(t, home, "", "ask", "--no-tools", "--no-memory", "hi"); r.code != 0 {
+		t.Fatalf("%+v", r)
+	}
+	body := lastBody(t, srv)
+	if strings.Contains(body, `"tools"`) || strings.Contains(body, "## Memory") {
+		t.Fatalf("%s", body)
+	}
+}
+
+func TestAskErrors(t *testing.T) {
+	home, srv := fakeHome(t)
+	srv.Enqueue(llmtest.HTTPError(401, "Incorrect API key provided"))
+	r := runIn(t, home, "", "ask", "hi")
+	if r.code != ExitProvider || !strings.Contains(r.stderr, "401") && !strings.Contains(strings.ToLower(r.stderr), "key") {
+		t.Fatalf("auth error: %+v", r)
+	}
+	if r := runIn(t, home, "  \n", "ask", "-"); r.code != ExitError || !strings.Contains(r.stderr, "question is empty") {
+		t.Fatalf("empty question: %+v", r)
+	}
+	if r := runIn(t, home, "", "ask"); r.code != ExitError {
+		t.Fatalf("no args: %+v", r)
+	}
+	if r := runIn(t, home, "", "-m", "openai/gpt-4o", "-c", filepath.Join(home, "none.toml"), "ask", "hi"); r.code != ExitConfig {
+		t.Fatalf("missing config: %+v", r)
+	}
+}
+
+func TestChatPipedKeepsHistoryAndSlashCommands(t *testing.T) {
+	home, srv := fakeHome(t)
+	srv.Enqueue(llmtest.Text("Nice to meet you, Ada."), llmtest.Reply{Text: "You are Ada.", Usage: llmtest.Usage{Prompt: 300, Completion: 4}})
+	os.MkdirAll(filepath.Join(home, "workspace"), 0o755)
+	os.WriteFile(filepath.Join(home, "workspace", "garden.md"), []byte("# Garden\nPlant tomatoes in May.\n"), 0o644)
+	in := "my name is Ada\n/help\nwho am I?\n/status\n/memory tomatoes\n/bogus\n/model\n/new\n/quit\nnever sent\n"
+	r := runIn(t, home, in, "chat")
+	if r.code != 0 {
+		t.Fatalf("%+v", r)
+	}
+	for _, want := range []string{"Nice to meet you, Ada.\n", "You are Ada.\n", "/memory QUERY", "turns     2",
+		"context   300 of 128000", "garden.md:", "openai/gpt-4o-mini", "Started a new conversation."} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	if !strings.Contains(r.stderr, "unknown command /bogus") {
+		t.Errorf("stderr: %s", r.stderr)
+	}
+	reqs := srv.Calls("/v1/chat/completions")
+	if len(reqs) != 2 || !strings.Contains(string(reqs[1].Body), "Nice to meet you, Ada.") {
+		t.Fatalf("second message was sent without the history")
+	}
+}
+
+func TestChatCtrlCCancelsTurnOnly(t *testing.T) {
+	home, srv := fakeHome(t)
+	srv.Enqueue(llmtest.Reply{Text: "this goes on and on", Hang: true}, llmtest.Text("Second answer."))
+	sigs := make(chan os.Signal, 1)
+	pr, pw, _ := os.Pipe()
+	defer pr.Close()
+	go func() {
+		pw.WriteString("first\n")
+		// press Ctrl-C once the hanging answer has started streaming
+		for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+			if len(srv.Calls("/v1/chat/completions")) == 1 {
+				break
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+		sigs <- os.Interrupt
+		pw.WriteString("second\n")
+		pw.Close()
+	}()
+	var out, errOut strings.Builder
+	env := map[string]string{"LOCALGPT_HOME": home, "NO_COLOR": "1", "HOME": home}
+	code := Main(WithInterrupts(context.Background(), sigs), []string{"chat"}, func(k string) string { return env[k] }, pr, &out, &errOut)
+	if code != 0 || !strings.Contains(errOut.String(), "(cancelled)") || !strings.Contains(out.String(), "Second answer.") {
+		t.Fatalf("code %d\nstdout %s\nstderr %s", code, out.String(), errOut.String())
+	}
+	// The cancelled turn left nothing half-done in the history.
+	if body := lastBody(t, srv); strings.Contains(body, "this goes on") || strings.Contains(body, `"first"`) {
+		t.Fatalf("cancelled turn kept in history: %s", body)
+	}
+}

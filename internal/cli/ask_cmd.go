@@ -1,0 +1,106 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/localgpt-go/localgpt/internal/agent"
+)
+
+// askJSON is the --json output of ask.
+type askJSON struct {
+	Response  string          `json:"response"`
+	Model     string          `json:"model"`
+	Tokens    tokensJSON      `json:"tokens"`
+	ToolsUsed []agent.ToolUse `json:"tools_used"`
+}
+
+type tokensJSON struct {
+	Prompt     int `json:"prompt"`
+	Completion int `json:"completion"`
+	Total      int `json:"total"`
+}
+
+func newAskCmd(a *app) *cobra.Command {
+	var o assistantOptions
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "ask QUESTION… | ask -",
+		Short: "Ask one question and print the answer",
+		Long: `Ask one question and print the answer as it streams in. With "-" the question
+is read from standard input. The assistant may use its tools (files, shell,
+web, memory); tools that need approval (tools.require_approval) are refused
+unless --yes is given. On a terminal the answer is rendered as markdown;
+piped, it is plain text, and tool activity goes to stderr.`,
+		Example: `  localgpt ask "what did I decide about the garden?"
+  git diff | localgpt ask - --no-tools
+  localgpt ask --json "summarise MEMORY.md" | jq .response`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			question, err := readQuestion(a.stdin, args)
+			if err != nil {
+				return err
+			}
+			if err := a.setup(); err != nil {
+				return err
+			}
+			as, err := a.openAssistant(cmd.Context(), o)
+			if err != nil {
+				return err
+			}
+			defer as.Close()
+			var view *turnView
+			if !asJSON {
+				view = newTurnView(a, a.stdout)
+			}
+			turn, err := as.Agent.Run(cmd.Context(), nil, question, view.handle)
+			view.finish()
+			if err != nil && (turn == nil || !errors.Is(err, agent.ErrIterationLimit)) {
+				return err
+			}
+			if asJSON {
+				if jerr := writeJSON(a.stdout, askJSON{
+					Response: turn.Text, Model: as.Label(),
+					Tokens:    tokensJSON{turn.Usage.PromptTokens, turn.Usage.CompletionTokens, turn.Usage.TotalTokens},
+					ToolsUsed: nonNil(turn.ToolsUsed),
+				}); jerr != nil {
+					return jerr
+				}
+			}
+			return err
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVar(&asJSON, "json", false, "print {response, model, tokens, tools_used} as JSON when done")
+	f.BoolVar(&o.noTools, "no-tools", false, "offer the model no tools")
+	f.BoolVar(&o.noMemory, "no-memory", false, "leave memory out of the prompt and the tools")
+	f.BoolVarP(&o.yes, "yes", "y", false, "allow tools that need approval without asking")
+	return cmd
+}
+
+// readQuestion joins the arguments, or reads standard input for "-".
+func readQuestion(stdin io.Reader, args []string) (string, error) {
+	if len(args) == 1 && args[0] == "-" {
+		data, err := io.ReadAll(io.LimitReader(stdin, 8<<20))
+		if err != nil {
+			return "", fmt.Errorf("read the question from stdin: %w", err)
+		}
+		args = []string{string(data)}
+	}
+	q := strings.TrimSpace(strings.Join(args, " "))
+	if q == "" {
+		return "", errors.New("the question is empty; pass it as arguments or pipe it with `localgpt ask -`")
+	}
+	return q, nil
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}

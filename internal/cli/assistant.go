@@ -1,0 +1,57 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/localgpt-go/localgpt/internal/assistant"
+	"github.com/localgpt-go/localgpt/internal/tools"
+)
+
+// assistantOptions are the flags ask and chat share.
+type assistantOptions struct {
+	noTools, noMemory, yes bool
+	// confirm asks the user a question (chat on a terminal); nil when
+	// nobody can be asked, so calls needing approval are refused.
+	confirm func(question string) (string, error)
+}
+
+// openAssistant builds the agent for ask and chat from the loaded config.
+func (a *app) openAssistant(ctx context.Context, o assistantOptions) (*assistant.Assistant, error) {
+	var approver tools.Approver
+	switch {
+	case o.yes:
+		approver = tools.AllowAll{}
+	case o.confirm != nil:
+		approver = confirmApprover(a, o.confirm)
+	}
+	return assistant.Open(ctx, assistant.Options{
+		Config: a.cfg, Paths: a.paths, NoTools: o.noTools, NoMemory: o.noMemory,
+		Approver: approver, Log: a.log, Getenv: a.getenv,
+	})
+}
+
+// confirmApprover asks y / n / a(lways) for each call that needs approval.
+func confirmApprover(a *app, confirm func(string) (string, error)) tools.Approver {
+	return tools.ApproverFunc(func(ctx context.Context, req tools.Request) (tools.Decision, error) {
+		what := req.Tool
+		if req.Summary != "" {
+			what += ": " + oneLine(req.Summary, 200)
+		}
+		if req.Reason != "" {
+			fmt.Fprintf(a.stderr, "%s\n", req.Reason)
+		}
+		answer, err := confirm("Allow " + what + "?")
+		if err != nil {
+			return tools.Deny, tools.ErrApprovalUnavailable
+		}
+		switch strings.ToLower(strings.TrimSpace(answer)) {
+		case "y", "yes":
+			return tools.AllowOnce, nil
+		case "a", "always":
+			return tools.AllowAlways, nil
+		}
+		return tools.Deny, nil
+	})
+}

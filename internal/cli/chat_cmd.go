@@ -1,0 +1,266 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/spf13/cobra"
+
+	"github.com/localgpt-go/localgpt/internal/agent"
+	"github.com/localgpt-go/localgpt/internal/assistant"
+	"github.com/localgpt-go/localgpt/internal/llm"
+)
+
+func newChatCmd(a *app) *cobra.Command {
+	var o assistantOptions
+	cmd := &cobra.Command{
+		Use:   "chat",
+		Short: "Talk with the assistant interactively",
+		Long: `Talk with the assistant. On a terminal you get line editing and history,
+answers rendered as markdown, and tool calls shown as they run; Ctrl-C cancels
+the running answer and a second Ctrl-C (or Ctrl-D) leaves. Tools that need
+approval ask first: y (yes), n (no) or a (always, for this chat).
+
+With standard input piped, every line is one message and answers are plain
+text, so chats can be scripted. Type /help for the slash commands.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := a.setup(); err != nil {
+				return err
+			}
+			c := &chat{app: a, opts: o, interactive: isTerminal(a.stdin) && isTerminal(a.stdout)}
+			return c.run(cmd.Context())
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVar(&o.noTools, "no-tools", false, "offer the model no tools")
+	f.BoolVar(&o.noMemory, "no-memory", false, "leave memory out of the prompt and the tools")
+	f.BoolVarP(&o.yes, "yes", "y", false, "allow tools that need approval without asking")
+	return cmd
+}
+
+// chat is one interactive conversation.
+type chat struct {
+	app         *app
+	opts        assistantOptions
+	interactive bool
+	in          lineInput
+	as          *assistant.Assistant
+	history     []llm.Message
+	usage       llm.Usage // all turns of this chat
+	lastPrompt  int       // prompt tokens of the last model call: the context in use
+	turns       int
+}
+
+func (c *chat) run(ctx context.Context) error {
+	if c.interactive {
+		c.in = newTermInput(filepath.Join(c.app.paths.State, "chat_history"))
+	} else {
+		c.in = newPipeInput(c.app.stdin)
+	}
+	defer c.in.Close()
+	c.opts.confirm = c.confirm
+	if err := c.open(ctx); err != nil {
+		return err
+	}
+	defer func() { c.as.Close() }()
+	if c.interactive {
+		fmt.Fprintf(c.app.stdout, "LocalGPT · %s · /help for commands, Ctrl-D to leave\n", c.as.Label())
+	}
+	for {
+		line, err := c.in.ReadLine("› ")
+		if errors.Is(err, io.EOF) || errors.Is(err, errAborted) {
+			if c.interactive {
+				fmt.Fprintln(c.app.stdout)
+			}
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		line = strings.TrimSpace(line)
+		switch {
+		case line == "":
+			continue
+		case strings.HasPrefix(line, "/"):
+			quit, err := c.command(ctx, line)
+			if err != nil {
+				fmt.Fprintf(c.app.stderr, "%v\n", err)
+			}
+			if quit {
+				return nil
+			}
+		default:
+			if err := c.turn(ctx, line); err != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				fmt.Fprintf(c.app.stderr, "localgpt: %v\n", err)
+				if !c.interactive {
+					return err
+				}
+			}
+		}
+	}
+}
+
+// open (re)creates the assistant for the current model.
+func (c *chat) open(ctx context.Context) error {
+	as, err := c.app.openAssistant(ctx, c.opts)
+	if err != nil {
+		return err
+	}
+	if c.as != nil {
+		c.as.Close()
+	}
+	c.as = as
+	return nil
+}
+
+// turn runs one message. Ctrl-C cancels it; a second Ctrl-C cancels chat.
+func (c *chat) turn(ctx context.Context, input string) error {
+	turnCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var once sync.Once
+	release := c.app.interrupts.claim(func(os.Signal) bool {
+		handled := false
+		once.Do(func() { cancel(); handled = true })
+		return handled
+	})
+	defer release()
+	view := newTurnView(c.app, c.app.stdout)
+	t, err := c.as.Agent.Run(turnCtx, c.history, input, view.handle)
+	view.finish()
+	if t != nil {
+		c.usage = addUsage(c.usage, t.Usage)
+		if t.ContextTokens > 0 {
+			c.lastPrompt = t.ContextTokens
+		}
+	}
+	switch {
+	case err == nil || errors.Is(err, agent.ErrIterationLimit):
+		c.history = append(c.history, t.Messages...)
+		c.turns++
+		return err
+	case turnCtx.Err() != nil && ctx.Err() == nil:
+		// Cancelled by Ctrl-C: keep nothing of the turn, so the history
+		// never holds a tool call without its result.
+		fmt.Fprintln(c.app.stderr, "(cancelled)")
+		return nil
+	}
+	return err
+}
+
+// confirm asks the user to approve a tool call: y, n or a (always).
+func (c *chat) confirm(question string) (string, error) {
+	if !c.interactive {
+		return "", io.EOF
+	}
+	return c.in.Confirm(question + " [y/N/a] ")
+}
+
+var chatHelp = []struct{ cmd, help string }{
+	{"/help", "show this list"},
+	{"/quit, /exit", "leave the chat"},
+	{"/new", "start a new conversation"},
+	{"/model [NAME]", "show or switch the model"},
+	{"/memory QUERY", "search memory"},
+	{"/save", "ask the assistant to save what matters to memory"},
+	{"/status", "model, tokens used and context in use"},
+	{"/clear", "clear the screen"},
+}
+
+// command runs a slash command; it reports whether the chat should end.
+func (c *chat) command(ctx context.Context, line string) (bool, error) {
+	name, arg, _ := strings.Cut(line, " ")
+	arg = strings.TrimSpace(arg)
+	out := c.app.stdout
+	switch name {
+	case "/quit", "/exit":
+		return true, nil
+	case "/help":
+		for _, h := range chatHelp {
+			fmt.Fprintf(out, "  %-16s %s\n", h.cmd, h.help)
+		}
+	case "/new":
+		c.history, c.usage, c.lastPrompt, c.turns = nil, llm.Usage{}, 0, 0
+		fmt.Fprintln(out, "Started a new conversation.")
+	case "/model":
+		if arg == "" {
+			fmt.Fprintln(out, c.as.Label())
+			return false, nil
+		}
+		old := c.app.cfg.Agent.DefaultModel
+		c.app.cfg.Agent.DefaultModel = arg
+		if err := c.open(ctx); err != nil {
+			c.app.cfg.Agent.DefaultModel = old
+			return false, err
+		}
+		fmt.Fprintf(out, "Model: %s\n", c.as.Label())
+	case "/memory":
+		if arg == "" {
+			return false, errors.New("usage: /memory QUERY")
+		}
+		return false, c.searchMemory(ctx, arg)
+	case "/save":
+		if len(c.history) == 0 {
+			return false, errors.New("nothing to save yet")
+		}
+		return false, c.turn(ctx, savePrompt)
+	case "/status":
+		window := c.as.ContextWindow
+		pct := 0.0
+		if window > 0 {
+			pct = 100 * float64(c.lastPrompt) / float64(window)
+		}
+		fmt.Fprintf(out, "model     %s\nturns     %d\ntokens    %d prompt, %d completion, %d total\ncontext   %d of %d tokens (%.1f%%)\n",
+			c.as.Label(), c.turns, c.usage.PromptTokens, c.usage.CompletionTokens, c.usage.TotalTokens, c.lastPrompt, window, pct)
+	case "/clear":
+		if c.interactive {
+			io.WriteString(out, "\x1b[H\x1b[2J")
+		}
+	default:
+		names := make([]string, len(chatHelp))
+		for i, h := range chatHelp {
+			names[i] = strings.Fields(h.cmd)[0]
+		}
+		sort.Strings(names)
+		return false, fmt.Errorf("unknown command %s; try %s", name, strings.Join(names, " "))
+	}
+	return false, nil
+}
+
+// savePrompt is the message /save sends.
+const savePrompt = "Save what matters from our conversation so far to memory with memory_save: " +
+	"durable facts and preferences with long_term, the rest to today's log. Then say in one line what you saved."
+
+func addUsage(a, b llm.Usage) llm.Usage {
+	return llm.Usage{PromptTokens: a.PromptTokens + b.PromptTokens,
+		CompletionTokens: a.CompletionTokens + b.CompletionTokens, TotalTokens: a.TotalTokens + b.TotalTokens}
+}
+
+// searchMemory prints the best memory hits for /memory.
+func (c *chat) searchMemory(ctx context.Context, query string) error {
+	if c.as.Memory == nil {
+		return errors.New("memory is off in this chat (--no-memory)")
+	}
+	results, err := c.as.Memory.Search(ctx, query, 5)
+	if err != nil {
+		return err
+	}
+	if len(results) == 0 {
+		fmt.Fprintf(c.app.stdout, "Nothing in memory matches %q.\n", query)
+		return nil
+	}
+	for _, r := range results {
+		fmt.Fprintf(c.app.stdout, "%s:%d-%d  %s\n  %s\n", r.File, r.LineStart, r.LineEnd, r.Heading, oneLine(r.Snippet, 160))
+	}
+	return nil
+}
