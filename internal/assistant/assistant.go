@@ -60,7 +60,7 @@ func Open(ctx context.Context, o Options) (*Assistant, error) {
 	if model == "" {
 		model = cfg.Agent.DefaultModel
 	}
-	prov, resolved, err := provider.New(cfg, model, provider.Options{ConfigFile: o.Paths.ConfigFile})
+	prov, resolved, err := provider.New(cfg, model, provider.Options{ConfigFile: o.Paths.ConfigFile, Log: log})
 	if err != nil {
 		return nil, err
 	}
