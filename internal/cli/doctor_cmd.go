@@ -1,0 +1,188 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/localgpt-go/localgpt/internal/config"
+	"github.com/localgpt-go/localgpt/internal/llm"
+	"github.com/localgpt-go/localgpt/internal/llm/provider"
+)
+
+// check is one line of `localgpt doctor`.
+type check struct {
+	Name   string `json:"name"`
+	OK     bool   `json:"ok"`
+	Detail string `json:"detail"`
+	err    error
+}
+
+func newDoctorCmd(a *app) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "doctor",
+		Short: "Check the configuration, providers and workspace",
+		Long: `Check that LocalGPT can work: the config is valid, the default model's provider
+has its API key, every configured provider answers, the default model exists
+on its provider, and the workspace is writable. One line per check.
+
+Exit code 2 when the configuration is the problem (invalid, or a key is
+missing), 3 when a provider is unreachable or lacks the model, 1 when the
+workspace is not writable, 0 when every check passes.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			checks := a.runChecks(cmd.Context())
+			if asJSON {
+				ok := true
+				for _, c := range checks {
+					ok = ok && c.OK
+				}
+				if err := writeJSON(a.stdout, struct {
+					OK     bool    `json:"ok"`
+					Checks []check `json:"checks"`
+				}{ok, checks}); err != nil {
+					return err
+				}
+			} else {
+				color := useColor(a.getenv, a.stdout)
+				width := 0
+				for _, c := range checks {
+					width = max(width, len(c.Name))
+				}
+				for _, c := range checks {
+					fmt.Fprintf(a.stdout, "%s %-*s  %s\n", mark(c.OK, color), width, c.Name, c.Detail)
+				}
+			}
+			return doctorError(checks)
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
+	return cmd
+}
+
+// doctorError is the error the failed checks amount to: configuration
+// first (exit 2), then providers (exit 3), then anything else (exit 1).
+func doctorError(checks []check) error {
+	var cfgErr, provErr, other error
+	failed := 0
+	for _, c := range checks {
+		if c.OK {
+			continue
+		}
+		failed++
+		var ce *config.Error
+		var le *llm.Error
+		switch {
+		case errors.As(c.err, &ce):
+			cfgErr = cmp(cfgErr, c.err)
+		case errors.As(c.err, &le):
+			provErr = cmp(provErr, c.err)
+		default:
+			other = cmp(other, c.err)
+		}
+	}
+	first := cmp(cmp(cfgErr, provErr), other)
+	if first == nil {
+		return nil
+	}
+	return fmt.Errorf("%d check(s) failed; first: %w", failed, first)
+}
+
+func cmp(a, b error) error {
+	if a != nil {
+		return a
+	}
+	return b
+}
+
+// runChecks runs every check it can: without a valid config only the
+// first one.
+func (a *app) runChecks(ctx context.Context) []check {
+	if err := a.setup(); err != nil {
+		return []check{{Name: "config", Detail: err.Error(), err: err}}
+	}
+	checks := []check{{Name: "config", OK: true, Detail: a.paths.ConfigFile + " is valid"}}
+	opts := a.providerOptions()
+	def, err := provider.Resolve(a.cfg, "", opts)
+	if err != nil {
+		return append(checks, check{Name: "default model", Detail: err.Error(), err: err})
+	}
+	checks = append(checks, check{Name: "default model", OK: true,
+		Detail: fmt.Sprintf("%s → %s", a.cfg.Agent.DefaultModel, def)})
+	if err := provider.Check(a.cfg, def.Provider, def.Model, opts); err != nil {
+		checks = append(checks, check{Name: "api key", Detail: err.Error(), err: err})
+	} else if def.Provider != llm.Ollama {
+		detail := fmt.Sprintf("%s has an API key", def.Provider)
+		if key := map[llm.ProviderName]string{llm.OpenAI: a.cfg.Providers.OpenAI.APIKey,
+			llm.Anthropic: a.cfg.Providers.Anthropic.APIKey}[def.Provider]; key == "" {
+			detail = fmt.Sprintf("%s at %s needs no API key", def.Provider, provider.Endpoint(a.cfg, def.Provider))
+		}
+		checks = append(checks, check{Name: "api key", OK: true, Detail: detail})
+	}
+	for _, pm := range a.listModels(ctx, def) {
+		used := pm.Provider == def.Provider
+		// Ollama is checked when it is in use or was pointed somewhere.
+		if !pm.Configured || (pm.Provider == llm.Ollama && !used && pm.Endpoint == config.Default().Providers.Ollama.Endpoint) {
+			continue
+		}
+		name := string(pm.Provider)
+		if pm.err != nil {
+			checks = append(checks, check{Name: name, Detail: pm.Error, err: pm.err})
+			continue
+		}
+		checks = append(checks, check{Name: name, OK: true,
+			Detail: fmt.Sprintf("reachable at %s, %d model(s)", pm.Endpoint, len(pm.Models))})
+		if used {
+			checks = append(checks, a.modelCheck(ctx, def, pm))
+		}
+	}
+	return append(checks, workspaceCheck(a.paths.Workspace))
+}
+
+// modelCheck says whether the default model is on its provider and, for
+// Ollama, the context length calls will use.
+func (a *app) modelCheck(ctx context.Context, def llm.Resolved, pm providerModels) check {
+	for _, m := range pm.Models {
+		if !m.Default {
+			continue
+		}
+		detail := fmt.Sprintf("%s is available on %s", def.Model, def.Provider)
+		if def.Provider == llm.Ollama {
+			if p, err := provider.For(a.cfg, llm.Ollama, a.providerOptions()); err == nil {
+				cctx, cancel := context.WithTimeout(ctx, providerCallTimeout)
+				if n, err := p.ContextWindow(cctx, def.Model); err == nil {
+					detail += fmt.Sprintf(" (num_ctx %d)", n)
+				}
+				cancel()
+			}
+		}
+		return check{Name: "model", OK: true, Detail: detail}
+	}
+	hint := "`localgpt models` lists what is available"
+	if def.Provider == llm.Ollama {
+		hint = fmt.Sprintf("pull it with `ollama pull %s`", def.Model)
+	}
+	err := &llm.Error{Kind: llm.KindNotFound, Provider: def.Provider, Model: def.Model,
+		Message: "not among the provider's models", Hint: hint}
+	return check{Name: "model", Detail: err.Error(), err: err}
+}
+
+// workspaceCheck creates and removes a probe file in the workspace.
+func workspaceCheck(dir string) check {
+	f, err := os.CreateTemp(dir, ".doctor-*")
+	if err != nil {
+		err = fmt.Errorf("workspace %s is not writable: %w; check its permissions", dir, err)
+		return check{Name: "workspace", Detail: err.Error(), err: err}
+	}
+	name := f.Name()
+	_ = f.Close()
+	if err := os.Remove(name); err != nil {
+		err = fmt.Errorf("cannot remove %s from the workspace: %w", name, err)
+		return check{Name: "workspace", Detail: err.Error(), err: err}
+	}
+	return check{Name: "workspace", OK: true, Detail: dir + " is writable"}
+}

@@ -1,0 +1,79 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/localgpt-go/localgpt/internal/llm/llmtest"
+)
+
+func TestDoctor(t *testing.T) {
+	ol, oa, _ := fakes(t)
+	down := llmtest.NewOllama(t)
+	down.Close()
+	cases := []struct {
+		name     string
+		toml     string
+		wantCode int
+		want     []string
+		notWant  []string
+	}{
+		{"all good", fmt.Sprintf("[providers.ollama]\nendpoint = %q\n", ol.URL), 0,
+			[]string{"✓ config", "✓ default model  llama3.2 → ollama/llama3.2", "✓ ollama", "2 model(s)", "✓ model", "num_ctx 128000", "✓ workspace"},
+			[]string{"✗", "api key", "openai"}},
+		{"model not pulled", fmt.Sprintf("[agent]\ndefault_model = \"mistral\"\n[providers.ollama]\nendpoint = %q\n", ol.URL), 3,
+			[]string{"✓ ollama", "✗ model", "ollama pull mistral", "✓ workspace"}, nil},
+		{"ollama not running", fmt.Sprintf("[providers.ollama]\nendpoint = %q\n", down.URL), 3,
+			[]string{"✗ ollama", "ollama serve", "✓ workspace"}, []string{"✓ model"}},
+		{"openai without key", "[agent]\ndefault_model = \"gpt-4o\"\n", 2,
+			[]string{"✗ api key", "localgpt config set providers.openai.api_key", "OPENAI_API_KEY"}, []string{"✓ api key"}},
+		{"openai with key", fmt.Sprintf("[agent]\ndefault_model = \"gpt-4o\"\n[providers.openai]\napi_key = \"sk-secret-1\"\nbase_url = %q\n", oa.URL+"/v1"), 0,
+			[]string{"✓ api key", "✓ openai", "✓ model", "gpt-4o is available on openai"}, []string{"sk-secret-1", "ollama"}},
+		{"invalid config", "[agent]\ncontext_window = \"big\"\n", 2, []string{"✗ config", "context_window"}, []string{"✓"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := run(t, providerHome(t, tc.toml), "doctor")
+			if r.code != tc.wantCode {
+				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", r.code, tc.wantCode, r.stdout, r.stderr)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(r.stdout, w) {
+					t.Errorf("stdout lacks %q:\n%s", w, r.stdout)
+				}
+			}
+			for _, w := range tc.notWant {
+				if strings.Contains(r.stdout+r.stderr, w) {
+					t.Errorf("output has %q:\n%s%s", w, r.stdout, r.stderr)
+				}
+			}
+			if strings.Contains(r.stdout, "\x1b[") {
+				t.Error("colour codes with NO_COLOR set")
+			}
+		})
+	}
+}
+
+func TestDoctorJSON(t *testing.T) {
+	down := llmtest.NewOllama(t)
+	down.Close()
+	r := run(t, providerHome(t, fmt.Sprintf("[providers.ollama]\nendpoint = %q\n", down.URL)), "doctor", "--json")
+	if r.code != 3 {
+		t.Fatalf("%+v", r)
+	}
+	var out struct {
+		OK     bool `json:"ok"`
+		Checks []struct {
+			Name string `json:"name"`
+			OK   bool   `json:"ok"`
+		} `json:"checks"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, r.stdout)
+	}
+	if out.OK || len(out.Checks) < 3 || out.Checks[0].Name != "config" || !out.Checks[0].OK {
+		t.Errorf("%+v", out)
+	}
+}

@@ -1,0 +1,118 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/localgpt-go/localgpt/internal/llm/llmtest"
+)
+
+// providerHome writes a config.toml into a fresh LOCALGPT_HOME with the
+// given TOML and returns the home.
+func providerHome(t *testing.T, toml string) string {
+	t.Helper()
+	home := t.TempDir()
+	if err := os.WriteFile(filepath.Join(home, "config.toml"), []byte(toml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return home
+}
+
+// fakes starts one fake server per protocol with a few models.
+func fakes(t *testing.T) (ollama, openai, anthropic *llmtest.Server) {
+	ollama = llmtest.NewOllama(t)
+	ollama.SetModels(llmtest.Model{Name: "llama3.2", ContextLength: 131072, Size: 2019393189}, llmtest.Model{Name: "qwen3:8b", Size: 5225388164})
+	openai = llmtest.NewOpenAI(t)
+	openai.SetModels(llmtest.Model{Name: "gpt-4o"}, llmtest.Model{Name: "o3-mini"})
+	anthropic = llmtest.NewAnthropic(t)
+	anthropic.SetModels(llmtest.Model{Name: "claude-sonnet-4-5-20250929"})
+	return
+}
+
+func TestModels(t *testing.T) {
+	ol, oa, an := fakes(t)
+	down := llmtest.NewOllama(t)
+	down.Close()
+	cases := []struct {
+		name     string
+		toml     string
+		env      map[string]string
+		args     []string
+		wantCode int
+		want     []string // substrings of stdout
+		wantErr  string   // substring of stderr
+	}{
+		{"ollama only", fmt.Sprintf("[providers.ollama]\nendpoint = %q\n", ol.URL), nil, nil, 0,
+			[]string{"ollama (" + ol.URL + ")", "* llama3.2:latest", "qwen3:8b", "2.0 GB", "openai (https://api.openai.com/v1)", "not configured", "OPENAI_API_KEY"}, ""},
+		{"every provider, default on openai", fmt.Sprintf("[agent]\ndefault_model = \"gpt-4o\"\n[providers.ollama]\nendpoint = %q\n[providers.openai]\nbase_url = %q\n[providers.anthropic]\napi_key = \"sk-ant-x\"\nbase_url = %q\n", ol.URL, oa.URL+"/v1", an.URL),
+			nil, nil, 0, []string{"* gpt-4o", "  o3-mini", "claude-sonnet-4-5-20250929", "  llama3.2:latest"}, ""},
+		{"key from the environment", fmt.Sprintf("[providers.ollama]\nendpoint = %q\n[providers.openai]\nbase_url = %q\n", ol.URL, oa.URL+"/v1"),
+			map[string]string{"OPENAI_API_KEY": "sk-env"}, []string{"-m", "o3-mini"}, 0, []string{"* o3-mini", "  llama3.2:latest"}, ""},
+		{"ollama down, openai up", fmt.Sprintf("[providers.ollama]\nendpoint = %q\n[providers.openai]\napi_key = \"sk-x\"\nbase_url = %q\n", down.URL, oa.URL+"/v1"),
+			nil, nil, 0, []string{"✗ ollama", "ollama serve", "gpt-4o"}, ""},
+		{"everything down", fmt.Sprintf("[providers.ollama]\nendpoint = %q\n", down.URL), nil, nil, 3,
+			[]string{"✗ ollama"}, "no provider could list its models"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			home := providerHome(t, tc.toml)
+			env := map[string]string{"LOCALGPT_HOME": home, "NO_COLOR": "1"}
+			for k, v := range tc.env {
+				env[k] = v
+			}
+			r := runEnv(t, env, "", append(tc.args, "models")...)
+			if r.code != tc.wantCode {
+				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", r.code, tc.wantCode, r.stdout, r.stderr)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(r.stdout, w) {
+					t.Errorf("stdout lacks %q:\n%s", w, r.stdout)
+				}
+			}
+			if !strings.Contains(r.stderr, tc.wantErr) {
+				t.Errorf("stderr lacks %q: %s", tc.wantErr, r.stderr)
+			}
+			if strings.Contains(r.stdout+r.stderr, "sk-env") || strings.Contains(r.stdout+r.stderr, "sk-ant-x") {
+				t.Error("a secret was printed")
+			}
+		})
+	}
+}
+
+func TestModelsJSON(t *testing.T) {
+	ol, _, _ := fakes(t)
+	home := providerHome(t, fmt.Sprintf("[providers.ollama]\nendpoint = %q\n", ol.URL))
+	r := run(t, home, "models", "--json")
+	if r.code != 0 {
+		t.Fatalf("%+v", r)
+	}
+	var out struct {
+		DefaultModel string `json:"default_model"`
+		Providers    []struct {
+			Provider   string `json:"provider"`
+			Configured bool   `json:"configured"`
+			Error      string `json:"error"`
+			Models     []struct {
+				Name    string `json:"name"`
+				Default bool   `json:"default"`
+			} `json:"models"`
+		} `json:"providers"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, r.stdout)
+	}
+	if out.DefaultModel != "ollama/llama3.2" || len(out.Providers) != 3 {
+		t.Fatalf("%+v", out)
+	}
+	o := out.Providers[0]
+	if o.Provider != "ollama" || !o.Configured || len(o.Models) != 2 || !o.Models[0].Default || o.Models[1].Default {
+		t.Errorf("ollama = %+v", o)
+	}
+	if p := out.Providers[1]; p.Configured || !strings.Contains(p.Error, "providers.openai.api_key") {
+		t.Errorf("openai = %+v", p)
+	}
+}
