@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -125,6 +126,7 @@ func runBash(ctx context.Context, command, dir string, timeout time.Duration, ma
 	defer r.Close()
 	cmd := exec.Command("bash", "-c", command)
 	cmd.Dir = dir
+	cmd.Env = scrubbedEnv(os.Environ())
 	cmd.Stdout, cmd.Stderr = w, w // one pipe: output stays in the order it was written
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	err = cmd.Start()
@@ -188,4 +190,21 @@ func runBash(ctx context.Context, command, dir string, timeout time.Duration, ma
 		return Result{Content: text.String(), IsError: true}, nil
 	}
 	return Result{}, fmt.Errorf("bash: wait for %q: %w", command, err)
+}
+
+// secretEnv names the variables that hold LocalGPT's own credentials. The
+// model writes the commands bash runs, so they never see these: a prompt
+// injected through a web page must not be able to echo the user's keys.
+var secretEnv = []string{"OPENAI_API_KEY", "ANTHROPIC_API_KEY", "LOCALGPT_API_TOKEN"}
+
+// scrubbedEnv returns env without LocalGPT's credentials.
+func scrubbedEnv(env []string) []string {
+	out := make([]string, 0, len(env))
+	for _, kv := range env {
+		name, _, _ := strings.Cut(kv, "=")
+		if !slices.Contains(secretEnv, name) {
+			out = append(out, kv)
+		}
+	}
+	return out
 }

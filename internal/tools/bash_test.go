@@ -150,3 +150,16 @@ func TestBashCancelKillsTheCommand(t *testing.T) {
 	check(t, r, true, "was cancelled and killed")
 	waitGone(t, pid)
 }
+
+func TestBashDoesNotSeeLocalGPTSecrets(t *testing.T) {
+	t.Setenv("OPENAI_API_KEY", "sk-must-not-leak")
+	t.Setenv("ANTHROPIC_API_KEY", "sk-ant-must-not-leak")
+	t.Setenv("LOCALGPT_TEST_VISIBLE", "visible")
+	res, err := runBash(context.Background(), `echo "[$OPENAI_API_KEY][$ANTHROPIC_API_KEY][$LOCALGPT_TEST_VISIBLE]"`, t.TempDir(), 10*time.Second, 10000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(res.Content, "[][][visible]") {
+		t.Fatalf("output: %q", res.Content)
+	}
+}
