@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# The Ollama peer for the end-to-end tests (docs/e2e.md).
+#
+#   scripts/ollama-peer.sh build          build and cache the ollama binary, print its path
+#   scripts/ollama-peer.sh start DIR      start `ollama serve` on a free loopback port with a
+#                                         private HOME and OLLAMA_MODELS under DIR, register
+#                                         the scripted models, print the server's URL
+#   scripts/ollama-peer.sh stop DIR       stop the server started in DIR
+#   scripts/ollama-peer.sh run -- CMD...  build, start in a temp dir, run CMD with
+#                                         LOCALGPT_E2E_OLLAMA_URL, LOCALGPT_E2E_OLLAMA_BIN and
+#                                         LOCALGPT_E2E_MODEL exported, stop, exit with CMD's status
+#
+# The binary is cached under ${LOCALGPT_OLLAMA_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/localgpt-ollama}/VERSION,
+# so only the first build (about 5 minutes on 2 cores) is slow. Works on a fresh Debian machine
+# as root (or with sudo) with only Go installed: missing packages are installed with apt-get.
+set -euo pipefail
+
+OLLAMA_VERSION=v0.17.4
+# miniaudio.h is not packaged by Debian; this Go module ships it.
+MALGO_VERSION=v0.11.24
+MODEL=${LOCALGPT_E2E_MODEL:-localgpt-e2e}
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+cache=${LOCALGPT_OLLAMA_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/localgpt-ollama}/$OLLAMA_VERSION
+bin=$cache/bin/ollama
+
+log() { echo "ollama-peer: $*" >&2; }
+die() { log "$*"; exit 1; }
+
+as_root() {
+	if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+# install_deps installs the Debian packages the cgo build needs, if any is missing.
+install_deps() {
+	local need=()
+	command -v gcc >/dev/null || need+=(gcc)
+	command -v g++ >/dev/null || need+=(g++)
+	command -v curl >/dev/null || need+=(curl)
+	[ -f /usr/include/nlohmann/json.hpp ] || need+=(nlohmann-json3-dev)
+	[ -f /usr/include/stb/stb_image.h ] || need+=(libstb-dev)
+	if ((${#need[@]})); then
+		command -v apt-get >/dev/null || die "missing ${need[*]} and no apt-get: install them and retry"
+		log "installing ${need[*]}"
+		as_root apt-get update -qq
+		DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+	fi
+}
+
+cmd_build() {
+	if [ -x "$bin" ] && [ "$(cat "$bin.version" 2>/dev/null)" = "$OLLAMA_VERSION" ]; then
+		echo "$bin"
+		return
+	fi
+	install_deps
+	mkdir -p "$cache/bin" "$cache/include/miniaudio"
+	# Go strips vendor/ folders from module zips: supply miniaudio.h from malgo.
+	local malgo
+	malgo=$(cd "$cache" && GOFLAGS= go mod download -json "github.com/gen2brain/malgo@$MALGO_VERSION" |
+		sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+	[ -f "$malgo/miniaudio.h" ] || die "miniaudio.h not found in github.com/gen2brain/malgo@$MALGO_VERSION ($malgo)"
+	cp "$malgo/miniaudio.h" "$cache/include/miniaudio/miniaudio.h"
+	log "building github.com/ollama/ollama@$OLLAMA_VERSION with cgo (about 5 minutes cold, seconds when cached)"
+	local tmp
+	tmp=$(mktemp -d)
+	# Build outside the repo so our go.mod does not take part; GOBIN to a temp dir so a
+	# half-built binary never lands in the cache.
+	(cd "$tmp" && CGO_ENABLED=1 GOFLAGS= GOBIN="$tmp" \
+		CGO_CPPFLAGS="-I$cache/include ${CGO_CPPFLAGS:-}" \
+		go install -ldflags "-X github.com/ollama/ollama/version.Version=${OLLAMA_VERSION#v}" \
+		"github.com/ollama/ollama@$OLLAMA_VERSION") || { rm -rf "$tmp"; die "building ollama failed"; }
+	mv "$tmp/ollama" "$bin"
+	echo "$OLLAMA_VERSION" >"$bin.version"
+	rm -rf "$tmp"
+	echo "$bin"
+}
+
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null ||
+		echo $((20000 + RANDOM % 20000))
+}
+
+# register DIR URL writes the scripted model with our Go generator and creates it in the server.
+register() {
+	local dir=$1 url=$2
+	mkdir -p "$dir/model"
+	(cd "$repo" && go run ./internal/llm/llmtest/gguf/cmd/scriptedmodel -dir "$dir/model") >&2 ||
+		die "writing the scripted model failed"
+	OLLAMA_HOST=$url HOME="$dir/home" "$bin" create "$MODEL" -f "$dir/model/Modelfile" >"$dir/create.log" 2>&1 ||
+		{ cat "$dir/create.log" >&2; die "ollama create $MODEL failed"; }
+}
+
+cmd_start() {
+	local dir=${1:?usage: ollama-peer.sh start DIR}
+	cmd_build >/dev/null
+	mkdir -p "$dir/home" "$dir/models"
+	dir=$(cd "$dir" && pwd)
+	local port url
+	port=$(free_port)
+	url="http://127.0.0.1:$port"
+	# Private HOME and model store, loopback only, debug log so the tests can see what the
+	# runner was given (num_ctx). setsid: the server and its runners form one process group.
+	# OLLAMA_CONTEXT_LENGTH differs from the model's window, so a test can tell
+	# whether a client sent num_ctx from /api/show.
+	HOME="$dir/home" OLLAMA_MODELS="$dir/models" OLLAMA_HOST="127.0.0.1:$port" OLLAMA_DEBUG=1 \
+		OLLAMA_CONTEXT_LENGTH=512 \
+		OLLAMA_NOPRUNE=1 OLLAMA_KEEP_ALIVE=1h OLLAMA_NUM_PARALLEL=1 \
+		setsid "$bin" serve >"$dir/server.log" 2>&1 </dev/null &
+	echo $! >"$dir/pid"
+	echo "$url" >"$dir/url"
+	local i
+	for i in $(seq 1 100); do
+		if curl -fsS "$url/api/version" >/dev/null 2>&1; then break; fi
+		kill -0 "$(cat "$dir/pid")" 2>/dev/null || { tail -20 "$dir/server.log" >&2; die "ollama serve exited"; }
+		sleep 0.2
+	done
+	curl -fsS "$url/api/version" >/dev/null 2>&1 || { cmd_stop "$dir"; die "ollama serve did not answer on $url"; }
+	register "$dir" "$url" || { cmd_stop "$dir"; exit 1; }
+	log "serving $MODEL on $url (log: $dir/server.log)"
+	echo "$url"
+}
+
+cmd_stop() {
+	local dir=${1:?usage: ollama-peer.sh stop DIR}
+	[ -f "$dir/pid" ] || return 0
+	local pid
+	pid=$(cat "$dir/pid")
+	# The server and its runner subprocesses share the process group setsid made.
+	kill -TERM -- "-$pid" 2>/dev/null || true
+	local i
+	for i in $(seq 1 50); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL -- "-$pid" 2>/dev/null || true
+	rm -f "$dir/pid"
+}
+
+cmd_run() {
+	[ "${1:-}" = "--" ] && shift
+	(($#)) || die "usage: ollama-peer.sh run -- CMD..."
+	local dir url status=0
+	dir=$(mktemp -d "${TMPDIR:-/tmp}/localgpt-ollama-peer.XXXXXX")
+	trap 'cmd_stop "$dir"; rm -rf "$dir"' EXIT
+	url=$(cmd_start "$dir")
+	LOCALGPT_E2E_OLLAMA_URL=$url LOCALGPT_E2E_OLLAMA_BIN=$bin LOCALGPT_E2E_MODEL=$MODEL \
+		LOCALGPT_E2E_SERVER_LOG=$dir/server.log "$@" || status=$?
+	return $status
+}
+
+case "${1:-}" in
+build) cmd_build ;;
+start) shift; cmd_start "$@" ;;
+stop) shift; cmd_stop "$@" ;;
+run) shift; cmd_run "$@" ;;
+*) die "usage: ollama-peer.sh build | start DIR | stop DIR | run -- CMD..." ;;
+esac
