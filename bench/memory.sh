@@ -47,7 +47,7 @@ cli() { # name
 	/usr/bin/time -v "$bin" memory reindex --force 2>"$work/time.txt" | tail -1
 	grep -E "Maximum resident|Elapsed" "$work/time.txt"
 	echo "== $1: no-op reindex (whole command), ms: $(ms "$bin" memory reindex)"
-	for q in "deploy budget" "postgres migration" "kalomi" "latency cache" "invoice travel"; do
+	for q in "deploy budget" "postgres migration" "kalomi" "review plan customer" "会議の議事録" "latency cache"; do
 		: >"$work/lat.txt"
 		: >"$work/grep.txt"
 		i=0

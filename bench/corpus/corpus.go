@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // generator holds the random source and vocabulary of one corpus.
@@ -20,9 +22,14 @@ type generator struct {
 	vocab []string
 }
 
+// The vocabulary follows Zipf's law like English text: stop words take
+// the top ranks, the domain words a personal knowledge base is searched
+// for sit at ranks 150 to about 1,500 (each about 0.01-0.03% of words, as
+// ordinary nouns are in English), and invented words fill the long tail.
 var (
-	common = strings.Fields(`the a of to and in is it for on with as that this be are was we
-	at by from or have not will can but an meeting project notes deploy review plan budget
+	stopWords = strings.Fields(`the a of to and in is it for on with as that this be are was we
+	at by from or have not will can but an`)
+	domainWords = strings.Fields(`meeting project notes deploy review plan budget
 	server database search index memory config release bug fix test design user customer
 	team call email idea decision todo follow-up weekly report draft api latency cache
 	kubernetes postgres golang python migration backup invoice travel dentist groceries`)
@@ -33,9 +40,15 @@ var (
 func newGenerator(seed uint64) *generator {
 	r := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	g := &generator{r: r}
-	g.vocab = append(g.vocab, common...)
+	g.vocab = append(g.vocab, stopWords...)
 	syll := strings.Fields("ka lo mi ne ta ri so vu be da fe gi ho ju ke la mo ni po qu re si tu ve wa xo ya ze")
+	next := 0 // the next domain word, placed at rank 150 + 30*next
 	for len(g.vocab) < 30000 {
+		if next < len(domainWords) && len(g.vocab) == 150+30*next {
+			g.vocab = append(g.vocab, domainWords[next])
+			next++
+			continue
+		}
 		n := 2 + r.IntN(3)
 		var b strings.Builder
 		for range n {
@@ -64,7 +77,8 @@ func (g *generator) sentence(min, max int) string {
 		w[i] = g.word()
 	}
 	s := strings.Join(w, " ")
-	return strings.ToUpper(s[:1]) + s[1:] + "."
+	r, size := utf8.DecodeRuneInString(s)
+	return string(unicode.ToUpper(r)) + s[size:] + "."
 }
 
 func (g *generator) paragraph() string {
@@ -163,9 +177,9 @@ func Generate(out string, files, total int, seed uint64) error {
 		}
 		return os.WriteFile(p, []byte(content), 0o644)
 	}
-	// Sizes vary from a fifth to 1.6 times the target average; the last
+	// Sizes vary from a fifth to 1.7 times the target average; the last
 	// entry of each file overshoots a little.
-	size := func() int { return avg/5 + g.r.IntN(avg*7/5) }
+	size := func() int { return avg/5 + g.r.IntN(avg*3/2) }
 	for i := range dailies {
 		day := start.AddDate(0, 0, i)
 		if err := write("memory/"+day.Format(time.DateOnly)+".md", g.daily(day, size())); err != nil {

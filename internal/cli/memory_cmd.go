@@ -55,7 +55,7 @@ func (a *app) openMemory(ctx context.Context) (*memory.Store, error) {
 
 func newMemorySearchCmd(a *app) *cobra.Command {
 	var limit int
-	var asJSON bool
+	var asJSON, noRefresh bool
 	cmd := &cobra.Command{
 		Use:   "search QUERY",
 		Short: "Search the memory",
@@ -66,7 +66,9 @@ parentheses are ordinary text. Results show file:lines, the heading, a
 snippet with the matches marked «like this», and a score from 0 to 1.
 
 Files edited since the last search are reindexed first (a quick size and
-time check when nothing changed).`,
+time check of every file when nothing changed: about 15 ms per 3,000 files).
+--no-refresh skips that check and searches the index as it is, which is
+current when the daemon's watcher is running.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if limit < 1 {
@@ -79,8 +81,10 @@ time check when nothing changed).`,
 				return err
 			}
 			defer s.Close()
-			if _, err := s.Reindex(ctx, false, nil); err != nil {
-				return err
+			if !noRefresh {
+				if _, err := s.Reindex(ctx, false, nil); err != nil {
+					return err
+				}
 			}
 			rs, err := s.Search(ctx, query, limit)
 			if errors.Is(err, memory.ErrEmptyQuery) {
@@ -105,6 +109,7 @@ time check when nothing changed).`,
 	}
 	cmd.Flags().IntVarP(&limit, "limit", "n", 10, "maximum number of results")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print results as JSON")
+	cmd.Flags().BoolVar(&noRefresh, "no-refresh", false, "do not check for edited files first")
 	return cmd
 }
 

@@ -99,9 +99,17 @@ func TestMemorySearchSeesEditsAndJSON(t *testing.T) {
 	if r := run(t, home, "memory", "search", "narwhal"); !strings.Contains(r.stdout, "note.md") {
 		t.Errorf("edit not found: %+v", r)
 	}
+	// --no-refresh searches the index as it is.
+	os.Remove(note)
+	if r := run(t, home, "memory", "search", "--no-refresh", "narwhal"); !strings.Contains(r.stdout, "note.md") {
+		t.Errorf("--no-refresh: %+v", r)
+	}
+	if r := run(t, home, "memory", "search", "narwhal"); r.stdout != "" || !strings.Contains(r.stderr, "no matches") {
+		t.Errorf("deleted note still found: %+v", r)
+	}
 	r = run(t, home, "memory", "stats", "--json")
 	var st map[string]any
-	if err := json.Unmarshal([]byte(r.stdout), &st); err != nil || st["files"].(float64) != 4 {
+	if err := json.Unmarshal([]byte(r.stdout), &st); err != nil || st["files"].(float64) != 3 {
 		t.Errorf("stats --json: %v %s", err, r.stdout)
 	}
 }
