@@ -71,6 +71,18 @@ type Heartbeat struct {
 	ActiveHours *ActiveHours `toml:"active_hours" json:"active_hours,omitempty"`
 	// Timezone is an IANA name such as "Europe/Berlin"; empty means local time.
 	Timezone string `toml:"timezone" json:"timezone"`
+	// Model runs heartbeat cycles on another (cheaper or local) model;
+	// empty means agent.default_model.
+	Model string `toml:"model" json:"model"`
+	// MaxTokensPerDay stops cycles for the rest of the day (in timezone)
+	// once their tokens reach it; 0 means no limit.
+	MaxTokensPerDay int `toml:"max_tokens_per_day" json:"max_tokens_per_day"`
+	// Timeout bounds one cycle; a cycle that takes longer is cancelled.
+	Timeout Duration `toml:"timeout" json:"timeout"`
+	// AllowTools names tools needing approval (tools.require_approval,
+	// writes outside the workspace) that heartbeat cycles may use anyway;
+	// nobody is there to approve, so the others are refused.
+	AllowTools []string `toml:"allow_tools" json:"allow_tools"`
 }
 
 // ActiveHours limits heartbeats to a daily window; End may be before Start
@@ -138,7 +150,10 @@ func Default() *Config {
 			Anthropic: Anthropic{BaseURL: "https://api.anthropic.com"},
 			Ollama:    Ollama{Endpoint: "http://localhost:11434"},
 		},
-		Heartbeat: Heartbeat{Enabled: true, Interval: Duration{30 * time.Minute}},
+		Heartbeat: Heartbeat{
+			Enabled: true, Interval: Duration{30 * time.Minute},
+			MaxTokensPerDay: 200000, Timeout: Duration{5 * time.Minute}, AllowTools: []string{},
+		},
 		Memory: Memory{
 			ChunkSize: 400, ChunkOverlap: 80, ExternalPaths: []string{},
 			RecencyHalfLifeDays: 30, MaxFileBytes: 10 << 20,

@@ -47,6 +47,12 @@ func (c *Config) validate() error {
 	if h.Interval.Duration < time.Second {
 		return bad("heartbeat.interval", "must be at least 1s, got %s", h.Interval)
 	}
+	if h.MaxTokensPerDay < 0 {
+		return bad("heartbeat.max_tokens_per_day", "must be 0 (no limit) or more, got %d", h.MaxTokensPerDay)
+	}
+	if h.Timeout.Duration < time.Second {
+		return bad("heartbeat.timeout", "must be at least 1s, got %s", h.Timeout)
+	}
 	if h.ActiveHours != nil {
 		start, err := ParseClock(h.ActiveHours.Start)
 		if err != nil {
