@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -103,6 +104,9 @@ func (s *Store) reindex(ctx context.Context, db *sql.DB, force bool, progress fu
 			gone = append(gone, f.id)
 		}
 	}
+	if err := loadHashes(ctx, db, existing, todo); err != nil {
+		return st, err
+	}
 	err = s.apply(ctx, db, todo, existing, gone, &st, progress)
 	st.Duration = time.Since(start)
 	for _, n := range st.Notes {
@@ -113,7 +117,7 @@ func (s *Store) reindex(ctx context.Context, db *sql.DB, force bool, progress fu
 
 // loadFiles reads the files table.
 func loadFiles(ctx context.Context, db *sql.DB) (map[string]dbFile, error) {
-	rows, err := db.QueryContext(ctx, "SELECT id, path, mtime, size, hash FROM files")
+	rows, err := db.QueryContext(ctx, "SELECT id, path, mtime, size FROM files")
 	if err != nil {
 		return nil, fmt.Errorf("memory: read the index: %w", err)
 	}
@@ -122,12 +126,48 @@ func loadFiles(ctx context.Context, db *sql.DB) (map[string]dbFile, error) {
 	for rows.Next() {
 		var f dbFile
 		var path string
-		if err := rows.Scan(&f.id, &path, &f.mtime, &f.size, &f.hash); err != nil {
+		if err := rows.Scan(&f.id, &path, &f.mtime, &f.size); err != nil {
 			return nil, err
 		}
 		out[path] = f
 	}
 	return out, rows.Err()
+}
+
+// loadHashes fills in the content hashes of the files about to be read,
+// which loadFiles leaves out to keep the no-op check cheap.
+func loadHashes(ctx context.Context, db *sql.DB, existing map[string]dbFile, todo []scanned) error {
+	var ids []int64
+	byID := map[int64]string{}
+	for _, f := range todo {
+		if old, ok := existing[f.key]; ok && old.hash == nil {
+			ids = append(ids, old.id)
+			byID[old.id] = f.key
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	js, err := json.Marshal(ids)
+	if err != nil {
+		return err
+	}
+	rows, err := db.QueryContext(ctx, "SELECT id, hash FROM files WHERE id IN (SELECT value FROM json_each(?))", string(js))
+	if err != nil {
+		return fmt.Errorf("memory: read the index: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var h []byte
+		if err := rows.Scan(&id, &h); err != nil {
+			return err
+		}
+		f := existing[byID[id]]
+		f.hash = h
+		existing[byID[id]] = f
+	}
+	return rows.Err()
 }
 
 // resetIndex empties the index by recreating its tables, much faster than
