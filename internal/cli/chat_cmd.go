@@ -16,10 +16,13 @@ import (
 	"github.com/localgpt-go/localgpt/internal/agent"
 	"github.com/localgpt-go/localgpt/internal/assistant"
 	"github.com/localgpt-go/localgpt/internal/llm"
+	"github.com/localgpt-go/localgpt/internal/session"
 )
 
 func newChatCmd(a *app) *cobra.Command {
 	var o assistantOptions
+	var sessionID string
+	var resume bool
 	cmd := &cobra.Command{
 		Use:   "chat",
 		Short: "Talk with the assistant interactively",
@@ -29,13 +32,19 @@ the running answer and a second Ctrl-C (or Ctrl-D) leaves. Tools that need
 approval ask first: y (yes), n (no) or a (always, for this chat).
 
 With standard input piped, every line is one message and answers are plain
-text, so chats can be scripted. Type /help for the slash commands.`,
+text, so chats can be scripted. Type /help for the slash commands.
+
+Every chat is a session saved after each turn (see 'localgpt session'):
+--resume continues the most recent one, --session ID a given one. When the
+conversation outgrows the model's context window, older turns are
+summarised (after a note in today's memory log) and recent ones kept.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := a.setup(); err != nil {
 				return err
 			}
-			c := &chat{app: a, opts: o, interactive: isTerminal(a.stdin) && isTerminal(a.stdout)}
+			c := &chat{app: a, opts: o, interactive: isTerminal(a.stdin) && isTerminal(a.stdout),
+				store: session.NewStore(a.paths.Sessions), sessionID: sessionID, resume: resume}
 			return c.run(cmd.Context())
 		},
 	}
@@ -43,6 +52,9 @@ text, so chats can be scripted. Type /help for the slash commands.`,
 	f.BoolVar(&o.noTools, "no-tools", false, "offer the model no tools")
 	f.BoolVar(&o.noMemory, "no-memory", false, "leave memory out of the prompt and the tools")
 	f.BoolVarP(&o.yes, "yes", "y", false, "allow tools that need approval without asking")
+	f.StringVar(&sessionID, "session", "", "continue session `ID` (a unique prefix will do)")
+	f.BoolVar(&resume, "resume", false, "continue the most recent session")
+	cmd.MarkFlagsMutuallyExclusive("session", "resume")
 	return cmd
 }
 
@@ -53,7 +65,10 @@ type chat struct {
 	interactive bool
 	in          lineInput
 	as          *assistant.Assistant
-	history     []llm.Message
+	store       *session.Store
+	conv        *session.Conversation
+	sessionID   string    // --session
+	resume      bool      // --resume
 	usage       llm.Usage // all turns of this chat
 	lastPrompt  int       // prompt tokens of the last model call: the context in use
 	turns       int
@@ -71,8 +86,27 @@ func (c *chat) run(ctx context.Context) error {
 		return err
 	}
 	defer func() { c.as.Close() }()
+	defer func() { c.conv.Close() }()
+	if c.resume || c.sessionID != "" {
+		id := c.sessionID
+		if c.resume {
+			latest, err := c.store.Latest()
+			if err != nil {
+				return err
+			}
+			id = latest
+		}
+		if err := c.resumeSession(id); err != nil {
+			return err
+		}
+	}
 	if c.interactive {
 		fmt.Fprintf(c.app.stdout, "LocalGPT · %s · /help for commands, Ctrl-D to leave\n", c.as.Label())
+		defer func() {
+			if id := c.conv.ID(); id != "" {
+				fmt.Fprintf(c.app.stderr, "Session %s saved; continue it with: localgpt chat --session %s\n", id, id)
+			}
+		}()
 	}
 	for {
 		line, err := c.in.ReadLine("› ")
@@ -121,6 +155,11 @@ func (c *chat) open(ctx context.Context) error {
 		c.as.Close()
 	}
 	c.as = as
+	var sess *session.Session
+	if c.conv != nil {
+		sess = c.conv.Session() // a new model continues the same session
+	}
+	c.conv = c.newConversation(sess)
 	return nil
 }
 
@@ -136,7 +175,7 @@ func (c *chat) turn(ctx context.Context, input string) error {
 	})
 	defer release()
 	view := newTurnView(c.app, c.app.stdout)
-	t, err := c.as.Agent.Run(turnCtx, c.history, input, view.handle)
+	t, err := c.conv.Send(turnCtx, input, view.handle)
 	view.finish()
 	if t != nil {
 		c.usage = addUsage(c.usage, t.Usage)
@@ -146,7 +185,6 @@ func (c *chat) turn(ctx context.Context, input string) error {
 	}
 	switch {
 	case err == nil || errors.Is(err, agent.ErrIterationLimit):
-		c.history = append(c.history, t.Messages...)
 		c.turns++
 		return err
 	case turnCtx.Err() != nil && ctx.Err() == nil:
@@ -174,6 +212,11 @@ var chatHelp = []struct{ cmd, help string }{
 	{"/memory QUERY", "search memory"},
 	{"/save", "ask the assistant to save what matters to memory"},
 	{"/status", "model, tokens used and context in use"},
+	{"/context", "tokens of the next request by part: system, memory, history, tools"},
+	{"/compact", "summarise older turns now to free context"},
+	{"/sessions", "list recent sessions"},
+	{"/resume ID", "continue another session"},
+	{"/export [FILE]", "write this session as markdown (or JSON for *.json)"},
 	{"/clear", "clear the screen"},
 }
 
@@ -190,7 +233,9 @@ func (c *chat) command(ctx context.Context, line string) (bool, error) {
 			fmt.Fprintf(out, "  %-16s %s\n", h.cmd, h.help)
 		}
 	case "/new":
-		c.history, c.usage, c.lastPrompt, c.turns = nil, llm.Usage{}, 0, 0
+		c.conv.Close()
+		c.conv = c.newConversation(nil)
+		c.usage, c.lastPrompt, c.turns = llm.Usage{}, 0, 0
 		fmt.Fprintln(out, "Started a new conversation.")
 	case "/model":
 		if arg == "" {
@@ -210,7 +255,7 @@ func (c *chat) command(ctx context.Context, line string) (bool, error) {
 		}
 		return false, c.searchMemory(ctx, arg)
 	case "/save":
-		if len(c.history) == 0 {
+		if len(c.conv.History()) == 0 {
 			return false, errors.New("nothing to save yet")
 		}
 		return false, c.turn(ctx, savePrompt)
@@ -222,19 +267,27 @@ func (c *chat) command(ctx context.Context, line string) (bool, error) {
 		}
 		fmt.Fprintf(out, "model     %s\nturns     %d\ntokens    %d prompt, %d completion, %d total\ncontext   %d of %d tokens (%.1f%%)\n",
 			c.as.Label(), c.turns, c.usage.PromptTokens, c.usage.CompletionTokens, c.usage.TotalTokens, c.lastPrompt, window, pct)
+		if id := c.conv.ID(); id != "" {
+			fmt.Fprintf(out, "session   %s\n", id)
+		}
+	default:
+		return c.sessionCommand(ctx, name, arg)
 	case "/clear":
 		if c.interactive {
 			io.WriteString(out, "\x1b[H\x1b[2J")
 		}
-	default:
-		names := make([]string, len(chatHelp))
-		for i, h := range chatHelp {
-			names[i] = strings.Fields(h.cmd)[0]
-		}
-		sort.Strings(names)
-		return false, fmt.Errorf("unknown command %s; try %s", name, strings.Join(names, " "))
 	}
 	return false, nil
+}
+
+// unknownCommand is the error of a slash command chat does not know.
+func unknownCommand(name string) error {
+	names := make([]string, len(chatHelp))
+	for i, h := range chatHelp {
+		names[i] = strings.Fields(h.cmd)[0]
+	}
+	sort.Strings(names)
+	return fmt.Errorf("unknown command %s; try %s", name, strings.Join(names, " "))
 }
 
 // savePrompt is the message /save sends.

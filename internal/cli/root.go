@@ -46,6 +46,7 @@ func newRootCmd(a *app) *cobra.Command {
 		newMemoryCmd(a),
 		newAskCmd(a),
 		newChatCmd(a),
+		newSessionCmd(a),
 	)
 	return root
 }

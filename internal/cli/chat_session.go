@@ -1,0 +1,120 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/localgpt-go/localgpt/internal/session"
+)
+
+// newConversation wraps the current assistant in a conversation over sess
+// (nil: a new session, created on the first turn).
+func (c *chat) newConversation(sess *session.Session) *session.Conversation {
+	o := session.Options{
+		Agent: c.as.Agent, Provider: c.as.Provider, Model: c.as.Resolved.Model, Label: c.as.Label(),
+		Store: c.store, Session: sess,
+		ContextWindow: c.as.ContextWindow, ReserveTokens: c.app.cfg.Agent.ReserveTokens,
+		Log: c.app.log, OnCompact: c.compacted,
+	}
+	if c.as.Memory != nil {
+		o.Memory = c.as.Memory
+		o.MemoryTurn = !c.opts.noTools
+	}
+	return session.New(o)
+}
+
+// resumeSession switches the chat to session id (or a unique prefix).
+func (c *chat) resumeSession(id string) error {
+	sess, err := c.store.Open(id)
+	if err != nil {
+		return err
+	}
+	t := sess.Transcript()
+	c.app.warnSkipped(sess.ID(), t.Warnings)
+	c.conv.Close()
+	c.conv = c.newConversation(sess)
+	c.turns = 0
+	c.lastPrompt = t.LastContextTokens()
+	fmt.Fprintf(c.app.stderr, "Resumed session %s: %d messages, %d in the context.\n",
+		sess.ID(), len(t.Messages()), len(t.History()))
+	return nil
+}
+
+// compacted tells the user a compaction happened.
+func (c *chat) compacted(r session.Compaction) {
+	where := ""
+	if r.DailyLog != "" {
+		where = "; note saved to " + r.DailyLog
+	}
+	fmt.Fprintf(c.app.stderr, "(conversation compacted: %d earlier messages summarised, about %d → %d tokens%s)\n",
+		r.Replaced, r.TokensBefore, r.TokensAfter, where)
+	c.lastPrompt = 0
+}
+
+// sessionCommand runs the session slash commands.
+func (c *chat) sessionCommand(ctx context.Context, name, arg string) (bool, error) {
+	out := c.app.stdout
+	switch name {
+	case "/sessions":
+		infos, err := c.store.List()
+		if err != nil {
+			return false, err
+		}
+		if len(infos) == 0 {
+			fmt.Fprintln(out, "No saved sessions yet.")
+			return false, nil
+		}
+		printSessions(out, infos[:min(len(infos), 10)])
+		if len(infos) > 10 {
+			fmt.Fprintf(out, "… and %d more: localgpt session list\n", len(infos)-10)
+		}
+	case "/resume":
+		if arg == "" {
+			return false, errors.New("usage: /resume ID (see /sessions)")
+		}
+		return false, c.resumeSession(arg)
+	case "/export":
+		sess := c.conv.Session()
+		if sess == nil {
+			return false, errors.New("nothing to export yet")
+		}
+		file := arg
+		if file == "" {
+			file = sess.ID() + ".md"
+		}
+		format := "md"
+		if strings.EqualFold(filepath.Ext(file), ".json") {
+			format = "json"
+		}
+		return false, exportSession(c.app, c.store, sess.Transcript(), format, file)
+	case "/compact":
+		_, err := c.conv.Compact(ctx) // OnCompact reports it
+		return false, err
+	case "/context":
+		printContext(c, c.conv.Context())
+	default:
+		return false, unknownCommand(name)
+	}
+	return false, nil
+}
+
+// printContext prints /context: the next request's tokens by part.
+func printContext(c *chat, b session.Breakdown) {
+	pct := 0.0
+	if b.Usable > 0 {
+		pct = 100 * float64(b.Estimated) / float64(b.Usable)
+	}
+	w := c.app.stdout
+	fmt.Fprintf(w, "system    %7d tokens\n", b.System)
+	fmt.Fprintf(w, "memory    %7d\n", b.Memory)
+	fmt.Fprintf(w, "history   %7d  (%d messages, %d compactions)\n", b.History, b.Messages, b.Compactions)
+	fmt.Fprintf(w, "tools     %7d\n", b.Tools)
+	fmt.Fprintf(w, "total     %7d  estimated, %.1f%% of %d usable (window %d − reserve %d)\n",
+		b.Estimated, pct, b.Usable, b.Window, b.Reserve)
+	if b.Reported > 0 {
+		fmt.Fprintf(w, "provider  %7d  prompt tokens reported for the last call\n", b.Reported)
+	}
+}

@@ -1,0 +1,237 @@
+package cli
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/localgpt-go/localgpt/internal/fsutil"
+	"github.com/localgpt-go/localgpt/internal/session"
+	"github.com/localgpt-go/localgpt/internal/termmd"
+)
+
+func newSessionCmd(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:     "session",
+		Aliases: []string{"sessions"},
+		Short:   "List, show, search, export and delete chat sessions",
+		Long: `Every chat is a session, kept as one JSONL file per session in the sessions
+folder of the LocalGPT home (see 'localgpt paths'). Each message, tool call
+and tool result is appended and synced to disk after every turn, so a crash
+loses at most the answer in flight. Continue one with 'localgpt chat
+--session ID' or the latest with 'localgpt chat --resume'.
+
+Wherever an ID is asked for, a unique prefix of it will do.`,
+	}
+	cmd.AddCommand(newSessionListCmd(a), newSessionShowCmd(a), newSessionExportCmd(a),
+		newSessionDeleteCmd(a), newSessionSearchCmd(a))
+	return cmd
+}
+
+// sessions loads the config and returns the session store.
+func (a *app) sessions() (*session.Store, error) {
+	if err := a.setup(); err != nil {
+		return nil, err
+	}
+	return session.NewStore(a.paths.Sessions), nil
+}
+
+// warnSkipped reports the lines a load skipped, on stderr and in the log.
+func (a *app) warnSkipped(id string, warnings []string) {
+	for _, w := range warnings {
+		fmt.Fprintf(a.stderr, "localgpt: warning: session %s: %s\n", id, w)
+		a.log.Warn("session line skipped", "session", id, "warning", w)
+	}
+}
+
+func newSessionListCmd(a *app) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List sessions, most recent first",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			st, err := a.sessions()
+			if err != nil {
+				return err
+			}
+			infos, err := st.List()
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return writeJSON(a.stdout, infos)
+			}
+			if len(infos) == 0 {
+				fmt.Fprintln(a.stdout, "No sessions yet; start one with `localgpt chat`.")
+				return nil
+			}
+			printSessions(a.stdout, infos)
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+// printSessions prints one line per session.
+func printSessions(w io.Writer, infos []session.Info) {
+	fmt.Fprintf(w, "%-20s  %-16s  %5s  %-22s  %s\n", "ID", "UPDATED", "MSGS", "MODEL", "TITLE")
+	for _, in := range infos {
+		fmt.Fprintf(w, "%-20s  %-16s  %5d  %-22s  %s\n", in.ID, in.Updated.Local().Format("2006-01-02 15:04"),
+			in.Messages, oneLine(in.Model, 22), oneLine(in.Title, 60))
+	}
+}
+
+func newSessionShowCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "show ID",
+		Short: "Print a session's transcript",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			st, err := a.sessions()
+			if err != nil {
+				return err
+			}
+			t, err := st.Load(args[0])
+			if err != nil {
+				return err
+			}
+			a.warnSkipped(t.Header.ID, t.Warnings)
+			if !useColor(a.getenv, a.stdout) {
+				return session.WriteMarkdown(a.stdout, t)
+			}
+			md := termmd.New(a.stdout)
+			if err := session.WriteMarkdown(md, t); err != nil {
+				return err
+			}
+			return md.Flush()
+		},
+	}
+}
+
+func newSessionExportCmd(a *app) *cobra.Command {
+	var format, out string
+	cmd := &cobra.Command{
+		Use:   "export ID",
+		Short: "Export a session as markdown or JSON",
+		Long: `Export a session as markdown (the default) or JSON, to standard output or,
+with -o, to a file (written atomically: a crash leaves the old file or the
+new one, never half of it).`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			st, err := a.sessions()
+			if err != nil {
+				return err
+			}
+			t, err := st.Load(args[0])
+			if err != nil {
+				return err
+			}
+			a.warnSkipped(t.Header.ID, t.Warnings)
+			return exportSession(a, st, t, format, out)
+		},
+	}
+	cmd.Flags().StringVar(&format, "format", "md", "md or json")
+	cmd.Flags().StringVarP(&out, "output", "o", "", "write to this file instead of standard output")
+	return cmd
+}
+
+// exportSession writes t as format to file, or to stdout when file is "".
+func exportSession(a *app, st *session.Store, t *session.Transcript, format, file string) error {
+	var buf bytes.Buffer
+	var err error
+	switch format {
+	case "md", "markdown":
+		err = session.WriteMarkdown(&buf, t)
+	case "json":
+		err = session.WriteJSON(&buf, t, st.Path(t.Header.ID))
+	default:
+		return fmt.Errorf("unknown export format %q; use md or json", format)
+	}
+	if err != nil {
+		return err
+	}
+	if file == "" {
+		_, err = a.stdout.Write(buf.Bytes())
+		return err
+	}
+	abs, err := filepath.Abs(file)
+	if err != nil {
+		return err
+	}
+	if err := fsutil.WriteAtomic(abs, buf.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("export session %s: %w", t.Header.ID, err)
+	}
+	fmt.Fprintf(a.stderr, "Exported session %s to %s\n", t.Header.ID, abs)
+	return nil
+}
+
+func newSessionDeleteCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "delete ID...",
+		Short: "Delete sessions",
+		Long: `Delete the named sessions' files at once, without asking. What the
+assistant saved to memory from them stays in the workspace.`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			st, err := a.sessions()
+			if err != nil {
+				return err
+			}
+			for _, id := range args {
+				in, err := st.Delete(id)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(a.stdout, "Deleted session %s (%d messages, %q) %s\n", in.ID, in.Messages, oneLine(in.Title, 60), in.Path)
+			}
+			return nil
+		},
+	}
+}
+
+func newSessionSearchCmd(a *app) *cobra.Command {
+	var limit int
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "search QUERY",
+		Short: "Search every session's messages",
+		Long: `Find the messages of every session (tool calls and results included) that
+contain QUERY, ignoring case. Shows the session ID, the message number and
+the matching line; newest sessions first.`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			st, err := a.sessions()
+			if err != nil {
+				return err
+			}
+			query := strings.Join(args, " ")
+			hits, err := st.Search(cmd.Context(), query, limit)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				if hits == nil {
+					hits = []session.Hit{}
+				}
+				return writeJSON(a.stdout, hits)
+			}
+			if len(hits) == 0 {
+				fmt.Fprintf(a.stdout, "No session mentions %q.\n", query)
+				return nil
+			}
+			for _, h := range hits {
+				fmt.Fprintf(a.stdout, "%s #%d %-9s %s\n", h.ID, h.Message, h.Role, h.Line)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().IntVarP(&limit, "limit", "n", 50, "show at most this many matches (0: all)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}

@@ -1,0 +1,81 @@
+// Package session owns conversations that outlive a process: transcripts
+// stored as JSONL under the sessions folder (one header line, then one line
+// per message, compaction and memory-flush record, appended and fsynced
+// after every turn), their loading with torn-line tolerance, listing,
+// search, export and deletion, token accounting against the model's
+// window, and compaction: older turns summarised by the model, recent
+// turns kept verbatim, with a memory flush before every compaction.
+//
+// Conversation is the one place a turn is run, persisted and compacted;
+// the chat command and the HTTP server both drive it.
+package session
+
+import (
+	"time"
+
+	"github.com/localgpt-go/localgpt/internal/llm"
+)
+
+// FormatVersion is the version written in new session headers.
+const FormatVersion = 1
+
+// Entry types, the "type" field of every JSONL line.
+const (
+	// TypeSession is the header, the first line of every file.
+	TypeSession = "session"
+	// TypeMessage is one message: user, assistant (with tool calls) or
+	// tool results.
+	TypeMessage = "message"
+	// TypeCompaction replaces the messages before FirstKept with Summary
+	// in the history sent to the model. The messages stay in the file.
+	TypeCompaction = "compaction"
+	// TypeFlush records a memory flush of the current compaction cycle.
+	TypeFlush = "flush"
+)
+
+// Flush kinds.
+const (
+	// FlushTurn is the silent agent turn asking the model to save durable
+	// facts with memory_save.
+	FlushTurn = "memory_turn"
+	// FlushNote is the compaction note our code appends to the daily log.
+	FlushNote = "daily_note"
+)
+
+// Entry is one line of a session file. One flat struct for every type
+// keeps loading to a single decode per line; only the fields of Type are set.
+type Entry struct {
+	Type string    `json:"type"`
+	At   time.Time `json:"at"`
+
+	// Header (TypeSession).
+	Version int    `json:"version,omitempty"`
+	ID      string `json:"id,omitempty"`
+	// Model is the model label ("openai/gpt-4o-mini") of the header, or
+	// the model that answered, on an assistant message.
+	Model string `json:"model,omitempty"`
+
+	// Message (TypeMessage).
+	Message *llm.Message `json:"message,omitempty"`
+	// Usage and ContextTokens go on the last message of a turn: the
+	// turn's total usage and the prompt size of its last model call.
+	Usage         *llm.Usage `json:"usage,omitempty"`
+	ContextTokens int        `json:"context_tokens,omitempty"`
+
+	// Compaction (TypeCompaction).
+	Summary string `json:"summary,omitempty"`
+	// FirstKept is the index (among the session's messages, from 0) of the
+	// first message kept verbatim; it is always a user message.
+	FirstKept int `json:"first_kept,omitempty"`
+	// Replaced is how many messages this compaction summarised.
+	Replaced     int    `json:"replaced,omitempty"`
+	Reason       string `json:"reason,omitempty"`
+	TokensBefore int    `json:"tokens_before,omitempty"`
+	TokensAfter  int    `json:"tokens_after,omitempty"`
+
+	// Flush (TypeFlush): Cycle is the number of compactions before it.
+	Kind  string   `json:"kind,omitempty"`
+	Cycle int      `json:"cycle,omitempty"`
+	Tools []string `json:"tools,omitempty"`
+	Path  string   `json:"path,omitempty"`
+}

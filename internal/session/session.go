@@ -1,0 +1,155 @@
+package session
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/localgpt-go/localgpt/internal/fsutil"
+)
+
+// Session is a session file open for appending, with its transcript in
+// memory. Its methods are safe for concurrent use.
+type Session struct {
+	id   string
+	path string
+
+	mu sync.Mutex
+	f  *os.File
+	t  *Transcript
+}
+
+// Create starts a new session file with its header, fsynced.
+func (s *Store) Create(model string, now time.Time) (*Session, error) {
+	if err := os.MkdirAll(s.Dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create the sessions folder %s: %w", s.Dir, err)
+	}
+	for range 5 {
+		id := NewID(now)
+		path := s.Path(id)
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE|os.O_EXCL, 0o600)
+		if errors.Is(err, fs.ErrExist) {
+			continue // same second, same suffix: draw again
+		}
+		if err != nil {
+			return nil, fmt.Errorf("create session file %s: %w", path, err)
+		}
+		header := Entry{Type: TypeSession, At: now.UTC(), Version: FormatVersion, ID: id, Model: model}
+		sess := &Session{id: id, path: path, f: f, t: &Transcript{Header: header, last: -1}}
+		if err := sess.write([]Entry{header}); err != nil {
+			f.Close()
+			os.Remove(path)
+			return nil, err
+		}
+		sess.t.Header = header
+		if err := fsutil.SyncDir(s.Dir); err != nil {
+			f.Close()
+			return nil, err
+		}
+		return sess, nil
+	}
+	return nil, fmt.Errorf("create a session in %s: could not find a free ID", s.Dir)
+}
+
+// Open opens session id (an ID or a unique prefix) for appending. A torn
+// last line left by a crash is cut off before the first append, so new
+// lines never join it; the transcript's Warnings say what was skipped.
+func (s *Store) Open(idOrPrefix string) (*Session, error) {
+	id, err := s.Resolve(idOrPrefix)
+	if err != nil {
+		return nil, err
+	}
+	t, err := s.load(id)
+	if err != nil {
+		return nil, err
+	}
+	path := s.Path(id)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_APPEND, 0)
+	if err != nil {
+		return nil, fmt.Errorf("open session %s for writing: %w", id, err)
+	}
+	if info, err := f.Stat(); err == nil && info.Size() > t.Size {
+		if err := f.Truncate(t.Size); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("cut the incomplete last line of session %s: %w", id, err)
+		}
+	}
+	return &Session{id: id, path: path, f: f, t: t}, nil
+}
+
+// ID returns the session's ID.
+func (s *Session) ID() string { return s.id }
+
+// Path returns the session's file.
+func (s *Session) Path() string { return s.path }
+
+// Transcript returns the session as written so far. It is shared with the
+// Session: read it, do not keep it across appends from other goroutines.
+func (s *Session) Transcript() *Transcript {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.t
+}
+
+// Append writes entries as lines in one write and fsyncs the file before
+// returning: once it returns, the entries survive a crash.
+func (s *Session) Append(entries ...Entry) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.f == nil {
+		return fmt.Errorf("append to session %s: it is closed", s.id)
+	}
+	if err := s.write(entries); err != nil {
+		return err
+	}
+	for _, e := range entries {
+		s.t.add(e)
+	}
+	return nil
+}
+
+// write encodes and appends entries, fsynced; the caller holds mu or owns s.
+func (s *Session) write(entries []Entry) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	for _, e := range entries {
+		if err := enc.Encode(e); err != nil { // Encode ends each line with \n
+			return fmt.Errorf("encode a %s line of session %s: %w", e.Type, s.id, err)
+		}
+	}
+	n, err := s.f.Write(buf.Bytes())
+	if err != nil {
+		s.rollback(n)
+		return fmt.Errorf("append to session %s (%s): %w; the disk may be full", s.id, s.path, err)
+	}
+	if err := s.f.Sync(); err != nil {
+		return fmt.Errorf("sync session %s (%s): %w", s.id, s.path, err)
+	}
+	s.t.Size += int64(n)
+	return nil
+}
+
+// rollback removes the part of a failed write, so the file ends on a line.
+func (s *Session) rollback(written int) {
+	if written > 0 {
+		_ = s.f.Truncate(s.t.Size)
+	}
+}
+
+// Close closes the file. The session stays readable with Load.
+func (s *Session) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.f == nil {
+		return nil
+	}
+	err := s.f.Close()
+	s.f = nil
+	return err
+}

@@ -1,0 +1,187 @@
+package session
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+)
+
+// ErrNotFound is returned (wrapped) when no session matches an ID.
+var ErrNotFound = errors.New("no such session")
+
+// Store is the folder of session files (config.Paths.Sessions).
+type Store struct {
+	// Dir holds one ID.jsonl file per session.
+	Dir string
+}
+
+// NewStore returns the store of the sessions folder dir.
+func NewStore(dir string) *Store { return &Store{Dir: dir} }
+
+// Path returns the file of session id.
+func (s *Store) Path(id string) string { return filepath.Join(s.Dir, id+".jsonl") }
+
+// ids lists the session IDs in the folder, oldest first.
+func (s *Store) ids() ([]string, error) {
+	entries, err := os.ReadDir(s.Dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("list sessions in %s: %w", s.Dir, err)
+	}
+	var ids []string
+	for _, e := range entries {
+		name := e.Name()
+		if e.Type().IsRegular() && strings.HasSuffix(name, ".jsonl") && !strings.HasPrefix(name, ".") {
+			ids = append(ids, strings.TrimSuffix(name, ".jsonl"))
+		}
+	}
+	sort.Strings(ids)
+	return ids, nil
+}
+
+// Resolve turns an ID or a unique prefix of one into the full ID.
+func (s *Store) Resolve(idOrPrefix string) (string, error) {
+	if err := validID(idOrPrefix); err != nil {
+		return "", fmt.Errorf("%w: %v", ErrNotFound, err)
+	}
+	ids, err := s.ids()
+	if err != nil {
+		return "", err
+	}
+	var matches []string
+	for _, id := range ids {
+		if id == idOrPrefix {
+			return id, nil
+		}
+		if strings.HasPrefix(id, idOrPrefix) {
+			matches = append(matches, id)
+		}
+	}
+	switch len(matches) {
+	case 0:
+		return "", fmt.Errorf("%w %q in %s; `localgpt session list` shows the sessions there are", ErrNotFound, idOrPrefix, s.Dir)
+	case 1:
+		return matches[0], nil
+	}
+	return "", fmt.Errorf("session ID %q is ambiguous: it starts %s; type more of it", idOrPrefix, strings.Join(matches, ", "))
+}
+
+// Latest returns the ID of the most recently updated session.
+func (s *Store) Latest() (string, error) {
+	ids, err := s.ids()
+	if err != nil {
+		return "", err
+	}
+	var best string
+	var bestTime time.Time
+	for _, id := range ids {
+		info, err := os.Stat(s.Path(id))
+		if err != nil {
+			continue
+		}
+		if best == "" || !info.ModTime().Before(bestTime) {
+			best, bestTime = id, info.ModTime()
+		}
+	}
+	if best == "" {
+		return "", fmt.Errorf("%w to resume: %s holds none yet; start one with `localgpt chat`", ErrNotFound, s.Dir)
+	}
+	return best, nil
+}
+
+// Load reads session id (an ID or a unique prefix) without opening it for
+// writing.
+func (s *Store) Load(idOrPrefix string) (*Transcript, error) {
+	id, err := s.Resolve(idOrPrefix)
+	if err != nil {
+		return nil, err
+	}
+	return s.load(id)
+}
+
+func (s *Store) load(id string) (*Transcript, error) {
+	path := s.Path(id)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read session %s: %w", id, err)
+	}
+	t, err := Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("read session %s (%s): %w", id, path, err)
+	}
+	return t, nil
+}
+
+// Info summarises one session for a listing.
+type Info struct {
+	ID       string    `json:"id"`
+	Created  time.Time `json:"created"`
+	Updated  time.Time `json:"updated"`
+	Model    string    `json:"model"`
+	Messages int       `json:"messages"`
+	// Compactions is how many times the session was compacted.
+	Compactions int    `json:"compactions"`
+	Title       string `json:"title"`
+	Path        string `json:"path"`
+	// Warnings are the lines skipped on load.
+	Warnings []string `json:"warnings,omitempty"`
+}
+
+// InfoOf summarises a loaded transcript.
+func InfoOf(t *Transcript, path string) Info {
+	in := Info{ID: t.Header.ID, Created: t.Header.At, Updated: t.Header.At, Model: t.Header.Model,
+		Messages: len(t.messages), Compactions: t.cycle, Title: t.Title(), Path: path, Warnings: t.Warnings}
+	if n := len(t.Entries); n > 0 {
+		in.Updated = t.Entries[n-1].At
+	}
+	for i := len(t.Entries) - 1; i >= 0; i-- {
+		if m := t.Entries[i].Model; m != "" {
+			in.Model = m
+			break
+		}
+	}
+	return in
+}
+
+// List returns every session, most recently updated first. Files that are
+// not sessions are left out.
+func (s *Store) List() ([]Info, error) {
+	ids, err := s.ids()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Info, 0, len(ids))
+	for _, id := range ids {
+		t, err := s.load(id)
+		if err != nil {
+			continue
+		}
+		out = append(out, InfoOf(t, s.Path(id)))
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Updated.After(out[j].Updated) })
+	return out, nil
+}
+
+// Delete removes session id (an ID or a unique prefix) and returns what it was.
+func (s *Store) Delete(idOrPrefix string) (Info, error) {
+	id, err := s.Resolve(idOrPrefix)
+	if err != nil {
+		return Info{}, err
+	}
+	path := s.Path(id)
+	in := Info{ID: id, Path: path}
+	if t, err := s.load(id); err == nil {
+		in = InfoOf(t, path)
+	}
+	if err := os.Remove(path); err != nil {
+		return Info{}, fmt.Errorf("delete session %s: %w", id, err)
+	}
+	return in, nil
+}
