@@ -151,7 +151,7 @@ func exportSession(a *app, st *session.Store, t *session.Transcript, format, fil
 	case "json":
 		err = session.WriteJSON(&buf, t, st.Path(t.Header.ID))
 	default:
-		return fmt.Errorf("unknown export format %q; use md or json", format)
+		return fmt.Errorf("export session %s: unknown format %q; use md or json", t.Header.ID, format)
 	}
 	if err != nil {
 		return err

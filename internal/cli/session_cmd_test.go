@@ -1,0 +1,189 @@
+package cli
+
+import (
+	"bufio"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/localgpt-go/localgpt/internal/llm/llmtest"
+	"github.com/localgpt-go/localgpt/internal/session"
+)
+
+// listSessions runs `session list --json`.
+func listSessions(t *testing.T, home string) []session.Info {
+	t.Helper()
+	r := runIn(t, home, "", "session", "list", "--json")
+	var infos []session.Info
+	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &infos) != nil {
+		t.Fatalf("session list: %+v", r)
+	}
+	return infos
+}
+
+func TestSessionCommands(t *testing.T) {
+	home, srv := fakeHome(t)
+	if r := runIn(t, home, "", "session", "list"); r.code != 0 || !strings.Contains(r.stdout, "No sessions yet") {
+		t.Fatalf("empty list: %+v", r)
+	}
+	srv.Enqueue(llmtest.Text("Plant tomatoes in May."), llmtest.Text("SUMMARY: tomatoes in May."))
+	out := filepath.Join(home, "chat-export.md")
+	in := "When do I plant tomatoes?\n/context\n/export " + out + "\n/sessions\n/compact\n/status\n"
+	r := runIn(t, home, in, "chat", "--no-tools")
+	if r.code != 0 {
+		t.Fatalf("chat: %+v", r)
+	}
+	for _, want := range []string{"system ", "memory ", "history ", "tools           0", "usable", "When do I plant tomatoes?", "session   "} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("chat stdout lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	if !strings.Contains(r.stderr, "conversation compacted: 2 earlier messages") || !strings.Contains(r.stderr, "Exported session") {
+		t.Errorf("chat stderr: %s", r.stderr)
+	}
+	if data, err := os.ReadFile(out); err != nil || !strings.Contains(string(data), "## You") || !strings.Contains(string(data), "Plant tomatoes in May.") {
+		t.Fatalf("/export: %v %s", err, data)
+	}
+	infos := listSessions(t, home)
+	if len(infos) != 1 || infos[0].Messages != 2 || infos[0].Title != "When do I plant tomatoes?" || infos[0].Model != "openai/gpt-4o-mini" || infos[0].Compactions != 1 {
+		t.Fatalf("list: %+v", infos)
+	}
+	id := infos[0].ID
+	tests := []struct {
+		name string
+		args []string
+		code int
+		out  string
+	}{
+		{"list", []string{"session", "list"}, 0, id},
+		{"show by prefix", []string{"session", "show", id[:18]}, 0, "Plant tomatoes in May."},
+		{"show summary", []string{"session", "show", id}, 0, "SUMMARY: tomatoes in May."},
+		{"export json", []string{"session", "export", id, "--format", "json"}, 0, `"type": "compaction"`},
+		{"export bad format", []string{"session", "export", id, "--format", "pdf"}, 1, ""},
+		{"search", []string{"session", "search", "TOMATOES"}, 0, id + " #0 user      When do I plant tomatoes?"},
+		{"search nothing", []string{"session", "search", "zucchini"}, 0, "No session mentions"},
+		{"show unknown", []string{"session", "show", "nope"}, 1, ""},
+		{"delete unknown", []string{"session", "delete", "19990101"}, 1, ""},
+		{"resume unknown", []string{"chat", "--session", "nope"}, 1, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := runIn(t, home, "", tt.args...)
+			if r.code != tt.code || !strings.Contains(r.stdout, tt.out) {
+				t.Fatalf("%v: %+v", tt.args, r)
+			}
+			if tt.code == 1 && !strings.Contains(r.stderr, "session") {
+				t.Fatalf("error does not say what failed: %s", r.stderr)
+			}
+		})
+	}
+	file := filepath.Join(home, "export.json")
+	if r := runIn(t, home, "", "session", "export", id, "--format", "json", "-o", file); r.code != 0 {
+		t.Fatalf("export -o: %+v", r)
+	}
+	var ex session.Export
+	if data, _ := os.ReadFile(file); json.Unmarshal(data, &ex) != nil || ex.ID != id || len(ex.Entries) != 4 {
+		t.Fatalf("export file: %+v", ex)
+	}
+	// A torn last line is reported and skipped.
+	f, _ := os.OpenFile(filepath.Join(home, "sessions", id+".jsonl"), os.O_WRONLY|os.O_APPEND, 0)
+	f.WriteString(`{"type":"mess`)
+	f.Close()
+	if r := runIn(t, home, "", "session", "show", id); r.code != 0 || !strings.Contains(r.stderr, "incomplete last line") || !strings.Contains(r.stdout, "Plant tomatoes") {
+		t.Fatalf("torn line: %+v", r)
+	}
+	if r := runIn(t, home, "", "session", "delete", id[:18]); r.code != 0 || !strings.Contains(r.stdout, "Deleted session "+id+" (2 messages") {
+		t.Fatalf("delete: %+v", r)
+	}
+	if infos := listSessions(t, home); len(infos) != 0 {
+		t.Fatalf("after delete: %+v", infos)
+	}
+}
+
+func TestChatResumeContinuesSession(t *testing.T) {
+	home, srv := fakeHome(t)
+	if r := runIn(t, home, "hi\n", "chat", "--resume"); r.code != 1 || !strings.Contains(r.stderr, "no such session to resume") {
+		t.Fatalf("resume with no sessions: %+v", r)
+	}
+	srv.Enqueue(llmtest.Text("Hello Ada."), llmtest.Text("You are Ada."), llmtest.Text("Other chat."))
+	if r := runIn(t, home, "my name is Ada\n", "chat"); r.code != 0 {
+		t.Fatalf("%+v", r)
+	}
+	first := listSessions(t, home)[0].ID
+	r := runIn(t, home, "who am I?\n", "chat", "--resume")
+	if r.code != 0 || r.stdout != "You are Ada.\n" || !strings.Contains(r.stderr, "Resumed session "+first+": 2 messages") {
+		t.Fatalf("%+v", r)
+	}
+	if body := lastBody(t, srv); !strings.Contains(body, "my name is Ada") || !strings.Contains(body, "Hello Ada.") {
+		t.Fatalf("resumed request lacks the history: %s", body)
+	}
+	if infos := listSessions(t, home); len(infos) != 1 || infos[0].Messages != 4 {
+		t.Fatalf("%+v", infos)
+	}
+	// /new starts a second session; /resume switches back by prefix.
+	srv.Enqueue(llmtest.Text("Still Ada."))
+	r = runIn(t, home, "/new\nsomething else\n/resume "+first[:18]+"\nam I Ada?\n", "chat")
+	if r.code != 0 || !strings.Contains(r.stdout, "Still Ada.") {
+		t.Fatalf("%+v", r)
+	}
+	if body := lastBody(t, srv); !strings.Contains(body, "who am I?") || strings.Contains(body, "something else") {
+		t.Fatalf("/resume did not switch: %s", body)
+	}
+	if infos := listSessions(t, home); len(infos) != 2 || infos[0].ID != first || infos[0].Messages != 6 {
+		t.Fatalf("%+v", infos)
+	}
+}
+
+// TestChatKilledMidTurn kills a real localgpt process with SIGKILL while
+// an answer streams: the session keeps every completed turn, loads
+// without complaint, and resumes.
+func TestChatKilledMidTurn(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "localgpt")
+	build := exec.Command("go", "build", "-o", bin, "github.com/localgpt-go/localgpt/cmd/localgpt")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	home, srv := fakeHome(t)
+	srv.Enqueue(llmtest.Text("First answer."), llmtest.Reply{Text: "a long answer that never ends", Hang: true})
+	cmd := exec.Command(bin, "chat", "--no-tools")
+	cmd.Env = []string{"LOCALGPT_HOME=" + home, "HOME=" + home, "NO_COLOR=1", "PATH=" + os.Getenv("PATH")}
+	stdin, _ := cmd.StdinPipe()
+	stdout, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := bufio.NewScanner(stdout)
+	stdin.Write([]byte("first question\n"))
+	if !lines.Scan() || lines.Text() != "First answer." {
+		t.Fatalf("first answer: %q", lines.Text())
+	}
+	stdin.Write([]byte("second question\n"))
+	for deadline := time.Now().Add(30 * time.Second); len(srv.Calls("/v1/chat/completions")) < 2; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the second turn never started")
+		}
+	}
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+
+	infos := listSessions(t, home)
+	if len(infos) != 1 || infos[0].Messages != 2 || len(infos[0].Warnings) != 0 {
+		t.Fatalf("after SIGKILL: %+v", infos)
+	}
+	srv.Enqueue(llmtest.Text("Resumed."))
+	r := runIn(t, home, "third question\n", "chat", "--resume", "--no-tools")
+	if r.code != 0 || r.stdout != "Resumed.\n" {
+		t.Fatalf("%+v", r)
+	}
+	body := lastBody(t, srv)
+	if !strings.Contains(body, "first question") || !strings.Contains(body, "First answer.") || strings.Contains(body, "second question") {
+		t.Fatalf("resumed request: %s", body)
+	}
+}
