@@ -7,6 +7,8 @@
 #   bench/memory.sh [WORKDIR]     (default /tmp/localgpt-bench)
 #
 # Needs: go, /usr/bin/time (GNU time, for peak RSS), grep. Takes a few minutes.
+# The machine should be otherwise idle; the load average is printed at the
+# start and the end (on a shared machine, `nice -n -10 bench/memory.sh`).
 set -eu
 cd "$(dirname "$0")/.."
 work=${1:-/tmp/localgpt-bench}
@@ -14,7 +16,7 @@ runs=${RUNS:-30}
 mkdir -p "$work"
 bin="$work/localgpt"
 CGO_ENABLED=0 go build -o "$bin" ./cmd/localgpt
-echo "binary: $(du -h "$bin" | cut -f1)"
+echo "binary: $(du -h "$bin" | cut -f1); $(nproc) CPUs; $(uptime)"
 
 gen() { # name files mb
 	if [ ! -f "$work/$1/.done" ]; then
@@ -72,3 +74,4 @@ cli corpus10k
 echo "== Go benchmarks on corpus10k"
 LOCALGPT_BENCH_CORPUS="$work/corpus10k" go test -run '^$' -bench 'FullIndex' -benchtime 2x -timeout 30m ./internal/memory
 LOCALGPT_BENCH_CORPUS="$work/corpus10k" go test -run '^$' -bench 'Noop|OneChanged|Search' -benchtime 3s -timeout 30m ./internal/memory
+echo "done; $(uptime)"
