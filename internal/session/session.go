@@ -115,15 +115,11 @@ func (s *Session) Append(entries ...Entry) error {
 
 // write encodes and appends entries, fsynced; the caller holds mu or owns s.
 func (s *Session) write(entries []Entry) error {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	for _, e := range entries {
-		if err := enc.Encode(e); err != nil { // Encode ends each line with \n
-			return fmt.Errorf("encode a %s line of session %s: %w", e.Type, s.id, err)
-		}
+	data, err := encodeLines(entries)
+	if err != nil {
+		return fmt.Errorf("session %s: %w", s.id, err)
 	}
-	n, err := s.f.Write(buf.Bytes())
+	n, err := s.f.Write(data)
 	if err != nil {
 		s.rollback(n)
 		return fmt.Errorf("append to session %s (%s): %w; the disk may be full", s.id, s.path, err)
@@ -152,4 +148,17 @@ func (s *Session) Close() error {
 	err := s.f.Close()
 	s.f = nil
 	return err
+}
+
+// encodeLines renders entries as JSONL, one line each.
+func encodeLines(entries []Entry) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	for _, e := range entries {
+		if err := enc.Encode(e); err != nil { // Encode ends each line with \n
+			return nil, fmt.Errorf("encode a %s line: %w", e.Type, err)
+		}
+	}
+	return buf.Bytes(), nil
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime"
+	"sync"
 
 	"github.com/localgpt-go/localgpt/internal/llm"
 )
@@ -33,43 +35,75 @@ var ErrNoHeader = errors.New("not a session file: the first line is not a sessio
 
 // Parse reads a session file's content. A last line without its newline
 // (the turn in flight when the process died) and lines that are not valid
-// JSON are skipped with a warning; everything before them is kept.
+// JSON are skipped with a warning; everything before them is kept. Large
+// files are decoded on every CPU: loading is on the path of every resume.
 func Parse(data []byte) (*Transcript, error) {
 	t := &Transcript{last: -1}
-	lineNo := 0
+	var lines [][]byte
 	for len(data) > 0 {
-		lineNo++
 		nl := bytes.IndexByte(data, '\n')
 		if nl < 0 {
-			t.Warnings = append(t.Warnings, fmt.Sprintf("line %d: incomplete last line (%d bytes) ignored: the process probably stopped while writing it", lineNo, len(data)))
+			t.Warnings = append(t.Warnings, fmt.Sprintf("line %d: incomplete last line (%d bytes) ignored: the process probably stopped while writing it", len(lines)+1, len(data)))
 			break
 		}
-		line := data[:nl]
-		data = data[nl+1:]
-		if len(bytes.TrimSpace(line)) == 0 {
-			t.Size += int64(nl + 1)
-			continue
-		}
-		var e Entry
-		if err := json.Unmarshal(line, &e); err != nil {
-			t.Warnings = append(t.Warnings, fmt.Sprintf("line %d: unreadable line ignored: %v", lineNo, err))
-			t.Size += int64(nl + 1)
-			continue
-		}
+		lines = append(lines, data[:nl])
 		t.Size += int64(nl + 1)
+		data = data[nl+1:]
+	}
+	entries, errs := decodeLines(lines)
+	for i, line := range lines {
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		if errs[i] != nil {
+			t.Warnings = append(t.Warnings, fmt.Sprintf("line %d: unreadable line ignored: %v", i+1, errs[i]))
+			continue
+		}
 		if t.Header.Type == "" {
-			if e.Type != TypeSession {
+			if entries[i].Type != TypeSession {
 				return nil, ErrNoHeader
 			}
-			t.Header = e
+			t.Header = entries[i]
 			continue
 		}
-		t.add(e)
+		t.add(entries[i])
 	}
 	if t.Header.Type != TypeSession {
 		return nil, ErrNoHeader
 	}
 	return t, nil
+}
+
+// parallelLines is the line count from which decoding is split across CPUs.
+const parallelLines = 512
+
+// decodeLines decodes every non-blank line, in parallel for large files.
+func decodeLines(lines [][]byte) ([]Entry, []error) {
+	entries := make([]Entry, len(lines))
+	errs := make([]error, len(lines))
+	decode := func(from, to int) {
+		for i := from; i < to; i++ {
+			if len(bytes.TrimSpace(lines[i])) > 0 {
+				errs[i] = json.Unmarshal(lines[i], &entries[i])
+			}
+		}
+	}
+	workers := min(runtime.GOMAXPROCS(0), 8, len(lines)/parallelLines)
+	if workers < 2 {
+		decode(0, len(lines))
+		return entries, errs
+	}
+	var wg sync.WaitGroup
+	per := (len(lines) + workers - 1) / workers
+	for from := 0; from < len(lines); from += per {
+		wg.Add(1)
+		go func(from, to int) {
+			defer wg.Done()
+			decode(from, to)
+		}(from, min(from+per, len(lines)))
+	}
+	wg.Wait()
+	return entries, errs
 }
 
 // add records one entry in the transcript's indexes.

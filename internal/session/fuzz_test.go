@@ -1,0 +1,32 @@
+package session
+
+import (
+	"testing"
+)
+
+// FuzzParse: any bytes either fail with an error or load a transcript
+// whose intact prefix re-parses to the same messages without warnings
+// about a torn end.
+func FuzzParse(f *testing.F) {
+	f.Add([]byte(header + msgLine("user", "hi") + msgLine("assistant", "hello")))
+	f.Add([]byte(header + `{"type":"compaction","at":"2025-03-14T09:16:00Z","summary":"s","first_kept":1}` + "\n" + msgLine("user", "x")))
+	f.Add([]byte(header + `{"type":"flush","at":"2025-03-14T09:16:00Z","kind":"memory_turn"}` + "\n{\n"))
+	f.Add([]byte(header + `{"type":"message","message":{"role":"tool","parts":[{"type":"tool_result","tool_result":null}]}}` + "\n"))
+	f.Add([]byte(header[:30]))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		tr, err := Parse(data)
+		if err != nil {
+			return
+		}
+		if tr.Size < 0 || tr.Size > int64(len(data)) {
+			t.Fatalf("size %d of %d bytes", tr.Size, len(data))
+		}
+		again, err := Parse(data[:tr.Size])
+		if err != nil || len(again.Messages()) != len(tr.Messages()) || again.Cycle() != tr.Cycle() {
+			t.Fatalf("the intact prefix parses differently: %v", err)
+		}
+		h := tr.History()
+		_ = MessagesTokens(h)
+		_ = InfoOf(tr, "x")
+	})
+}
