@@ -1,0 +1,287 @@
+package heartbeat
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/localgpt-go/localgpt/internal/assistant"
+	"github.com/localgpt-go/localgpt/internal/config"
+	"github.com/localgpt-go/localgpt/internal/filelock"
+	"github.com/localgpt-go/localgpt/internal/memory"
+	"github.com/localgpt-go/localgpt/internal/tools"
+)
+
+// ErrBusy is returned (wrapped) when a cycle is already running, in this
+// process or another (the daemon and `localgpt daemon heartbeat`).
+var ErrBusy = errors.New("a heartbeat cycle is already running")
+
+// Options configure a Runner.
+type Options struct {
+	Config *config.Config
+	Paths  config.Paths
+	Log    *slog.Logger
+	Getenv func(string) string
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Runner runs heartbeat cycles. It is safe for concurrent use; cycles
+// never overlap.
+type Runner struct {
+	o   Options
+	loc *time.Location
+	mu  sync.Mutex
+}
+
+// New returns a Runner for the configuration.
+func New(o Options) (*Runner, error) {
+	if o.Config == nil {
+		return nil, errors.New("heartbeat: Options.Config is required")
+	}
+	loc, err := o.Config.Location()
+	if err != nil {
+		return nil, fmt.Errorf("heartbeat: time zone %q: %w", o.Config.Heartbeat.Timezone, err)
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return &Runner{o: o, loc: loc}, nil
+}
+
+// Result is what one cycle did.
+type Result struct {
+	Outcome Outcome `json:"outcome"`
+	// Skipped is true when no model was called.
+	Skipped bool `json:"skipped"`
+	// Reason says why the cycle skipped or stopped, for people.
+	Reason string `json:"reason,omitempty"`
+	// Due are the tasks that were due.
+	Due []Task `json:"due"`
+	// Summary is what the model reported having done ("" for HEARTBEAT_OK).
+	Summary string `json:"summary,omitempty"`
+	// DailyLog is the workspace-relative log the summary was appended to.
+	DailyLog string `json:"daily_log,omitempty"`
+	Model    string `json:"model,omitempty"`
+	Tokens   int    `json:"tokens"`
+	// TokensToday counts every cycle of the day, this one included.
+	TokensToday int           `json:"tokens_today"`
+	Started     time.Time     `json:"started"`
+	Duration    time.Duration `json:"duration_ns"`
+}
+
+// HeartbeatFile returns the path of HEARTBEAT.md.
+func (r *Runner) HeartbeatFile() string {
+	return filepath.Join(r.o.Paths.Workspace, memory.HeartbeatFile)
+}
+
+// Cycle runs one cycle now, whatever the schedule says. When nothing is
+// due and HEARTBEAT.md has not changed since the last cycle it returns at
+// once with outcome OK and Skipped set, without building a provider. A
+// cycle that fails returns its Result (outcome Failed or Interrupted) and
+// the error; ErrBusy means another cycle is running.
+func (r *Runner) Cycle(ctx context.Context) (*Result, error) {
+	if !r.mu.TryLock() {
+		return nil, ErrBusy
+	}
+	defer r.mu.Unlock()
+	lock, err := filelock.TryLock(filepath.Join(r.o.Paths.State, LockFile))
+	if errors.Is(err, filelock.ErrLocked) {
+		return nil, fmt.Errorf("%w (another localgpt process holds %s)", ErrBusy, filepath.Join(r.o.Paths.State, LockFile))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("heartbeat: %w", err)
+	}
+	defer lock.Unlock()
+
+	dir := r.o.Paths.State
+	st, err := LoadState(dir)
+	if err != nil {
+		r.o.Log.Warn("heartbeat: starting with a fresh state", "err", err)
+		st = State{}
+	}
+	now := r.o.Now()
+	day := now.In(r.loc).Format(time.DateOnly)
+	data, err := os.ReadFile(r.HeartbeatFile())
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("heartbeat: read %s: %w", r.HeartbeatFile(), err)
+	}
+	hash := hashOf(data)
+	f := Parse(string(data), r.loc)
+	due := Due(f, now, r.loc, st.Ran)
+	changed := hash != st.FileHash
+	res := &Result{Started: now, Due: nonNil(due)}
+	st.Cycles++
+	st.LastRun = now
+	finish := func(o Outcome) {
+		res.Outcome = o
+		res.TokensToday = st.TokensOn(day)
+		res.Duration = r.o.Now().Sub(now)
+		st.LastOutcome = o
+		st.LastSkipped = res.Skipped
+		st.LastTokens = res.Tokens
+		if serr := st.save(dir); serr != nil {
+			r.o.Log.Error("heartbeat: state not saved", "err", serr)
+		}
+	}
+
+	if len(due) == 0 && (!changed || (len(f.Pending()) == 0 && len(f.Problems) == 0)) {
+		res.Skipped = true
+		res.Reason = "nothing is due and HEARTBEAT.md has not changed"
+		if changed {
+			res.Reason = "HEARTBEAT.md has no pending tasks"
+		}
+		st.FileHash, st.Failures, st.LastError = hash, 0, ""
+		st.Ran = pruneRan(st.Ran, f)
+		finish(OK)
+		r.o.Log.Info("heartbeat: skipped, no model called", "reason", res.Reason)
+		return res, nil
+	}
+	if limit := r.o.Config.Heartbeat.MaxTokensPerDay; limit > 0 && st.TokensOn(day) >= limit {
+		res.Skipped = true
+		res.Reason = fmt.Sprintf("heartbeat.max_tokens_per_day (%d) is spent for %s; cycles resume tomorrow", limit, day)
+		if st.BudgetWarned != day {
+			st.BudgetWarned = day
+			r.o.Log.Warn("heartbeat: daily token budget spent; no more cycles today",
+				"tokens_today", st.TokensOn(day), "max_tokens_per_day", limit, "due", len(due))
+		}
+		finish(BudgetExhausted)
+		return res, nil
+	}
+
+	summaryText, err := r.runTurn(ctx, f, data, due, changed, now, day, &st, res)
+	if err != nil {
+		outcome := Failed
+		if ctx.Err() != nil {
+			outcome = Interrupted
+		} else {
+			st.Failures++
+		}
+		st.LastError = err.Error()
+		finish(outcome)
+		r.o.Log.Error("heartbeat: cycle failed", "outcome", outcome, "failures", st.Failures, "err", err)
+		return res, err
+	}
+	res.Summary = summaryText
+	if st.Ran == nil {
+		st.Ran = map[string]time.Time{}
+	}
+	for _, t := range due {
+		st.Ran[t.Key()] = now
+	}
+	if after, err := os.ReadFile(r.HeartbeatFile()); err == nil || errors.Is(err, os.ErrNotExist) {
+		st.FileHash = hashOf(after) // the model's own edits are not a change
+		st.Ran = pruneRan(st.Ran, Parse(string(after), r.loc))
+	}
+	st.Failures, st.LastError, st.LastSummary = 0, "", summaryText
+	outcome := OK
+	if summaryText != "" {
+		outcome = Done
+	}
+	finish(outcome)
+	r.o.Log.Info("heartbeat: cycle done", "outcome", outcome, "due", len(due), "tokens", res.Tokens,
+		"tokens_today", res.TokensToday, "model", res.Model)
+	return res, nil
+}
+
+// runTurn runs the agent turn of a cycle and appends its summary to the
+// daily log. Tokens are recorded in st even when the turn fails.
+func (r *Runner) runTurn(ctx context.Context, f *File, data []byte, due []Task, changed bool, now time.Time, day string, st *State, res *Result) (string, error) {
+	hb := r.o.Config.Heartbeat
+	cctx, cancel := context.WithTimeout(ctx, hb.Timeout.Duration)
+	defer cancel()
+	as, err := assistant.Open(cctx, assistant.Options{
+		Config: r.o.Config, Paths: r.o.Paths, Model: hb.Model,
+		Approver: approver(hb.AllowTools), Log: r.o.Log, Getenv: r.o.Getenv,
+	})
+	if err != nil {
+		return "", fmt.Errorf("heartbeat: prepare the model: %w", err)
+	}
+	defer as.Close()
+	res.Model = as.Label()
+	st.ModelCycles++
+	prompt := buildPrompt(string(data), due, changed, f.Problems, now.In(r.loc))
+	turn, err := as.Agent.Run(cctx, nil, prompt, nil)
+	if turn != nil {
+		res.Tokens = turn.Usage.TotalTokens
+		st.addTokens(day, res.Tokens)
+	}
+	if err != nil {
+		if errors.Is(cctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
+			return "", fmt.Errorf("heartbeat: the cycle took longer than heartbeat.timeout (%s) and was cancelled; raise the timeout or split the task: %w", hb.Timeout, err)
+		}
+		return "", fmt.Errorf("heartbeat: the model turn failed: %w", err)
+	}
+	text := summary(turn.Text)
+	if text != "" && as.Memory != nil {
+		titles := make([]string, len(due))
+		for i, t := range due {
+			titles[i] = t.Title
+		}
+		entry := "Heartbeat"
+		if len(titles) > 0 {
+			entry += " (" + strings.Join(titles, "; ") + ")"
+		}
+		rel, err := as.Memory.AppendDaily(ctx, entry+": "+text, now.In(r.loc))
+		if err != nil {
+			r.o.Log.Warn("heartbeat: summary not written to the daily log", "err", err)
+		}
+		res.DailyLog = rel
+	}
+	return text, nil
+}
+
+// approver lets the heartbeat use the tools heartbeat.allow_tools names;
+// every other approval is refused, as nobody is there to ask.
+func approver(allowed []string) tools.Approver {
+	if len(allowed) == 0 {
+		return nil
+	}
+	return tools.ApproverFunc(func(_ context.Context, req tools.Request) (tools.Decision, error) {
+		if slices.Contains(allowed, req.Tool) {
+			return tools.AllowOnce, nil
+		}
+		return tools.Deny, tools.ErrApprovalUnavailable
+	})
+}
+
+// pruneRan forgets tasks no longer in the file.
+func pruneRan(ran map[string]time.Time, f *File) map[string]time.Time {
+	if len(ran) == 0 {
+		return ran
+	}
+	keep := make(map[string]bool, len(f.Tasks))
+	for _, t := range f.Tasks {
+		keep[t.Key()] = true
+	}
+	for k := range ran {
+		if !keep[k] {
+			delete(ran, k)
+		}
+	}
+	return ran
+}
+
+func hashOf(data []byte) string {
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
