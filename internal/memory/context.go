@@ -63,6 +63,9 @@ func (s *Store) Context(now time.Time, budgetTokens int) (string, error) {
 		b.WriteString(fitText(p, budgets[i]-tokens.Estimate(p.title)))
 		b.WriteString("\n\n")
 	}
+	if b.Len() == 0 {
+		return "", nil
+	}
 	return strings.TrimRight(b.String(), "\n") + "\n", nil
 }
 

@@ -194,6 +194,9 @@ func TestContextBudget(t *testing.T) {
 			t.Errorf("budget %d: context is about %d tokens", tt.budget, est)
 		}
 	}
+	if got, err := newTestStore(t, nil, nil).Context(now, 1000); got != "" || err != nil {
+		t.Errorf("empty workspace context = %q, %v", got, err)
+	}
 	// A MEMORY.md too big for the budget loses its end, visibly.
 	big := "# Memory\n\n" + strings.Repeat("fact line\n", 500)
 	writeFiles(t, s.Workspace(), map[string]string{"MEMORY.md": big})
