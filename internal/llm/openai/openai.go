@@ -33,21 +33,27 @@ type Options struct {
 
 // Provider talks to one OpenAI-compatible endpoint.
 type Provider struct {
-	client sdk.Client
+	chat   sdk.ChatCompletionService
+	models sdk.ModelService
 	opts   Options
 }
 
 // New returns a Provider. The SDK's own retries are disabled: retries
-// follow opts.Retry, before any event reaches the caller.
+// follow opts.Retry, before any event reaches the caller. Only the two
+// services LocalGPT uses are built, not sdk.NewClient: the whole client
+// links every OpenAI API into the binary (about 40 MB), and it reads
+// OPENAI_* variables that the configuration already accounts for.
 func New(opts Options) *Provider {
 	if opts.BaseURL == "" {
 		opts.BaseURL = DefaultBaseURL
 	}
-	ro := []option.RequestOption{option.WithBaseURL(opts.BaseURL), option.WithMaxRetries(0), option.WithAPIKey(opts.APIKey)}
-	if opts.HTTPClient != nil {
-		ro = append(ro, option.WithHTTPClient(opts.HTTPClient))
+	hc := opts.HTTPClient
+	if hc == nil {
+		hc = &http.Client{}
 	}
-	return &Provider{client: sdk.NewClient(ro...), opts: opts}
+	ro := []option.RequestOption{option.WithHTTPClient(hc), option.WithBaseURL(opts.BaseURL),
+		option.WithMaxRetries(0), option.WithAPIKey(opts.APIKey)}
+	return &Provider{chat: sdk.NewChatCompletionService(ro...), models: sdk.NewModelService(ro...), opts: opts}
 }
 
 // Name returns llm.OpenAI.
@@ -60,7 +66,7 @@ func (p *Provider) Stream(ctx context.Context, req llm.Request) (*llm.Stream, er
 		return nil, &llm.Error{Kind: llm.KindBadRequest, Provider: llm.OpenAI, Model: req.Model, Message: err.Error(), Err: err}
 	}
 	return llm.NewStream(ctx, llm.OpenAI, req.Model, p.opts.Retry, func(ctx context.Context) (llm.Decoder, error) {
-		st := p.client.Chat.Completions.NewStreaming(ctx, params)
+		st := p.chat.NewStreaming(ctx, params)
 		if err := st.Err(); err != nil {
 			_ = st.Close()
 			return nil, p.wrap(ctx, req.Model, err)
@@ -71,7 +77,7 @@ func (p *Provider) Stream(ctx context.Context, req llm.Request) (*llm.Stream, er
 
 // Models lists the endpoint's models (GET /models).
 func (p *Provider) Models(ctx context.Context) ([]llm.ModelInfo, error) {
-	page, err := p.client.Models.List(ctx)
+	page, err := p.models.List(ctx)
 	if err != nil {
 		return nil, p.wrap(ctx, "", err)
 	}
