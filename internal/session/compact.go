@@ -134,7 +134,7 @@ func (s summariser) call(ctx context.Context, previous string, msgs []llm.Messag
 	text := b.String()
 	if max := tokens.Bytes(input); len(text) > max {
 		// One message larger than the whole budget: keep its start and end.
-		text = text[:max/2] + "\n[… middle left out …]\n" + text[len(text)-max/2:]
+		text = strings.ToValidUTF8(text[:max/2]+"\n[… middle left out …]\n"+text[len(text)-max/2:], "")
 	}
 	text += "\nWrite the updated summary now."
 	resp, err := llm.Complete(ctx, s.provider, llm.Request{Model: s.model, System: summarySystem,
