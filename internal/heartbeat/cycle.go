@@ -121,7 +121,8 @@ func (r *Runner) Cycle(ctx context.Context) (*Result, error) {
 	hash := hashOf(data)
 	f := Parse(string(data), r.loc)
 	due := Due(f, now, r.loc, st.Ran)
-	changed := hash != st.FileHash
+	// The first cycle has nothing to compare with: only due tasks count.
+	changed := st.FileHash != "" && hash != st.FileHash
 	res := &Result{Started: now, Due: nonNil(due)}
 	st.Cycles++
 	st.LastRun = now

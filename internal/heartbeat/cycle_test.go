@@ -1,0 +1,350 @@
+package heartbeat
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/localgpt-go/localgpt/internal/config"
+	"github.com/localgpt-go/localgpt/internal/filelock"
+	"github.com/localgpt-go/localgpt/internal/llm/llmtest"
+	"github.com/localgpt-go/localgpt/internal/memory"
+)
+
+// env is a LocalGPT home whose model is a fake OpenAI server.
+type env struct {
+	cfg   *config.Config
+	paths config.Paths
+	srv   *llmtest.Server
+	now   time.Time
+	mu    sync.Mutex
+	logs  *bytes.Buffer
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	srv := llmtest.NewOpenAI(t)
+	home := t.TempDir()
+	cfg := config.Default()
+	cfg.Agent.DefaultModel = "openai/gpt-4o-mini"
+	cfg.Providers.OpenAI.APIKey = "sk-test-000000000000"
+	cfg.Providers.OpenAI.BaseURL = srv.URL + "/v1"
+	cfg.Heartbeat.Timezone = "Europe/Berlin"
+	getenv := func(k string) string {
+		if k == "HOME" {
+			return home
+		}
+		return ""
+	}
+	paths := config.ResolvePaths(home, filepath.Join(home, "config.toml"), cfg, getenv)
+	if _, err := memory.EnsureWorkspace(paths.Workspace); err != nil {
+		t.Fatal(err)
+	}
+	return &env{cfg: cfg, paths: paths, srv: srv, now: at(t, zone(t, "Europe/Berlin"), "2026-03-10 10:00"), logs: &bytes.Buffer{}}
+}
+
+func (e *env) runner(t *testing.T) *Runner {
+	t.Helper()
+	r, err := New(Options{
+		Config: e.cfg, Paths: e.paths, Getenv: func(string) string { return "" },
+		Log: slog.New(slog.NewTextHandler(syncWriter{e}, nil)),
+		Now: func() time.Time { e.mu.Lock(); defer e.mu.Unlock(); return e.now },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func (e *env) advance(d time.Duration) { e.mu.Lock(); e.now = e.now.Add(d); e.mu.Unlock() }
+
+func (e *env) writeHeartbeat(t *testing.T, s string) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(e.paths.Workspace, "HEARTBEAT.md"), []byte(s), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (e *env) heartbeat(t *testing.T) string {
+	t.Helper()
+	return mustRead(t, filepath.Join(e.paths.Workspace, "HEARTBEAT.md"))
+}
+
+type syncWriter struct{ e *env }
+
+func (w syncWriter) Write(p []byte) (int, error) {
+	w.e.mu.Lock()
+	defer w.e.mu.Unlock()
+	return w.e.logs.Write(p)
+}
+
+func (e *env) log() string { e.mu.Lock(); defer e.mu.Unlock(); return e.logs.String() }
+
+// TestSkipCallsNoModel proves the skip path: with nothing due and
+// HEARTBEAT.md unchanged, no request reaches the provider at all.
+func TestSkipCallsNoModel(t *testing.T) {
+	tests := []struct {
+		name string
+		file string // "" keeps the workspace template
+	}{
+		{"template only (example in a comment)", ""},
+		{"future task", "## Pending\n### Later\n- Due: 2027-01-01 09:00\n"},
+		{"recurring not yet", "## Pending\n### Tomorrow\n- Due: 2026-03-11 08:00\n- Recurring: daily at 08:00\n"},
+		{"only completed", "## Completed\n### Old\n- Completed: 2026-01-01 10:00\n- [x] done\n"},
+		{"no file", "-"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			switch tt.file {
+			case "":
+			case "-":
+				os.Remove(filepath.Join(e.paths.Workspace, "HEARTBEAT.md"))
+			default:
+				e.writeHeartbeat(t, tt.file)
+			}
+			r := e.runner(t)
+			for i := range 3 {
+				res, err := r.Cycle(context.Background())
+				if err != nil {
+					t.Fatal(err)
+				}
+				if res.Outcome != OK || !res.Skipped || res.Tokens != 0 {
+					t.Fatalf("cycle %d: %+v", i, res)
+				}
+				e.advance(30 * time.Minute)
+			}
+			if n := len(e.srv.Requests()); n != 0 {
+				t.Fatalf("the skip path made %d provider requests, want 0", n)
+			}
+			st, err := LoadState(e.paths.State)
+			if err != nil || st.Cycles != 3 || st.ModelCycles != 0 || st.LastOutcome != OK || !st.LastSkipped {
+				t.Fatalf("state %+v, %v", st, err)
+			}
+			if !strings.Contains(e.log(), "skipped, no model called") {
+				t.Fatalf("skip not logged: %s", e.log())
+			}
+		})
+	}
+}
+
+const plantsTask = "# Heartbeat\n\n## Pending\n\n### Water the plants\n- Due: 2026-03-10 09:00\n- Description: Note that the plants need water.\n\n## Completed\n"
+
+// TestDueTaskEndToEnd runs a due task with a scripted model that edits
+// HEARTBEAT.md through the real edit_file tool and reports what it did.
+func TestDueTaskEndToEnd(t *testing.T) {
+	e := newEnv(t)
+	e.writeHeartbeat(t, plantsTask)
+	moveArgs, _ := json.Marshal(map[string]string{
+		"path":       "HEARTBEAT.md",
+		"old_string": "### Water the plants\n- Due: 2026-03-10 09:00\n- Description: Note that the plants need water.\n\n## Completed\n",
+		"new_string": "## Completed\n\n### Water the plants\n- Due: 2026-03-10 09:00\n- Completed: 2026-03-10 10:00\n",
+	})
+	e.srv.Enqueue(
+		llmtest.Reply{ToolCalls: []llmtest.Call{{ID: "c1", Name: "edit_file", Args: string(moveArgs)}}, Usage: llmtest.Usage{Prompt: 900, Completion: 40}},
+		llmtest.Reply{Text: "Reminded you to water the plants and moved the task to Completed.", Usage: llmtest.Usage{Prompt: 1000, Completion: 20}},
+	)
+	r := e.runner(t)
+	res, err := r.Cycle(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Outcome != Done || res.Skipped || len(res.Due) != 1 || res.Tokens != 1960 || res.Model != "openai/gpt-4o-mini" {
+		t.Fatalf("%+v", res)
+	}
+	body := string(e.srv.Calls("/v1/chat/completions")[0].Body)
+	for _, want := range []string{`\"Water the plants\" (line 5, due 2026-03-10 09:00, one-time)`, "HEARTBEAT_OK", `"edit_file"`, "## Memory"} {
+		if !strings.Contains(body, want) {
+			t.Fatalf("prompt lacks %q:\n%s", want, body)
+		}
+	}
+	f := Parse(e.heartbeat(t), time.UTC)
+	if len(f.Pending()) != 0 || len(f.Tasks) != 1 || f.Tasks[0].Completed != "2026-03-10 10:00" {
+		t.Fatalf("HEARTBEAT.md not updated:\n%s", e.heartbeat(t))
+	}
+	daily := mustRead(t, filepath.Join(e.paths.Workspace, "memory", "2026-03-10.md"))
+	if res.DailyLog != "memory/2026-03-10.md" || !strings.Contains(daily, "Heartbeat (Water the plants): Reminded you to water the plants") {
+		t.Fatalf("daily log %s:\n%s", res.DailyLog, daily)
+	}
+	st, _ := LoadState(e.paths.State)
+	if st.TokensOn("2026-03-10") != 1960 || st.LastOutcome != Done || st.ModelCycles != 1 || st.LastSummary == "" {
+		t.Fatalf("state %+v", st)
+	}
+	// The model's own edit is not a change: the next cycle skips.
+	e.advance(30 * time.Minute)
+	before := len(e.srv.Requests())
+	res, err = r.Cycle(context.Background())
+	if err != nil || !res.Skipped || len(e.srv.Requests()) != before {
+		t.Fatalf("second cycle: %+v %v (requests %d → %d)", res, err, before, len(e.srv.Requests()))
+	}
+}
+
+// TestOKReplyIsNotShown: a HEARTBEAT_OK answer is outcome OK, with no
+// summary and nothing in the daily log; a user's edit starts a cycle.
+func TestOKReplyIsNotShown(t *testing.T) {
+	e := newEnv(t)
+	e.writeHeartbeat(t, "## Pending\n### Later\n- Due: 2027-01-01 09:00\n")
+	r := e.runner(t)
+	if res, err := r.Cycle(context.Background()); err != nil || !res.Skipped {
+		t.Fatalf("%+v %v", res, err) // first sight of a file with nothing due: no call
+	}
+	e.writeHeartbeat(t, "## Pending\n### Later\n- Due: 2027-01-01 09:00\n- Description: edited\n")
+	e.srv.Enqueue(llmtest.Text("HEARTBEAT_OK"))
+	res, err := r.Cycle(context.Background())
+	if err != nil || res.Outcome != OK || res.Skipped || res.Summary != "" || res.DailyLog != "" {
+		t.Fatalf("%+v %v", res, err)
+	}
+	if !strings.Contains(string(e.srv.Last(t, "/v1/chat/completions").Body), "HEARTBEAT.md changed since the last heartbeat") {
+		t.Fatal("prompt does not say the file changed")
+	}
+	if _, err := os.Stat(filepath.Join(e.paths.Workspace, "memory", "2026-03-10.md")); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("daily log written for HEARTBEAT_OK: %v", err)
+	}
+}
+
+// TestBudgetStopsCycles: once max_tokens_per_day is spent, cycles stop
+// without calling the model and warn once, until the next day.
+func TestBudgetStopsCycles(t *testing.T) {
+	e := newEnv(t)
+	e.cfg.Heartbeat.MaxTokensPerDay = 500
+	e.writeHeartbeat(t, "## Pending\n### Ping\n- Recurring: hourly\n")
+	e.srv.Enqueue(llmtest.Reply{Text: "Pinged.", Usage: llmtest.Usage{Prompt: 450, Completion: 100}})
+	r := e.runner(t)
+	if res, err := r.Cycle(context.Background()); err != nil || res.Outcome != Done || res.Tokens != 550 {
+		t.Fatalf("%+v %v", res, err)
+	}
+	requests := len(e.srv.Requests())
+	for range 3 {
+		e.advance(time.Hour)
+		res, err := r.Cycle(context.Background())
+		if err != nil || res.Outcome != BudgetExhausted || !res.Skipped || res.TokensToday != 550 {
+			t.Fatalf("%+v %v", res, err)
+		}
+	}
+	if n := len(e.srv.Requests()); n != requests {
+		t.Fatalf("%d requests after the budget was spent", n-requests)
+	}
+	if n := strings.Count(e.log(), "daily token budget spent"); n != 1 {
+		t.Fatalf("budget warning logged %d times, want 1:\n%s", n, e.log())
+	}
+	e.advance(24 * time.Hour) // next day: the budget is fresh
+	e.srv.Enqueue(llmtest.Text("Pinged again."))
+	if res, err := r.Cycle(context.Background()); err != nil || res.Outcome != Done {
+		t.Fatalf("next day: %+v %v", res, err)
+	}
+}
+
+// TestFailureBacksOff: a failing model call is a Failed outcome with the
+// error, counted for back-off; the next success resets the count.
+func TestFailureBacksOff(t *testing.T) {
+	e := newEnv(t)
+	e.writeHeartbeat(t, "- [ ] check the mail\n")
+	e.srv.Enqueue(llmtest.HTTPError(400, "bad request"), llmtest.HTTPError(400, "bad request"))
+	r := e.runner(t)
+	for i := 1; i <= 2; i++ {
+		res, err := r.Cycle(context.Background())
+		if err == nil || res.Outcome != Failed {
+			t.Fatalf("cycle %d: %+v %v", i, res, err)
+		}
+		st, _ := LoadState(e.paths.State)
+		if st.Failures != i || !strings.Contains(st.LastError, "bad request") {
+			t.Fatalf("state %+v", st)
+		}
+	}
+	e.srv.Enqueue(llmtest.Text("Checked the mail."))
+	if res, err := r.Cycle(context.Background()); err != nil || res.Outcome != Done {
+		t.Fatalf("%+v %v", res, err)
+	}
+	if st, _ := LoadState(e.paths.State); st.Failures != 0 {
+		t.Fatalf("failures not reset: %+v", st)
+	}
+}
+
+// TestTimeoutAndInterrupt: a cycle over heartbeat.timeout fails with a
+// clear error; one cancelled from outside is Interrupted, not a failure.
+func TestTimeoutAndInterrupt(t *testing.T) {
+	tests := []struct {
+		name    string
+		cancel  bool
+		outcome Outcome
+		msg     string
+	}{
+		{"timeout", false, Failed, "heartbeat.timeout"},
+		{"interrupted", true, Interrupted, "context canceled"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			e.cfg.Heartbeat.Timeout = config.Duration{Duration: time.Second}
+			e.writeHeartbeat(t, "- [ ] slow\n")
+			e.srv.Enqueue(llmtest.Reply{Text: "never finishes", Hang: true})
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			if tt.cancel {
+				e.cfg.Heartbeat.Timeout = config.Duration{Duration: time.Hour}
+				go func() {
+					for len(e.srv.Calls("/v1/chat/completions")) == 0 {
+						time.Sleep(5 * time.Millisecond)
+					}
+					cancel()
+				}()
+			}
+			res, err := e.runner(t).Cycle(ctx)
+			if err == nil || res.Outcome != tt.outcome || !strings.Contains(err.Error(), tt.msg) {
+				t.Fatalf("%+v %v", res, err)
+			}
+			st, _ := LoadState(e.paths.State)
+			if (st.Failures == 1) != (tt.outcome == Failed) {
+				t.Fatalf("failures %d for %s", st.Failures, tt.outcome)
+			}
+		})
+	}
+}
+
+// TestNoConcurrentCycles: a cycle refuses to start while another process
+// (here: another lock holder) runs one.
+func TestNoConcurrentCycles(t *testing.T) {
+	e := newEnv(t)
+	e.writeHeartbeat(t, "- [ ] x\n")
+	l, err := filelock.TryLock(filepath.Join(e.paths.State, LockFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.runner(t).Cycle(context.Background())
+	l.Unlock()
+	if !errors.Is(err, ErrBusy) || len(e.srv.Requests()) != 0 {
+		t.Fatalf("err = %v, requests %d", err, len(e.srv.Requests()))
+	}
+}
+
+// TestApprovalRefusedUnlessAllowed: bash needs approval; the heartbeat
+// refuses it by default and runs it when heartbeat.allow_tools names it.
+func TestApprovalRefusedUnlessAllowed(t *testing.T) {
+	tests := []struct {
+		allow []string
+		want  string
+	}{
+		{nil, "which is not available"},
+		{[]string{"bash"}, "hello-from-bash"},
+	}
+	for _, tt := range tests {
+		e := newEnv(t)
+		e.cfg.Heartbeat.AllowTools = tt.allow
+		e.writeHeartbeat(t, "- [ ] say hello\n")
+		e.srv.Enqueue(llmtest.ToolCalls(llmtest.Call{ID: "b", Name: "bash", Args: `{"command":"echo hello-from-bash"}`}), llmtest.Text("Said hello."))
+		if _, err := e.runner(t).Cycle(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if body := string(e.srv.Last(t, "/v1/chat/completions").Body); !strings.Contains(body, tt.want) {
+			t.Fatalf("allow %v: tool result lacks %q:\n%s", tt.allow, tt.want, body)
+		}
+	}
+}
