@@ -16,6 +16,11 @@ func main() {
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	ctx := cli.WithInterrupts(context.Background(), sigs)
+	ctx = cli.WithSignalNotify(ctx, func(sig os.Signal) (<-chan os.Signal, func()) {
+		c := make(chan os.Signal, 1)
+		signal.Notify(c, sig)
+		return c, func() { signal.Stop(c) }
+	})
 	code := cli.Main(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
 	os.Exit(code)
 }

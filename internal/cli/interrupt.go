@@ -57,3 +57,24 @@ func (in *interrupts) claim(h func(os.Signal) bool) (release func()) {
 		in.mu.Unlock()
 	}
 }
+
+type signalNotifyKey struct{}
+
+// SignalNotify subscribes to a signal: it returns a channel receiving it
+// and a function that ends the subscription.
+type SignalNotify func(sig os.Signal) (<-chan os.Signal, func())
+
+// WithSignalNotify returns ctx carrying how a command may subscribe to
+// signals other than SIGINT and SIGTERM (`daemon run` reloads on SIGHUP).
+// Only commands that subscribe change how such a signal is handled.
+func WithSignalNotify(ctx context.Context, notify SignalNotify) context.Context {
+	return context.WithValue(ctx, signalNotifyKey{}, notify)
+}
+
+// subscribe subscribes to sig through ctx; nil channel if ctx cannot.
+func subscribe(ctx context.Context, sig os.Signal) (<-chan os.Signal, func()) {
+	if n, ok := ctx.Value(signalNotifyKey{}).(SignalNotify); ok && n != nil {
+		return n(sig)
+	}
+	return nil, func() {}
+}

@@ -34,7 +34,6 @@ func newRootCmd(a *app) *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.SetVersionTemplate("localgpt {{.Version}}\n")
 	f := root.PersistentFlags()
 	f.StringVarP(&a.configFlag, "config", "c", "", "config file (default $LOCALGPT_HOME/config.toml)")
 	f.StringVarP(&a.modelFlag, "model", "m", "", "model to use instead of agent.default_model")
@@ -47,6 +46,7 @@ func newRootCmd(a *app) *cobra.Command {
 		newAskCmd(a),
 		newChatCmd(a),
 		newSessionCmd(a),
+		newDaemonCmd(a),
 	)
 	return root
 }

@@ -1,0 +1,309 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/localgpt-go/localgpt/internal/config"
+	"github.com/localgpt-go/localgpt/internal/daemon"
+	"github.com/localgpt-go/localgpt/internal/heartbeat"
+	"github.com/localgpt-go/localgpt/internal/version"
+)
+
+func newDaemonCmd(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "daemon",
+		Short: "Run LocalGPT in the background: the heartbeat and the memory watcher",
+		Long: `The daemon works on the due tasks of HEARTBEAT.md by itself (the heartbeat) and
+keeps the memory index in step with your notes. One daemon runs per LocalGPT
+home; it logs to logs/agent.log. See docs/daemon.md.`,
+	}
+	cmd.AddCommand(newDaemonStartCmd(a), newDaemonStopCmd(a), newDaemonStatusCmd(a),
+		newDaemonRunCmd(a), newDaemonHeartbeatCmd(a))
+	return cmd
+}
+
+func newDaemonStartCmd(a *app) *cobra.Command {
+	var timeout time.Duration
+	return withTimeout(&cobra.Command{
+		Use:   "start",
+		Short: "Start the daemon in the background",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := a.setup(); err != nil {
+				return err
+			}
+			exe, err := os.Executable()
+			if err != nil {
+				return fmt.Errorf("find the localgpt binary to start the daemon: %w", err)
+			}
+			var args []string
+			if a.configFlag != "" {
+				abs, _ := filepath.Abs(a.configFlag)
+				args = append(args, "--config", abs)
+			}
+			if a.modelFlag != "" {
+				args = append(args, "--model", a.modelFlag)
+			}
+			args = append(args, "daemon", "run")
+			pid, err := daemon.Start(cmd.Context(), a.paths, daemon.StartOptions{
+				Executable: exe, Args: args, Env: os.Environ(), LogFile: a.paths.LogFile, Timeout: timeout,
+			})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "LocalGPT daemon started (pid %d); logs: %s\n", pid, a.paths.LogFile)
+			return nil
+		},
+	}, &timeout, 30*time.Second, "how long to wait for the daemon to report ready")
+}
+
+func newDaemonStopCmd(a *app) *cobra.Command {
+	var timeout time.Duration
+	return withTimeout(&cobra.Command{
+		Use:   "stop",
+		Short: "Stop the daemon gracefully (SIGTERM) and wait for it to exit",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := a.setup(); err != nil {
+				return err
+			}
+			pid, err := daemon.Stop(cmd.Context(), a.paths, timeout)
+			if errors.Is(err, daemon.ErrNotRunning) {
+				fmt.Fprintln(a.stdout, "No LocalGPT daemon is running.")
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "LocalGPT daemon stopped (pid %d).\n", pid)
+			return nil
+		},
+	}, &timeout, 60*time.Second, "how long to wait for the daemon to exit")
+}
+
+func withTimeout(cmd *cobra.Command, d *time.Duration, def time.Duration, usage string) *cobra.Command {
+	cmd.Flags().DurationVar(d, "timeout", def, usage)
+	return cmd
+}
+
+func newDaemonStatusCmd(a *app) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "status",
+		Short: "Show whether the daemon runs and what the heartbeat did",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := a.setup(); err != nil {
+				return err
+			}
+			now := time.Now()
+			st, err := daemon.ReadStatus(a.cfg, a.paths, now)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return writeJSON(a.stdout, st)
+			}
+			printStatus(a, st, now)
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the status as JSON")
+	return cmd
+}
+
+func printStatus(a *app, st daemon.Status, now time.Time) {
+	w := a.stdout
+	loc, _ := a.cfg.Location()
+	when := func(t time.Time) string {
+		if t.IsZero() {
+			return "never"
+		}
+		d := t.Sub(now).Round(time.Second)
+		rel := "in " + d.String()
+		if d < 0 {
+			rel = (-d).String() + " ago"
+		}
+		return t.In(loc).Format("2006-01-02 15:04:05 MST") + " (" + rel + ")"
+	}
+	if st.Running {
+		fmt.Fprintf(w, "Daemon:     running (pid %d, up %s)\n", st.PID, (time.Duration(st.UptimeSec) * time.Second).String())
+		names := make([]string, 0, len(st.Servers))
+		for n := range st.Servers {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			fmt.Fprintf(w, "Serving:    %s on %s\n", n, st.Servers[n])
+		}
+	} else {
+		fmt.Fprintln(w, "Daemon:     not running (start it with `localgpt daemon start`)")
+		if st.StalePID != 0 {
+			fmt.Fprintf(w, "            a stale pid file names pid %d; the next start replaces it\n", st.StalePID)
+		}
+	}
+	h := st.Heartbeat
+	state := "enabled, every " + h.Interval
+	if !h.Enabled {
+		state = "disabled (heartbeat.enabled = false)"
+	}
+	fmt.Fprintf(w, "Heartbeat:  %s, model %s\n", state, h.Model)
+	outcome := string(h.Outcome)
+	if h.Skipped && h.Outcome == heartbeat.OK {
+		outcome += " (skipped, no model called)"
+	}
+	if outcome == "" {
+		outcome = "-"
+	}
+	fmt.Fprintf(w, "Last run:   %s, %s\n", when(h.LastRun), outcome)
+	if h.LastError != "" {
+		fmt.Fprintf(w, "Last error: %s (failures in a row: %d)\n", h.LastError, h.Failures)
+	}
+	if st.Running && h.Enabled {
+		fmt.Fprintf(w, "Next run:   %s\n", when(h.NextRun))
+	}
+	limit := "no daily limit"
+	if h.MaxTokensPerDay > 0 {
+		limit = "of " + strconv.Itoa(h.MaxTokensPerDay) + " a day"
+	}
+	fmt.Fprintf(w, "Tokens:     %d today %s; %d in all over %d model calls in %d cycles\n",
+		h.TokensToday, limit, h.TotalTokens, h.ModelCycles, h.Cycles)
+}
+
+func newDaemonRunCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "run",
+		Short: "Run the daemon in the foreground (for systemd or launchd)",
+		Long: `Run the daemon in the foreground. SIGTERM or SIGINT stop it gracefully (a heartbeat
+cycle in flight is cancelled and recorded); SIGHUP reloads config.toml.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			notify := readyNotifier(a)
+			if err := a.setup(); err != nil {
+				notify(err)
+				return err
+			}
+			hups, stop := subscribe(cmd.Context(), syscall.SIGHUP)
+			defer stop()
+			err := daemon.Run(cmd.Context(), daemon.Options{
+				Config: a.cfg, Paths: a.paths, Log: a.log, Getenv: a.getenv, Version: version.String(),
+				Reload: hups, Load: a.reloadConfig,
+				Ready: func(info daemon.Info) {
+					if a.getenv(daemon.NotifyEnv) == "" { // in a terminal or under a service manager
+						fmt.Fprintf(a.stderr, "localgpt: daemon running (pid %d); logs: %s\n", info.PID, a.paths.LogFile)
+					}
+					notify(nil)
+				},
+			})
+			if err != nil {
+				notify(err)
+			}
+			return err
+		},
+	}
+}
+
+// readyNotifier reports readiness (nil) or the error that stopped the
+// start to `daemon start`, through the descriptor it passed; a no-op when
+// run by hand. Only the first report counts.
+func readyNotifier(a *app) func(error) {
+	fd, err := strconv.Atoi(a.getenv(daemon.NotifyEnv))
+	if err != nil || fd < 3 {
+		return func(error) {}
+	}
+	f := os.NewFile(uintptr(fd), "daemon-notify")
+	return func(err error) {
+		if f == nil {
+			return
+		}
+		msg := "ready\n"
+		if err != nil {
+			msg = "error: " + strings.ReplaceAll(err.Error(), "\n", " ") + "\n"
+		}
+		f.WriteString(msg)
+		f.Close()
+		f = nil
+	}
+}
+
+// reloadConfig reads the configuration again for SIGHUP.
+func (a *app) reloadConfig() (*config.Config, config.Paths, error) {
+	home, file, err := a.configFile()
+	if err != nil {
+		return nil, config.Paths{}, err
+	}
+	cfg, warnings, err := config.LoadFile(file, a.getenv)
+	if err != nil {
+		return nil, config.Paths{}, err
+	}
+	for _, w := range warnings {
+		a.log.Warn("config: " + w.String())
+	}
+	if a.modelFlag != "" {
+		cfg.Agent.DefaultModel = a.modelFlag
+	}
+	return cfg, config.ResolvePaths(home, file, cfg, a.getenv), nil
+}
+
+func newDaemonHeartbeatCmd(a *app) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "heartbeat",
+		Short: "Run one heartbeat cycle now and print the outcome",
+		Long: `Run one heartbeat cycle now, whatever the schedule and active hours say. When
+nothing in HEARTBEAT.md is due and the file has not changed since the last
+cycle, no model is called. Exits non-zero when the cycle fails or another
+cycle is running.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := a.setup(); err != nil {
+				return err
+			}
+			r, err := heartbeat.New(heartbeat.Options{Config: a.cfg, Paths: a.paths, Log: a.log, Getenv: a.getenv})
+			if err != nil {
+				return err
+			}
+			res, err := r.Cycle(cmd.Context())
+			if res != nil && asJSON {
+				if jerr := writeJSON(a.stdout, res); jerr != nil {
+					return jerr
+				}
+			} else if res != nil {
+				printCycle(a, res)
+			}
+			return err
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the cycle's result as JSON")
+	return cmd
+}
+
+func printCycle(a *app, res *heartbeat.Result) {
+	w := a.stdout
+	switch {
+	case res.Outcome == heartbeat.OK && res.Skipped:
+		fmt.Fprintf(w, "%s: %s; no model called.\n", res.Outcome, res.Reason)
+	case res.Outcome == heartbeat.BudgetExhausted:
+		fmt.Fprintf(w, "%s: %s.\n", res.Outcome, res.Reason)
+	case res.Outcome == heartbeat.Done:
+		fmt.Fprintf(w, "%s\n", res.Summary)
+		if res.DailyLog != "" {
+			fmt.Fprintf(a.stderr, "(noted in %s)\n", res.DailyLog)
+		}
+	default:
+		fmt.Fprintf(w, "%s\n", res.Outcome)
+	}
+	if !res.Skipped && res.Model != "" {
+		fmt.Fprintf(a.stderr, "%d due task(s), %s, %d tokens (%d today)\n", len(res.Due), res.Model, res.Tokens, res.TokensToday)
+	}
+}
