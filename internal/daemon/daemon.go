@@ -196,7 +196,11 @@ func (d *daemon) start(ctx context.Context, cfg *config.Config, paths config.Pat
 	gctx, cancel := context.WithCancel(ctx)
 	g := &generation{cancel: cancel, failed: make(chan error, 1)}
 	log := d.o.Log
-	d.publish(func(i *Info) { i.Servers = nil; i.HeartbeatEnabled = cfg.Heartbeat.Enabled; i.NextHeartbeat = time.Time{} })
+	d.publish(func(i *Info) {
+		i.Servers = nil
+		i.HeartbeatEnabled = cfg.Heartbeat.Enabled
+		i.NextHeartbeat = time.Time{}
+	})
 
 	store, err := memory.Open(gctx, memory.OptionsFromConfig(cfg, paths, log))
 	if err != nil {
