@@ -118,7 +118,7 @@ func (ollamaWire) errorFrame(msg string) []byte {
 func (ollamaWire) errorBody(r Reply) (int, []byte) {
 	status, msg := r.Status, r.Error
 	if r.Overflow {
-		status, msg = http.StatusInternalServerError, "the input length exceeds the context length"
+		status, msg = http.StatusBadRequest, "the input length exceeds the context length" // as Ollama v0.17.4 answers with truncate:false
 	}
 	return status, mustJSON(map[string]string{"error": msg})
 }
