@@ -42,6 +42,7 @@ type Error struct {
 	Err error
 }
 
+// Error says provider, model, what failed, the provider's message and the hint.
 func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString(string(e.Provider))

@@ -35,6 +35,7 @@ type toolBlock struct {
 	args     strings.Builder
 }
 
+// Next returns the next neutral event, io.EOF after message_stop.
 func (d *decoder) Next() (llm.Event, error) {
 	for len(d.pending) == 0 {
 		if d.ended {
@@ -53,6 +54,7 @@ func (d *decoder) Next() (llm.Event, error) {
 	return ev, nil
 }
 
+// Close releases the response body.
 func (d *decoder) Close() error { return d.st.Close() }
 
 func (d *decoder) emit(ev llm.Event) { d.pending = append(d.pending, ev) }

@@ -143,6 +143,7 @@ type decoder struct {
 	exhausted bool
 }
 
+// Next returns the next neutral event, io.EOF after the done line.
 func (d *decoder) Next() (llm.Event, error) {
 	for len(d.pending) == 0 {
 		if d.ended || d.exhausted {
@@ -163,6 +164,7 @@ func (d *decoder) Next() (llm.Event, error) {
 	return ev, nil
 }
 
+// Close stops the client's read loop and releases the response body.
 func (d *decoder) Close() error {
 	d.stop()
 	return nil

@@ -178,6 +178,7 @@ type headerRecorder struct{ next http.RoundTripper }
 
 type headersKey struct{}
 
+// RoundTrip sends r and stores the response headers where r's context asks.
 func (t headerRecorder) RoundTrip(r *http.Request) (*http.Response, error) {
 	next := t.next
 	if next == nil {

@@ -37,6 +37,7 @@ type decoder struct {
 	ended   bool
 }
 
+// Next returns the next neutral event, io.EOF after the last chunk.
 func (d *decoder) Next() (llm.Event, error) {
 	for len(d.pending) == 0 {
 		if d.ended {
@@ -59,6 +60,7 @@ func (d *decoder) Next() (llm.Event, error) {
 	return ev, nil
 }
 
+// Close releases the response body.
 func (d *decoder) Close() error { return d.st.Close() }
 
 func (d *decoder) emit(ev llm.Event) { d.pending = append(d.pending, ev) }
