@@ -194,6 +194,10 @@ func HTTPError(provider ProviderName, model string, status int, message string, 
 		e.Hint = "start a new session or compact the conversation"
 	case KindNotFound:
 		e.Hint = "check the model name; `localgpt models` lists the available ones"
+	case KindBadRequest:
+		e.Hint = "check the model name and settings; a compatible server may not support tools or streaming"
+	default:
+		e.Hint = "run with --verbose and see logs/agent.log for details"
 	}
 	return e
 }
