@@ -1,0 +1,62 @@
+package cli
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/localgpt-go/localgpt/internal/llm/llmtest"
+)
+
+func TestDaemonHeartbeatCommand(t *testing.T) {
+	home, srv := fakeHome(t)
+	if r := runIn(t, home, "", "daemon", "heartbeat"); r.code != 0 || !strings.Contains(r.stdout, "HEARTBEAT_OK: nothing is due") {
+		t.Fatalf("skip: %+v", r)
+	}
+	if n := len(srv.Requests()); n != 0 {
+		t.Fatalf("skip made %d requests", n)
+	}
+	hb := filepath.Join(home, "workspace", "HEARTBEAT.md")
+	steps := []struct {
+		name   string
+		file   string
+		reply  llmtest.Reply
+		args   []string
+		code   int
+		stdout string
+	}{
+		{"due task done", "## Pending\n- [ ] feed the cat\n", llmtest.Text("Fed the cat."), nil, 0, "Fed the cat.\n"},
+		{"HEARTBEAT_OK is not shown", "## Pending\n- [ ] feed the dog\n", llmtest.Text("HEARTBEAT_OK"), nil, 0, "HEARTBEAT_OK\n"},
+		{"provider failure exits 3", "## Pending\n- [ ] feed the fish\n", llmtest.HTTPError(401, "invalid api key"), nil, 3, "FAILED\n"},
+		{"json", "## Pending\n- [ ] feed the bird\n", llmtest.Text("Fed the bird."), []string{"--json"}, 0, `"outcome": "DONE"`},
+	}
+	for _, s := range steps {
+		os.WriteFile(hb, []byte(s.file), 0o644)
+		srv.Enqueue(s.reply)
+		r := runIn(t, home, "", append([]string{"daemon", "heartbeat"}, s.args...)...)
+		if r.code != s.code || !strings.Contains(r.stdout, s.stdout) {
+			t.Fatalf("%s: %+v", s.name, r)
+		}
+	}
+	r := runIn(t, home, "", "daemon", "status", "--json")
+	var st struct {
+		Running   bool
+		Heartbeat struct {
+			Outcome     string
+			TokensToday int `json:"tokens_today"`
+			ModelCycles int `json:"model_cycles"`
+		}
+	}
+	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &st) != nil || st.Running || st.Heartbeat.Outcome != "DONE" ||
+		st.Heartbeat.ModelCycles != 4 || st.Heartbeat.TokensToday == 0 {
+		t.Fatalf("status: %+v %+v", r, st)
+	}
+	if r := runIn(t, home, "", "daemon", "status"); r.code != 0 || !strings.Contains(r.stdout, "not running") {
+		t.Fatalf("status: %+v", r)
+	}
+	if r := runIn(t, home, "", "daemon", "stop"); r.code != 0 || !strings.Contains(r.stdout, "No LocalGPT daemon is running") {
+		t.Fatalf("stop: %+v", r)
+	}
+}

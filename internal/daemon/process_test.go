@@ -1,0 +1,172 @@
+package daemon
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/localgpt-go/localgpt/internal/filelock"
+	"github.com/localgpt-go/localgpt/internal/heartbeat"
+	"github.com/localgpt-go/localgpt/internal/llm/llmtest"
+)
+
+// binary is localgpt, built once for the tests that run real processes.
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "localgpt-daemon-")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "localgpt")
+	build := exec.Command("go", "build", "-o", binary, "../../cmd/localgpt")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		os.RemoveAll(dir)
+		panic("building localgpt: " + err.Error() + "\n" + string(out))
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// procHome is a LocalGPT home for the real binary.
+func procHome(t *testing.T, cfg string) string {
+	t.Helper()
+	home := t.TempDir()
+	if err := os.WriteFile(filepath.Join(home, "config.toml"), []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { lg(t, home, "daemon", "stop", "--timeout", "10s") })
+	return home
+}
+
+func lg(t *testing.T, home string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	cmd.Env = []string{"LOCALGPT_HOME=" + home, "HOME=" + filepath.Join(home, "user"), "PATH=" + os.Getenv("PATH"), "NO_COLOR=1"}
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return out.String(), errOut.String(), code
+}
+
+func status(t *testing.T, home string) Status {
+	t.Helper()
+	out, errOut, code := lg(t, home, "daemon", "status", "--json")
+	var st Status
+	if code != 0 || json.Unmarshal([]byte(out), &st) != nil {
+		t.Fatalf("status: code %d\n%s\n%s", code, out, errOut)
+	}
+	return st
+}
+
+func TestProcessStartStatusStop(t *testing.T) {
+	home := procHome(t, "[heartbeat]\ninterval = \"1s\"\n")
+	// A stale pid file from a daemon that died is replaced.
+	os.MkdirAll(filepath.Join(home, "state"), 0o755)
+	os.WriteFile(filepath.Join(home, "state", PIDFile), []byte("999999\n"), 0o644)
+	if st := status(t, home); st.Running || st.StalePID != 999999 {
+		t.Fatalf("before start: %+v", st)
+	}
+	out, errOut, code := lg(t, home, "daemon", "start")
+	if code != 0 || !strings.Contains(out, "LocalGPT daemon started (pid ") {
+		t.Fatalf("start: %d\n%s\n%s", code, out, errOut)
+	}
+	st := status(t, home)
+	if !st.Running || st.PID == 0 || st.PID == 999999 || syscall.Kill(st.PID, 0) != nil {
+		t.Fatalf("after start: %+v", st)
+	}
+	pid := st.PID
+	// A second daemon refuses with a clear message.
+	_, errOut, code = lg(t, home, "daemon", "start")
+	if code != 1 || !strings.Contains(errOut, "already running (pid "+strconv.Itoa(pid)+")") {
+		t.Fatalf("second start: %d %s", code, errOut)
+	}
+	_, errOut, code = lg(t, home, "daemon", "run")
+	if code != 1 || !strings.Contains(errOut, "already running") {
+		t.Fatalf("second run: %d %s", code, errOut)
+	}
+	// Cycles run on the schedule without a model (nothing is due).
+	waitFor(t, func() bool { return status(t, home).Heartbeat.Cycles >= 2 })
+	st = status(t, home)
+	if st.Heartbeat.Outcome != heartbeat.OK || !st.Heartbeat.Skipped || st.Heartbeat.ModelCycles != 0 || st.Heartbeat.NextRun.IsZero() {
+		t.Fatalf("heartbeat: %+v", st.Heartbeat)
+	}
+	text, _, _ := lg(t, home, "daemon", "status")
+	for _, want := range []string{"running (pid " + strconv.Itoa(pid), "HEARTBEAT_OK (skipped, no model called)", "Next run:", "Tokens:     0 today of 200000 a day"} {
+		if !strings.Contains(text, want) {
+			t.Fatalf("status lacks %q:\n%s", want, text)
+		}
+	}
+	// SIGHUP reloads; the daemon keeps running.
+	os.WriteFile(filepath.Join(home, "config.toml"), []byte("[heartbeat]\ninterval = \"1h\"\n"), 0o600)
+	syscall.Kill(pid, syscall.SIGHUP)
+	waitFor(t, func() bool {
+		info, _ := readInfo(filepath.Join(home, "state"))
+		return !info.Reloaded.IsZero() && time.Until(info.NextHeartbeat) > 50*time.Minute
+	})
+	out, errOut, code = lg(t, home, "daemon", "stop")
+	if code != 0 || !strings.Contains(out, "LocalGPT daemon stopped (pid "+strconv.Itoa(pid)+")") {
+		t.Fatalf("stop: %d\n%s\n%s", code, out, errOut)
+	}
+	if syscall.Kill(pid, 0) == nil {
+		// The process may linger a moment as a zombie of init; the lock is the truth.
+		if held, _ := filelock.Held(filepath.Join(home, "state", LockFile)); held {
+			t.Fatal("daemon still holds its lock after stop")
+		}
+	}
+	if st := status(t, home); st.Running || st.StalePID != 0 {
+		t.Fatalf("after stop: %+v", st)
+	}
+	out, _, code = lg(t, home, "daemon", "stop")
+	if code != 0 || !strings.Contains(out, "No LocalGPT daemon is running") {
+		t.Fatalf("stop again: %d %s", code, out)
+	}
+	logData, _ := os.ReadFile(filepath.Join(home, "logs", "agent.log"))
+	for _, want := range []string{"replacing a stale pid file", "heartbeat: skipped, no model called", "reloading the configuration", "daemon: stopped"} {
+		if !bytes.Contains(logData, []byte(want)) {
+			t.Fatalf("agent.log lacks %q:\n%s", want, logData)
+		}
+	}
+}
+
+// TestProcessStopInterruptsCycle: stopping the daemon during a model call
+// cancels the cycle cleanly and records it as interrupted.
+func TestProcessStopInterruptsCycle(t *testing.T) {
+	srv := llmtest.NewOpenAI(t)
+	srv.Enqueue(llmtest.Reply{Text: "working on it", Hang: true})
+	home := procHome(t, "[agent]\ndefault_model = \"openai/gpt-4o-mini\"\n[providers.openai]\napi_key = \"sk-test-000000000000\"\nbase_url = \""+srv.URL+"/v1\"\n[heartbeat]\ninterval = \"1s\"\n")
+	if _, errOut, code := lg(t, home, "paths"); code != 0 { // creates the workspace
+		t.Fatal(errOut)
+	}
+	os.WriteFile(filepath.Join(home, "workspace", "HEARTBEAT.md"), []byte("## Pending\n- [ ] a slow task\n"), 0o644)
+	if out, errOut, code := lg(t, home, "daemon", "start"); code != 0 {
+		t.Fatalf("start: %s %s", out, errOut)
+	}
+	waitFor(t, func() bool { return len(srv.Calls("/v1/chat/completions")) > 0 })
+	// Another process may not run a cycle meanwhile.
+	_, errOut, code := lg(t, home, "daemon", "heartbeat")
+	if code != 1 || !strings.Contains(errOut, "a heartbeat cycle is already running") {
+		t.Fatalf("concurrent heartbeat: %d %s", code, errOut)
+	}
+	if out, errOut, code := lg(t, home, "daemon", "stop"); code != 0 {
+		t.Fatalf("stop: %s %s", out, errOut)
+	}
+	st, err := heartbeat.LoadState(filepath.Join(home, "state"))
+	if err != nil || st.LastOutcome != heartbeat.Interrupted || st.Failures != 0 {
+		t.Fatalf("state after stop: %+v %v", st, err)
+	}
+}
