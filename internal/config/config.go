@@ -113,6 +113,16 @@ type Server struct {
 	Enabled bool   `toml:"enabled" json:"enabled"`
 	Bind    string `toml:"bind" json:"bind"`
 	Port    int    `toml:"port" json:"port"`
+	// APIToken, when set, is required as "Authorization: Bearer …" on
+	// every request but GET /health and the web page's files; binding to a
+	// non-loopback address requires one. LOCALGPT_API_TOKEN fills it.
+	APIToken string `toml:"api_token" json:"api_token" secret:"true"`
+	// RequestTimeout bounds every request but the chat ones.
+	RequestTimeout Duration `toml:"request_timeout" json:"request_timeout"`
+	// ChatTimeout bounds one chat request, streamed or not, tools included.
+	ChatTimeout Duration `toml:"chat_timeout" json:"chat_timeout"`
+	// MaxBodyBytes is the largest request body accepted (413 beyond).
+	MaxBodyBytes int64 `toml:"max_body_bytes" json:"max_body_bytes"`
 }
 
 // Tools configures the agent's built-in tools.
@@ -158,7 +168,8 @@ func Default() *Config {
 			ChunkSize: 400, ChunkOverlap: 80, ExternalPaths: []string{},
 			RecencyHalfLifeDays: 30, MaxFileBytes: 10 << 20,
 		},
-		Server: Server{Enabled: true, Bind: "127.0.0.1", Port: 31327},
+		Server: Server{Enabled: true, Bind: "127.0.0.1", Port: 31327, RequestTimeout: Duration{30 * time.Second},
+			ChatTimeout: Duration{10 * time.Minute}, MaxBodyBytes: 1 << 20},
 		Tools: Tools{
 			BashTimeoutMS:      120000,
 			ToolOutputMaxChars: 50000,

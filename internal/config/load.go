@@ -226,6 +226,7 @@ func applyFallbacks(cfg *Config, doc *document, getenv func(string) string) {
 	}
 	fill(&p.OpenAI.APIKey, getenv("OPENAI_API_KEY"))
 	fill(&p.Anthropic.APIKey, getenv("ANTHROPIC_API_KEY"))
+	fill(&cfg.Server.APIToken, getenv("LOCALGPT_API_TOKEN"))
 	fill(&p.OpenAI.BaseURL, d.Providers.OpenAI.BaseURL)
 	fill(&p.Anthropic.BaseURL, d.Providers.Anthropic.BaseURL)
 	if !doc.has("providers.ollama.endpoint") {

@@ -85,6 +85,12 @@ func (c *Config) validate() error {
 	if c.Server.Port < 1 || c.Server.Port > 65535 {
 		return bad("server.port", "must be between 1 and 65535, got %d", c.Server.Port)
 	}
+	if c.Server.RequestTimeout.Duration < time.Second || c.Server.ChatTimeout.Duration < time.Second {
+		return bad("server.request_timeout", "request_timeout and chat_timeout must be at least 1s, got %s and %s", c.Server.RequestTimeout, c.Server.ChatTimeout)
+	}
+	if c.Server.MaxBodyBytes < 1024 {
+		return bad("server.max_body_bytes", "must be at least 1024, got %d", c.Server.MaxBodyBytes)
+	}
 	if c.Tools.BashTimeoutMS < 1 {
 		return bad("tools.bash_timeout_ms", "must be positive, got %d", c.Tools.BashTimeoutMS)
 	}
