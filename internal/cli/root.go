@@ -17,6 +17,7 @@ Exit codes:
   1  general error
   2  configuration error (invalid or incomplete config)
   3  provider error (an LLM provider failed or is unreachable)
+  130 interrupted (Ctrl-C)
 
 Environment:
   LOCALGPT_HOME      where LocalGPT keeps its files (default ~/.localgpt)
