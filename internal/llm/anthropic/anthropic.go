@@ -38,23 +38,26 @@ type Options struct {
 
 // Provider talks to one Anthropic-compatible endpoint.
 type Provider struct {
-	client sdk.Client
-	opts   Options
+	messages sdk.MessageService
+	models   sdk.ModelService
+	opts     Options
 }
 
-// New returns a Provider. The SDK reads no environment variables (the
-// config already fell back to ANTHROPIC_API_KEY) and does not retry:
-// retries follow opts.Retry.
+// New returns a Provider. Only the two services LocalGPT uses are built:
+// they read no environment variables (the config already fell back to
+// ANTHROPIC_API_KEY), and the SDK does not retry: retries follow
+// opts.Retry.
 func New(opts Options) *Provider {
 	if opts.BaseURL == "" {
 		opts.BaseURL = DefaultBaseURL
 	}
-	ro := []option.RequestOption{option.WithoutEnvironmentDefaults(), option.WithBaseURL(opts.BaseURL),
-		option.WithMaxRetries(0), option.WithAPIKey(opts.APIKey)}
-	if opts.HTTPClient != nil {
-		ro = append(ro, option.WithHTTPClient(opts.HTTPClient))
+	hc := opts.HTTPClient
+	if hc == nil {
+		hc = &http.Client{}
 	}
-	return &Provider{client: sdk.NewClient(ro...), opts: opts}
+	ro := []option.RequestOption{option.WithHTTPClient(hc), option.WithBaseURL(opts.BaseURL),
+		option.WithMaxRetries(0), option.WithAPIKey(opts.APIKey)}
+	return &Provider{messages: sdk.NewMessageService(ro...), models: sdk.NewModelService(ro...), opts: opts}
 }
 
 // Name returns llm.Anthropic.
@@ -67,7 +70,7 @@ func (p *Provider) Stream(ctx context.Context, req llm.Request) (*llm.Stream, er
 		return nil, &llm.Error{Kind: llm.KindBadRequest, Provider: llm.Anthropic, Model: req.Model, Message: err.Error(), Err: err}
 	}
 	return llm.NewStream(ctx, llm.Anthropic, req.Model, p.opts.Retry, func(ctx context.Context) (llm.Decoder, error) {
-		st := p.client.Messages.NewStreaming(ctx, params)
+		st := p.messages.NewStreaming(ctx, params)
 		if err := st.Err(); err != nil {
 			_ = st.Close()
 			return nil, p.wrap(ctx, req.Model, err)
@@ -79,7 +82,7 @@ func (p *Provider) Stream(ctx context.Context, req llm.Request) (*llm.Stream, er
 // Models lists the endpoint's models (GET /v1/models).
 func (p *Provider) Models(ctx context.Context) ([]llm.ModelInfo, error) {
 	var out []llm.ModelInfo
-	pager := p.client.Models.ListAutoPaging(ctx, sdk.ModelListParams{})
+	pager := p.models.ListAutoPaging(ctx, sdk.ModelListParams{})
 	for pager.Next() {
 		out = append(out, llm.ModelInfo{Provider: llm.Anthropic, Name: pager.Current().ID})
 	}

@@ -28,7 +28,7 @@ func BenchmarkSDKOnly(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		s.Enqueue(llmtest.Reply{Raw: body})
-		st := p.client.Messages.NewStreaming(context.Background(), params)
+		st := p.messages.NewStreaming(context.Background(), params)
 		for st.Next() {
 		}
 		if err := st.Err(); err != nil {

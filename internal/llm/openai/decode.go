@@ -3,7 +3,6 @@ package openai
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"io"
 	"slices"
 	"strings"
@@ -162,21 +161,19 @@ func (d *decoder) streamErr(err error) error {
 	if d.ctx.Err() != nil {
 		return d.ctx.Err()
 	}
-	var se *ssestream.StreamError
-	if errors.As(err, &se) {
+	// An error event in the stream: the SDK reports it as this prefix and
+	// the event's "error" object (the same in every v3 release).
+	if raw, ok := strings.CutPrefix(err.Error(), "received error while streaming: "); ok {
 		var body struct {
-			Error struct {
-				Message string `json:"message"`
-				Type    string `json:"type"`
-				Code    any    `json:"code"`
-			} `json:"error"`
+			Message string `json:"message"`
+			Type    string `json:"type"`
 		}
-		msg := se.Message
-		if json.Unmarshal(se.Event.Data, &body) == nil && body.Error.Message != "" {
-			msg = body.Error.Message
+		msg := raw
+		if json.Unmarshal([]byte(raw), &body) == nil && body.Message != "" {
+			msg = body.Message
 		}
 		status := 500
-		if t := body.Error.Type; t == "invalid_request_error" {
+		if body.Type == "invalid_request_error" {
 			status = 400
 		}
 		return llm.HTTPError(llm.OpenAI, d.model, status, msg, nil, "", err)
