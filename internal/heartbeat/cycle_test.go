@@ -29,7 +29,9 @@ type env struct {
 	logs  *bytes.Buffer
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T) *env { return newEnvB(t) }
+
+func newEnvB(t testing.TB) *env {
 	t.Helper()
 	srv := llmtest.NewOpenAI(t)
 	home := t.TempDir()
@@ -51,7 +53,7 @@ func newEnv(t *testing.T) *env {
 	return &env{cfg: cfg, paths: paths, srv: srv, now: at(t, zone(t, "Europe/Berlin"), "2026-03-10 10:00"), logs: &bytes.Buffer{}}
 }
 
-func (e *env) runner(t *testing.T) *Runner {
+func (e *env) runner(t testing.TB) *Runner {
 	t.Helper()
 	r, err := New(Options{
 		Config: e.cfg, Paths: e.paths, Getenv: func(string) string { return "" },
@@ -66,7 +68,7 @@ func (e *env) runner(t *testing.T) *Runner {
 
 func (e *env) advance(d time.Duration) { e.mu.Lock(); e.now = e.now.Add(d); e.mu.Unlock() }
 
-func (e *env) writeHeartbeat(t *testing.T, s string) {
+func (e *env) writeHeartbeat(t testing.TB, s string) {
 	t.Helper()
 	if err := os.WriteFile(filepath.Join(e.paths.Workspace, "HEARTBEAT.md"), []byte(s), 0o644); err != nil {
 		t.Fatal(err)

@@ -77,8 +77,11 @@ func (f *File) Pending() []Task {
 // (where the workspace template keeps its example) and fenced code blocks
 // are ignored. "### Title" tasks count under "## Pending" (or before any
 // "##" heading) and "## Completed"; checkboxes count anywhere, ticked ones
-// as done. Dates and times are wall-clock times in loc.
+// as done. Dates and times are wall-clock times in loc (nil: local time).
 func Parse(src string, loc *time.Location) *File {
+	if loc == nil {
+		loc = time.Local
+	}
 	p := parser{loc: loc, section: sectionPending, f: &File{Tasks: []Task{}}}
 	lines := strings.Split(strings.ReplaceAll(stripComments(src), "\r\n", "\n"), "\n")
 	fence := ""
