@@ -197,7 +197,7 @@ cycle in flight is cancelled and recorded); SIGHUP reloads config.toml.`,
 			defer stop()
 			err := daemon.Run(cmd.Context(), daemon.Options{
 				Config: a.cfg, Paths: a.paths, Log: a.log, Getenv: a.getenv, Version: version.String(),
-				Reload: hups, Load: a.reloadConfig,
+				Reload: hups, Load: a.reloadConfig, Components: a.daemonComponents,
 				Ready: func(info daemon.Info) {
 					if a.getenv(daemon.NotifyEnv) == "" { // in a terminal or under a service manager
 						fmt.Fprintf(a.stderr, "localgpt: daemon running (pid %d); logs: %s\n", info.PID, a.paths.LogFile)
@@ -222,6 +222,7 @@ func readyNotifier(a *app) func(error) {
 		return func(error) {}
 	}
 	f := os.NewFile(uintptr(fd), "daemon-notify")
+	os.Unsetenv(daemon.NotifyEnv) // not for the daemon's tools (bash) to inherit
 	return func(err error) {
 		if f == nil {
 			return

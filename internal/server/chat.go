@@ -1,0 +1,200 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/localgpt-go/localgpt/internal/agent"
+	"github.com/localgpt-go/localgpt/internal/assistant"
+	"github.com/localgpt-go/localgpt/internal/session"
+)
+
+// chatRequest is the body of POST /api/chat and /api/chat/stream.
+type chatRequest struct {
+	Message string `json:"message"`
+	// Model picks the model ("openai/gpt-4o", …); empty is agent.default_model.
+	Model string `json:"model"`
+	// SessionID continues a session (an ID or a unique prefix); empty
+	// starts a new one.
+	SessionID string `json:"session_id"`
+	// IncludeMemory (default true) puts memory in the prompt and offers
+	// the memory tools.
+	IncludeMemory *bool `json:"include_memory"`
+}
+
+// chatResponse is the answer of POST /api/chat and the data of the
+// stream's final "done" event.
+type chatResponse struct {
+	Response  string    `json:"response"`
+	Model     string    `json:"model"`
+	SessionID string    `json:"session_id"`
+	Tokens    tokens    `json:"tokens"`
+	ToolsUsed []toolUse `json:"tools_used"`
+	Warning   string    `json:"warning,omitempty"`
+}
+
+type tokens struct {
+	Prompt     int `json:"prompt"`
+	Completion int `json:"completion"`
+	Total      int `json:"total"`
+}
+
+type toolUse struct {
+	Name      string          `json:"name"`
+	Arguments json.RawMessage `json:"arguments"`
+}
+
+// chatTurn is a validated chat request, ready to run.
+type chatTurn struct {
+	req    chatRequest
+	as     *assistant.Assistant
+	id     string // "" for a new session
+	unlock func()
+}
+
+// prepare checks a chat request and takes its session's lock, so that
+// every mistake is answered with a status before any streaming starts.
+func (s *Server) prepare(r *http.Request) (*chatTurn, error) {
+	var req chatRequest
+	if err := decodeBody(r, &req); err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(req.Message) == "" {
+		return nil, invalid(`"message" is required: the text to send to the assistant`)
+	}
+	t := &chatTurn{req: req, unlock: func() {}}
+	if req.SessionID != "" {
+		id, err := s.store.Resolve(req.SessionID)
+		if err != nil {
+			return nil, err
+		}
+		t.id = id
+	}
+	noMemory := req.IncludeMemory != nil && !*req.IncludeMemory
+	model := req.Model
+	if model == openAIModel {
+		model = ""
+	}
+	as, err := s.models.get(r.Context(), model, noMemory)
+	if err != nil {
+		return nil, err
+	}
+	t.as = as
+	if t.id != "" {
+		unlock, err := s.locks.lock(r.Context(), t.id)
+		if err != nil {
+			return nil, err
+		}
+		t.unlock = unlock
+	}
+	return t, nil
+}
+
+// run runs the turn, sending its events to emit, and persists it.
+func (s *Server) run(ctx context.Context, t *chatTurn, emit func(agent.Event)) (*chatResponse, error) {
+	defer t.unlock()
+	var sess *session.Session
+	if t.id != "" {
+		var err error
+		if sess, err = s.store.Open(t.id); err != nil {
+			return nil, err
+		}
+	}
+	as := t.as
+	o := session.Options{
+		Agent: as.Agent, Provider: as.Provider, Model: as.Resolved.Model, Label: as.Label(),
+		Store: s.store, Session: sess,
+		ContextWindow: as.ContextWindow, ReserveTokens: s.cfg.Agent.ReserveTokens, Log: s.log,
+	}
+	if as.Memory != nil {
+		o.Memory, o.MemoryTurn = as.Memory, true
+	}
+	conv := session.New(o)
+	defer conv.Close()
+	turn, err := conv.Send(ctx, t.req.Message, emit)
+	if err != nil && !(errors.Is(err, agent.ErrIterationLimit) && turn != nil) {
+		return nil, err
+	}
+	resp := &chatResponse{Response: turn.Text, Model: as.Label(), SessionID: conv.ID(),
+		Tokens:    tokens{Prompt: turn.Usage.PromptTokens, Completion: turn.Usage.CompletionTokens, Total: turn.Usage.TotalTokens},
+		ToolsUsed: []toolUse{}}
+	if resp.Tokens.Total == 0 {
+		resp.Tokens.Total = resp.Tokens.Prompt + resp.Tokens.Completion
+	}
+	for _, u := range turn.ToolsUsed {
+		resp.ToolsUsed = append(resp.ToolsUsed, toolUse{Name: u.Name, Arguments: validJSON(u.Arguments)})
+	}
+	if err != nil {
+		resp.Warning = err.Error()
+	}
+	return resp, nil
+}
+
+func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
+	t, err := s.prepare(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	resp, err := s.run(r.Context(), t, nil)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+// handleChatStream answers with Server-Sent Events: "text" and
+// "reasoning" deltas, "tool_start" and "tool_end", "usage" per model call,
+// then "done" with the whole response, or "error".
+func (s *Server) handleChatStream(w http.ResponseWriter, r *http.Request) {
+	t, err := s.prepare(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	sse := newSSE(w)
+	if t.id != "" {
+		sse.event("session", map[string]string{"session_id": t.id})
+	}
+	resp, err := s.run(r.Context(), t, func(e agent.Event) {
+		switch e.Type {
+		case agent.EventText, agent.EventReasoning:
+			sse.event(string(e.Type), map[string]string{"text": e.Text})
+		case agent.EventToolStart:
+			sse.event(string(e.Type), toolStart{ID: e.Tool.ID, Name: e.Tool.Name, Arguments: validJSON(json.RawMessage(e.Tool.Arguments))})
+		case agent.EventToolEnd:
+			sse.event(string(e.Type), toolEnd{ID: e.Tool.ID, Name: e.Tool.Name, Preview: e.Tool.Preview,
+				IsError: e.Tool.IsError, DurationMS: e.Tool.Duration.Milliseconds()})
+		case agent.EventUsage:
+			sse.event(string(e.Type), tokens{Prompt: e.Usage.PromptTokens, Completion: e.Usage.CompletionTokens, Total: e.Usage.TotalTokens})
+		}
+		// agent.EventError is reported once below, from Send's error.
+	})
+	if err != nil {
+		if r.Context().Err() != nil && !errors.Is(r.Context().Err(), context.DeadlineExceeded) {
+			return // the client went away; the turn was cancelled
+		}
+		_, code, msg := classify(err)
+		sse.event("error", errorBody(r, code, msg))
+		return
+	}
+	sse.event("done", resp)
+}
+
+type toolStart struct {
+	ID        string          `json:"id"`
+	Name      string          `json:"name"`
+	Arguments json.RawMessage `json:"arguments"`
+}
+
+type toolEnd struct {
+	ID         string `json:"id"`
+	Name       string `json:"name"`
+	Preview    string `json:"preview"`
+	IsError    bool   `json:"is_error"`
+	DurationMS int64  `json:"duration_ms"`
+}

@@ -1,0 +1,67 @@
+package server
+
+import (
+	"net/http"
+	"strconv"
+)
+
+// MaxSearchLimit is the most results GET /api/memory/search returns.
+const MaxSearchLimit = 100
+
+// searchResult is one hit of GET /api/memory/search.
+type searchResult struct {
+	File      string  `json:"file"`
+	Content   string  `json:"content"`
+	Score     float64 `json:"score"`
+	LineStart int     `json:"line_start"`
+	LineEnd   int     `json:"line_end"`
+	Heading   string  `json:"heading,omitempty"`
+	Snippet   string  `json:"snippet,omitempty"`
+}
+
+func (s *Server) handleMemorySearch(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query().Get("q")
+	if q == "" {
+		s.fail(w, r, invalid(`the "q" query parameter is required: the words to search for`))
+		return
+	}
+	limit := 10
+	if v := r.URL.Query().Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > MaxSearchLimit {
+			s.fail(w, r, invalid(`"limit" must be a whole number from 1 to %d, got %q`, MaxSearchLimit, v))
+			return
+		}
+		limit = n
+	}
+	mem, err := s.memory(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	res, err := mem.Search(r.Context(), q, limit)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := make([]searchResult, len(res))
+	for i, h := range res {
+		out[i] = searchResult{File: h.File, Content: h.Content, Score: h.Score, LineStart: h.LineStart,
+			LineEnd: h.LineEnd, Heading: h.Heading, Snippet: h.Snippet}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"query": q, "results": out, "total": len(out)})
+}
+
+func (s *Server) handleMemoryStats(w http.ResponseWriter, r *http.Request) {
+	mem, err := s.memory(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	st, err := mem.Stats(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, st)
+}

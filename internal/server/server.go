@@ -1,0 +1,195 @@
+// Package server is LocalGPT's HTTP face: the JSON API under /api (chat,
+// streamed chat over Server-Sent Events, sessions, memory search, status),
+// an OpenAI-compatible /v1 so any OpenAI client can talk to the assistant,
+// and a small chat page embedded in the binary at /. The daemon runs it
+// as a component; New builds the whole handler with its routes in one place
+// (routes.go), so tests drive it with httptest.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/localgpt-go/localgpt/internal/config"
+	"github.com/localgpt-go/localgpt/internal/memory"
+	"github.com/localgpt-go/localgpt/internal/session"
+)
+
+// Options configure a Server.
+type Options struct {
+	Config *config.Config
+	Paths  config.Paths
+	Log    *slog.Logger
+	Getenv func(string) string
+	// Version is reported by /api/status.
+	Version string
+	// NextHeartbeat reports when the next heartbeat cycle is due (zero
+	// when unknown); nil reports none.
+	NextHeartbeat func() time.Time
+	// Now is the clock (time.Now when nil).
+	Now func() time.Time
+}
+
+// Server serves the API. It is an http.Handler; Run listens on the
+// configured address for the daemon. Close releases what it opened.
+type Server struct {
+	o       Options
+	cfg     *config.Config
+	log     *slog.Logger
+	started time.Time
+	handler http.Handler
+	store   *session.Store
+	locks   *sessionLocks
+	models  *assistants
+	// loopback says the server is bound to loopback: requests must then
+	// name a loopback host (against DNS rebinding).
+	loopback bool
+	token    []byte
+
+	memOnce sync.Once
+	memMu   sync.Mutex
+	mem     *memory.Store
+	memErr  error
+}
+
+// New checks the configuration and builds the server. Binding to an
+// address other than loopback without server.api_token is refused with a
+// *config.Error.
+func New(o Options) (*Server, error) {
+	if o.Config == nil {
+		return nil, errors.New("server: no configuration")
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	if o.Getenv == nil {
+		o.Getenv = func(string) string { return "" }
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	sc := o.Config.Server
+	if !IsLoopback(sc.Bind) && sc.APIToken == "" {
+		return nil, &config.Error{File: o.Paths.ConfigFile, Key: "server.bind",
+			Msg: fmt.Sprintf("%q is not a loopback address, so anyone on the network could use the assistant; set server.api_token (or LOCALGPT_API_TOKEN) to require a token, or bind to 127.0.0.1", sc.Bind)}
+	}
+	s := &Server{
+		o: o, cfg: o.Config, log: o.Log, started: o.Now(),
+		store: session.NewStore(o.Paths.Sessions), locks: newSessionLocks(),
+		loopback: IsLoopback(sc.Bind),
+	}
+	if sc.APIToken != "" {
+		s.token = []byte(sc.APIToken)
+	}
+	s.models = newAssistants(o)
+	s.handler = s.routes()
+	return s, nil
+}
+
+// ServeHTTP serves a request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// Name names the server among the daemon's components.
+func (s *Server) Name() string { return "http" }
+
+// Addr is the address the configuration says to listen on.
+func (s *Server) Addr() string {
+	return net.JoinHostPort(s.cfg.Server.Bind, strconv.Itoa(s.cfg.Server.Port))
+}
+
+// Run listens on the configured address, calls ready with it and serves
+// until ctx is done, then shuts down: requests in flight get a few
+// seconds, streams are cancelled. It closes the server when it returns.
+func (s *Server) Run(ctx context.Context, ready func(addr string)) error {
+	defer s.Close()
+	ln, err := net.Listen("tcp", s.Addr())
+	if err != nil {
+		return fmt.Errorf("server: listen on %s: %w; is another program (or another LocalGPT) using the port? Change server.port or stop it", s.Addr(), err)
+	}
+	return s.Serve(ctx, ln, ready)
+}
+
+// Serve serves on ln until ctx is done (see Run).
+func (s *Server) Serve(ctx context.Context, ln net.Listener, ready func(addr string)) error {
+	baseCtx, cancelBase := context.WithCancel(context.Background())
+	defer cancelBase()
+	hs := &http.Server{
+		Handler:           s,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		BaseContext:       func(net.Listener) context.Context { return baseCtx },
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	s.log.Info("server: listening", "addr", ln.Addr().String(), "token", len(s.token) > 0)
+	if ready != nil {
+		ready(ln.Addr().String())
+	}
+	select {
+	case err := <-errc:
+		return fmt.Errorf("server: %w", err)
+	case <-ctx.Done():
+	}
+	shutCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	cancelBase() // cancels streams and turns in flight
+	if err := hs.Shutdown(shutCtx); err != nil {
+		hs.Close()
+	}
+	<-errc
+	return nil
+}
+
+// Close releases the assistants and the memory store.
+func (s *Server) Close() error {
+	err := s.models.Close()
+	s.memMu.Lock()
+	defer s.memMu.Unlock()
+	if s.mem != nil {
+		err = errors.Join(err, s.mem.Close())
+		s.mem = nil
+	}
+	return err
+}
+
+// memory returns the memory store, opened and brought up to date with
+// the workspace on first use (the daemon's watcher keeps it so).
+func (s *Server) memory(ctx context.Context) (*memory.Store, error) {
+	s.memOnce.Do(func() {
+		st, err := memory.Open(context.WithoutCancel(ctx), memory.OptionsFromConfig(s.cfg, s.o.Paths, s.log))
+		if err != nil {
+			s.memErr = err
+			return
+		}
+		if _, err := st.Reindex(context.WithoutCancel(ctx), false, nil); err != nil {
+			s.log.Warn("server: memory index not refreshed", "err", err)
+		}
+		s.memMu.Lock()
+		s.mem = st
+		s.memMu.Unlock()
+	})
+	s.memMu.Lock()
+	defer s.memMu.Unlock()
+	if s.mem == nil && s.memErr == nil {
+		return nil, errors.New("server: memory store closed")
+	}
+	return s.mem, s.memErr
+}
+
+// IsLoopback reports whether bind (an IP or host name) only reaches this machine.
+func IsLoopback(bind string) bool {
+	if bind == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(bind)
+	return ip != nil && ip.IsLoopback()
+}
