@@ -71,7 +71,9 @@ func Agent() Options {
 }
 
 // Modelfile returns an Ollama Modelfile for the GGUF file at ggufPath with
-// the chat template tmpl and greedy sampling. tmpl must not contain `"""`.
+// the chat template tmpl, greedy sampling and one thread (the model is tiny;
+// more threads only wait on each other when the machine is busy). tmpl
+// must not contain `"""`.
 func Modelfile(ggufPath, tmpl string) (string, error) {
 	if strings.Contains(tmpl, `"""`) {
 		return "", fmt.Errorf(`scripted: a Modelfile template cannot contain """`)
@@ -79,5 +81,5 @@ func Modelfile(ggufPath, tmpl string) (string, error) {
 	if strings.HasSuffix(tmpl, "\n") {
 		return "", fmt.Errorf("scripted: the template ends in a newline, so the marker would not be the prompt's last token")
 	}
-	return fmt.Sprintf("FROM %s\nTEMPLATE \"\"\"%s\"\"\"\nPARAMETER temperature 0\nPARAMETER top_k 1\n", ggufPath, tmpl), nil
+	return fmt.Sprintf("FROM %s\nTEMPLATE \"\"\"%s\"\"\"\nPARAMETER temperature 0\nPARAMETER top_k 1\nPARAMETER num_thread 1\n", ggufPath, tmpl), nil
 }

@@ -1,0 +1,174 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"os"
+	"os/exec"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/localgpt-go/localgpt/internal/llm/llmtest/gguf/scripted"
+)
+
+// providers are the three ways localgpt reaches the one Ollama server.
+var providers = []string{"ollama", "openai", "anthropic"}
+
+func modelFor(provider string) string { return provider + "/" + the.model }
+
+func TestAskPlain(t *testing.T) {
+	h := newHome(t, the.url)
+	want := scripted.Plain.Text()
+	for _, p := range providers {
+		t.Run(p, func(t *testing.T) {
+			r := h.run("ask", "-m", modelFor(p), "hello")
+			if r.code != 0 || strings.TrimSpace(r.stdout) != want {
+				failWithLog(t, "ask printed something else than %q:\n%s", want, r)
+			}
+			out, r := h.askJSON(modelFor(p), "hello")
+			if out.Response != want || out.Model != modelFor(p) || len(out.ToolsUsed) != 0 {
+				t.Fatalf("ask --json = %+v, want response %q from %s and no tools\n%s", out, want, modelFor(p), r)
+			}
+			// One token per piece, plus the end-of-sequence token.
+			if out.Tokens.Completion != len(scripted.Plain.Pieces)+1 || out.Tokens.Prompt <= 0 ||
+				out.Tokens.Total != out.Tokens.Prompt+out.Tokens.Completion {
+				t.Fatalf("tokens = %+v, want %d completion tokens and a positive prompt\n%s", out.Tokens, len(scripted.Plain.Pieces)+1, r)
+			}
+		})
+	}
+}
+
+// TestToolLoop: the model calls write_file, localgpt writes the file into
+// the workspace and sends the result back, the model answers.
+func TestToolLoop(t *testing.T) {
+	wantArgs := map[string]string{"path": scripted.NotePath, "content": scripted.NoteContent}
+	for _, p := range providers {
+		t.Run(p, func(t *testing.T) {
+			h := newHome(t, the.url)
+			r := h.run("ask", "-m", modelFor(p), scripted.AskWrite)
+			if r.code != 0 || strings.TrimSpace(r.stdout) != scripted.Final.Text() {
+				failWithLog(t, "ask %q did not print the final answer %q:\n%s", scripted.AskWrite, scripted.Final.Text(), r)
+			}
+			if !strings.Contains(r.stderr, "write_file") {
+				t.Errorf("stderr does not show the tool call:\n%s", r)
+			}
+			got, err := os.ReadFile(h.workspace(scripted.NotePath))
+			if err != nil || string(got) != scripted.NoteContent {
+				t.Fatalf("workspace/%s = %q, %v; want %q", scripted.NotePath, got, err, scripted.NoteContent)
+			}
+			if err := os.Remove(h.workspace(scripted.NotePath)); err != nil {
+				t.Fatal(err)
+			}
+
+			out, r := h.askJSON(modelFor(p), scripted.AskWrite)
+			if out.Response != scripted.Final.Text() || len(out.ToolsUsed) != 1 || out.ToolsUsed[0].Name != "write_file" {
+				t.Fatalf("ask --json = %+v\n%s", out, r)
+			}
+			var args map[string]string
+			if err := json.Unmarshal(out.ToolsUsed[0].Arguments, &args); err != nil || !reflect.DeepEqual(args, wantArgs) {
+				t.Fatalf("write_file arguments = %s, want %v", out.ToolsUsed[0].Arguments, wantArgs)
+			}
+			if got, err := os.ReadFile(h.workspace(scripted.NotePath)); err != nil || string(got) != scripted.NoteContent {
+				t.Fatalf("after ask --json, workspace/%s = %q, %v", scripted.NotePath, got, err)
+			}
+		})
+	}
+}
+
+// TestStreaming reads the first words of a reply that never ends while
+// localgpt is still running, then interrupts it: the exit code of an
+// interrupt proves the words were printed before the model finished.
+func TestStreaming(t *testing.T) {
+	h := newHome(t, the.url)
+	want := strings.Repeat(scripted.Loop.Text(), 3)
+	for _, p := range providers {
+		t.Run(p, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
+			defer cancel()
+			cmd := h.command(ctx, "ask", "-m", modelFor(p), scripted.AskLoop)
+			stdout, err := cmd.StdoutPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var stderr strings.Builder
+			cmd.Stderr = &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			br := bufio.NewReader(stdout)
+			seen, err := readUntil(br, want)
+			if err != nil {
+				cmd.Process.Kill()
+				cmd.Wait()
+				failWithLog(t, "the stream ended before %q: %v; printed %q; stderr:\n%s", want, err, seen, stderr.String())
+			}
+			if err := cmd.Process.Signal(os.Interrupt); err != nil {
+				t.Fatalf("interrupting localgpt: %v", err)
+			}
+			rest, _ := io.ReadAll(br)
+			err = cmd.Wait()
+			var ee *exec.ExitError
+			if !errors.As(err, &ee) || ee.ExitCode() != 130 {
+				t.Fatalf("after the interrupt, localgpt ended with %v, want exit code 130 (it had already finished?)\nstderr:\n%s", err, stderr.String())
+			}
+			printed := strings.TrimSpace(seen + string(rest))
+			if !isLoop(printed) {
+				t.Fatalf("printed %q (%q before the interrupt, %q after), want only the looping words", printed, seen, rest)
+			}
+		})
+	}
+}
+
+// isLoop reports whether s is the Loop script's words, "la li la …", in
+// order and complete: no word lost, none repeated.
+func isLoop(s string) bool {
+	words := strings.Fields(s)
+	for i, w := range words {
+		if w != strings.TrimSpace(scripted.Loop.Pieces[i%len(scripted.Loop.Pieces)]) {
+			return false
+		}
+	}
+	return len(words) > 0
+}
+
+// readUntil reads r until what it has read contains want.
+func readUntil(r *bufio.Reader, want string) (string, error) {
+	var b strings.Builder
+	for !strings.Contains(b.String(), want) {
+		c, err := r.ReadByte()
+		if err != nil {
+			return b.String(), err
+		}
+		b.WriteByte(c)
+	}
+	return b.String(), nil
+}
+
+// TestMaxTokensStop: a reply that never ends is cut by the token limit
+// (there is no localgpt setting for it: the limit is Ollama's, ten times
+// the context window, or the Anthropic adapter's default max_tokens, if
+// smaller); localgpt ends cleanly and prints what came.
+func TestMaxTokensStop(t *testing.T) {
+	h := newHome(t, the.url)
+	// Ollama caps a generation at 10 × num_ctx: the model's 1280 through
+	// its own API, the server's default (512, OLLAMA_CONTEXT_LENGTH set by
+	// scripts/ollama-peer.sh) through the OpenAI and Anthropic ones.
+	limits := map[string]int{"ollama": 10 * scripted.AgentContextLength, "openai": 10 * 512, "anthropic": 10 * 512}
+	for _, p := range providers {
+		t.Run(p, func(t *testing.T) {
+			out, r := h.askJSON(modelFor(p), scripted.AskLoop)
+			if out.Tokens.Completion != limits[p] {
+				failWithLog(t, "completion tokens = %d, want the limit %d\n%.2000s", out.Tokens.Completion, limits[p], r)
+			}
+			if words := strings.Fields(out.Response); len(words) != out.Tokens.Completion || !isLoop(out.Response) {
+				t.Fatalf("the response has %d words (want one per token, %d) or is not the loop: %.300q…", len(words), out.Tokens.Completion, out.Response)
+			}
+		})
+	}
+}
