@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -205,8 +206,27 @@ func HTTPError(provider ProviderName, model string, status int, message string, 
 // NetworkError builds the *Error for a call that got no answer from endpoint.
 func NetworkError(provider ProviderName, model, endpoint string, err error) *Error {
 	return &Error{Kind: KindUnreachable, Provider: provider, Model: model,
-		Message: fmt.Sprintf("no answer from %s: %v", endpoint, err),
+		Message: fmt.Sprintf("no answer from %s (%s)", endpoint, networkReason(err)),
 		Hint:    "check that the endpoint is right and reachable", Err: err}
+}
+
+// networkReason says in a few words why a connection failed; the whole
+// chain (method, URL, dial details) stays available through Unwrap and
+// the debug log.
+func networkReason(err error) string {
+	var dns *net.DNSError
+	var ne net.Error
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "connection refused"
+	case errors.Is(err, syscall.ECONNRESET):
+		return "connection reset"
+	case errors.As(err, &dns):
+		return "cannot resolve " + dns.Name
+	case errors.As(err, &ne) && ne.Timeout():
+		return "timed out"
+	}
+	return err.Error()
 }
 
 // StreamError builds the *Error for a response stream that could not be decoded.

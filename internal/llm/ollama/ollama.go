@@ -4,6 +4,7 @@
 package ollama
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -158,7 +159,10 @@ func (p *Provider) wrap(ctx context.Context, model string, err error, h http.Hea
 		return llm.HTTPError(llm.Ollama, model, ae.StatusCode, "unauthorized", h, "check the Ollama server's access settings", err)
 	case llm.IsNetwork(err):
 		e := llm.NetworkError(llm.Ollama, model, p.opts.Endpoint, err)
-		e.Hint = fmt.Sprintf("Ollama is not running at %s; start it with `ollama serve`, or set providers.ollama.endpoint", p.opts.Endpoint)
+		e.Hint = fmt.Sprintf("Ollama is not running at %s; start it with `ollama serve` (and `ollama pull %s`), "+
+			"set providers.ollama.endpoint if it runs elsewhere, or use a hosted model: set ANTHROPIC_API_KEY "+
+			"(or OPENAI_API_KEY) and run `localgpt config set agent.default_model claude-sonnet-4-5` (or gpt-4o)",
+			p.opts.Endpoint, cmp.Or(model, "llama3.2"))
 		return e
 	}
 	// The client reports an undecodable line as the line itself, and an
