@@ -22,5 +22,7 @@ sleep "$window"
 c1=$(cpu)
 rss=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")
 hwm=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
+anon=$(awk '/RssAnon/ {print $2}' "/proc/$pid/status")
+file=$(awk '/RssFile/ {print $2}' "/proc/$pid/status")
 cycles=$("$dir/localgpt" daemon status --json | awk -F: '/"cycles"/ {gsub(/[ ,]/, "", $2); print $2}')
-echo "interval=$interval window=${window}s rss_kb=$rss peak_rss_kb=$hwm cpu_ticks=$((c1 - c0)) (CLK_TCK=$tck) cpu_pct=$(awk -v t=$((c1 - c0)) -v hz="$tck" -v w="$window" 'BEGIN {printf "%.3f", 100 * t / hz / w}') cycles=$cycles"
+echo "interval=$interval window=${window}s rss_kb=$rss (anon=$anon file=$file) peak_rss_kb=$hwm cpu_ticks=$((c1 - c0)) (CLK_TCK=$tck) cpu_pct=$(awk -v t=$((c1 - c0)) -v hz="$tck" -v w="$window" 'BEGIN {printf "%.3f", 100 * t / hz / w}') cycles=$cycles"

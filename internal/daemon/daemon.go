@@ -76,9 +76,15 @@ func Run(ctx context.Context, o Options) error {
 
 	d := &daemon{o: o, info: Info{PID: os.Getpid(), Started: time.Now(), Version: o.Version, Home: o.Paths.Home}}
 	cfg, paths := o.Config, o.Paths
+	prevCfg, prevPaths := cfg, paths
 	first := true
 	for {
 		g, err := d.start(ctx, cfg, paths)
+		if err != nil && !first && ctx.Err() == nil && cfg != prevCfg {
+			o.Log.Error("daemon: the reloaded configuration does not start; going back to the previous one", "err", err)
+			cfg, paths = prevCfg, prevPaths
+			g, err = d.start(ctx, cfg, paths)
+		}
 		if err != nil {
 			return err
 		}
@@ -110,6 +116,7 @@ func Run(ctx context.Context, o Options) error {
 			}
 			o.Log.Info("daemon: reloading the configuration (waits for a running heartbeat cycle)")
 			g.stop()
+			prevCfg, prevPaths = cfg, paths
 			cfg, paths = ncfg, npaths
 			d.mu.Lock()
 			d.info.Reloaded = time.Now()

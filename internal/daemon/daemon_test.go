@@ -181,3 +181,34 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestReloadThatFailsKeepsRunning: a reloaded configuration whose
+// components cannot start is dropped and the previous one restarted.
+func TestReloadThatFailsKeepsRunning(t *testing.T) {
+	cfg, paths := testHome(t, time.Hour)
+	bad := *cfg
+	bad.Server.Port = 1
+	reload := make(chan os.Signal, 1)
+	components := func(c *config.Config, _ config.Paths) []Component {
+		if c.Server.Port == 1 {
+			return []Component{failingComponent{}}
+		}
+		return []Component{httpComponent{}}
+	}
+	_, cancel, done := running(t, Options{Config: cfg, Paths: paths, Reload: reload, Components: components,
+		Load: func() (*config.Config, config.Paths, error) { return &bad, paths, nil }})
+	reload <- os.Signal(nil)
+	waitFor(t, func() bool {
+		info, _ := readInfo(paths.State)
+		return !info.Reloaded.IsZero() && info.Servers["http"] != ""
+	})
+	select {
+	case err := <-done:
+		t.Fatalf("daemon exited after a bad reload: %v", err)
+	default:
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
