@@ -36,7 +36,6 @@ install_deps() {
 	local need=()
 	command -v gcc >/dev/null || need+=(gcc)
 	command -v g++ >/dev/null || need+=(g++)
-	command -v curl >/dev/null || need+=(curl)
 	[ -f /usr/include/nlohmann/json.hpp ] || need+=(nlohmann-json3-dev)
 	[ -f /usr/include/stb/stb_image.h ] || need+=(libstb-dev)
 	if ((${#need[@]})); then
@@ -75,11 +74,6 @@ cmd_build() {
 	echo "$bin"
 }
 
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null ||
-		echo $((20000 + RANDOM % 20000))
-}
-
 # register DIR URL writes the scripted model with our Go generator and creates it in the server.
 register() {
 	local dir=$1 url=$2
@@ -95,27 +89,27 @@ cmd_start() {
 	cmd_build >/dev/null
 	mkdir -p "$dir/home" "$dir/models"
 	dir=$(cd "$dir" && pwd)
-	local port url
-	port=$(free_port)
-	url="http://127.0.0.1:$port"
-	# Private HOME and model store, loopback only, debug log so the tests can see what the
-	# runner was given (num_ctx). setsid: the server and its runners form one process group.
-	# OLLAMA_CONTEXT_LENGTH differs from the model's window, so a test can tell
-	# whether a client sent num_ctx from /api/show.
-	HOME="$dir/home" OLLAMA_MODELS="$dir/models" OLLAMA_HOST="127.0.0.1:$port" OLLAMA_DEBUG=1 \
+	# Port 0: the kernel picks a free port and the server logs it. Private HOME and model
+	# store, loopback only, a debug log that shows what the runner was given.
+	# OLLAMA_CONTEXT_LENGTH differs from the model's window, so a test can tell whether a
+	# client sent num_ctx from /api/show. setsid: the server and its runners form one
+	# process group, which stop ends.
+	HOME="$dir/home" OLLAMA_MODELS="$dir/models" OLLAMA_HOST="127.0.0.1:0" OLLAMA_DEBUG=1 \
 		OLLAMA_CONTEXT_LENGTH=512 \
 		OLLAMA_NOPRUNE=1 OLLAMA_KEEP_ALIVE=1h OLLAMA_NUM_PARALLEL=1 \
 		setsid "$bin" serve >"$dir/server.log" 2>&1 </dev/null &
 	echo $! >"$dir/pid"
-	echo "$url" >"$dir/url"
-	local i
-	for i in $(seq 1 100); do
-		if curl -fsS "$url/api/version" >/dev/null 2>&1; then break; fi
-		kill -0 "$(cat "$dir/pid")" 2>/dev/null || { tail -20 "$dir/server.log" >&2; die "ollama serve exited"; }
+	local i addr=""
+	for i in $(seq 1 150); do
+		addr=$(sed -n 's/.*msg="Listening on \(127\.0\.0\.1:[0-9]*\).*/\1/p' "$dir/server.log" | head -1)
+		[ -n "$addr" ] && break
+		kill -0 "$(cat "$dir/pid")" 2>/dev/null || { tail -20 "$dir/server.log" >&2; rm -f "$dir/pid"; die "ollama serve exited"; }
 		sleep 0.2
 	done
-	curl -fsS "$url/api/version" >/dev/null 2>&1 || { cmd_stop "$dir"; die "ollama serve did not answer on $url"; }
-	register "$dir" "$url" || { cmd_stop "$dir"; exit 1; }
+	[ -n "$addr" ] || { cmd_stop "$dir"; die "ollama serve did not start listening within 30 s (log: $dir/server.log)"; }
+	local url="http://$addr"
+	echo "$url" >"$dir/url"
+	(register "$dir" "$url") || { cmd_stop "$dir"; die "registering the model failed; the server is stopped"; }
 	log "serving $MODEL on $url (log: $dir/server.log)"
 	echo "$url"
 }
