@@ -25,6 +25,10 @@ func modelFor(provider string) string { return provider + "/" + the.model }
 func TestAskPlain(t *testing.T) {
 	h := newHome(t, the.url)
 	want := scripted.Plain.Text()
+	// The same conversation renders to the same prompt whatever the
+	// protocol, so every adapter must report the same prompt tokens (the
+	// Anthropic one must not keep message_start's estimate).
+	prompt := map[string]int{}
 	for _, p := range providers {
 		t.Run(p, func(t *testing.T) {
 			r := h.run("ask", "-m", modelFor(p), "hello")
@@ -40,7 +44,11 @@ func TestAskPlain(t *testing.T) {
 				out.Tokens.Total != out.Tokens.Prompt+out.Tokens.Completion {
 				t.Fatalf("tokens = %+v, want %d completion tokens and a positive prompt\n%s", out.Tokens, len(scripted.Plain.Pieces)+1, r)
 			}
+			prompt[p] = out.Tokens.Prompt
 		})
+	}
+	if prompt["openai"] != prompt["ollama"] || prompt["anthropic"] != prompt["ollama"] {
+		t.Errorf("prompt tokens differ between the protocols: %v", prompt)
 	}
 }
 
