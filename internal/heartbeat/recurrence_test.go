@@ -153,3 +153,29 @@ func TestDue(t *testing.T) {
 		})
 	}
 }
+
+// FuzzParseRecurrence: any value parses or fails cleanly, a parsed one
+// round-trips through String, and its latest occurrence is never after now.
+func FuzzParseRecurrence(f *testing.F) {
+	for _, s := range []string{"hourly", "daily at 08:30", "weekly on Friday at 17:00", "every tue", "hourly at :59", "daily at 9:5"} {
+		f.Add(s)
+	}
+	loc, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		f.Fatal(err)
+	}
+	now := time.Date(2026, 3, 29, 2, 30, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, s string) {
+		r, err := ParseRecurrence(s)
+		if err != nil {
+			return
+		}
+		again, err := ParseRecurrence(r.String())
+		if err != nil || *again != *r {
+			t.Fatalf("%q → %q does not round-trip: %v", s, r.String(), err)
+		}
+		if got := r.Latest(now, time.Time{}, loc); got.After(now) || now.Sub(got) > 8*24*time.Hour {
+			t.Fatalf("%q: latest %s for now %s", s, got, now)
+		}
+	})
+}

@@ -289,8 +289,8 @@ type formatError struct{ msg string }
 func (e *formatError) Error() string { return e.msg }
 
 func quote(s string) string {
-	if len(s) > 80 {
-		s = s[:80] + "…"
+	if r := []rune(s); len(r) > 80 {
+		s = string(r[:80]) + "…"
 	}
 	return "\"" + s + "\""
 }
