@@ -170,3 +170,44 @@ func TestProcessStopInterruptsCycle(t *testing.T) {
 		t.Fatalf("state after stop: %+v %v", st, err)
 	}
 }
+
+// TestProcessRunsDueTask: the detached daemon works on a due task on its
+// schedule: the scripted model rewrites HEARTBEAT.md with write_file, the
+// summary lands in the daily log, and status shows the tokens.
+func TestProcessRunsDueTask(t *testing.T) {
+	srv := llmtest.NewOpenAI(t)
+	done := "## Pending\n\n## Completed\n\n### Back up notes\n- Completed: 2026-01-01 10:00\n"
+	args, _ := json.Marshal(map[string]string{"path": "HEARTBEAT.md", "content": done})
+	srv.Enqueue(
+		llmtest.Reply{ToolCalls: []llmtest.Call{{ID: "w", Name: "write_file", Args: string(args)}}, Usage: llmtest.Usage{Prompt: 300, Completion: 30}},
+		llmtest.Reply{Text: "Backed up the notes.", Usage: llmtest.Usage{Prompt: 400, Completion: 10}},
+	)
+	home := procHome(t, "[agent]\ndefault_model = \"openai/gpt-4o-mini\"\n[providers.openai]\napi_key = \"sk-test-000000000000\"\nbase_url = \""+srv.URL+"/v1\"\n[heartbeat]\ninterval = \"1s\"\n")
+	if _, errOut, code := lg(t, home, "paths"); code != 0 {
+		t.Fatal(errOut)
+	}
+	os.WriteFile(filepath.Join(home, "workspace", "HEARTBEAT.md"), []byte("## Pending\n\n### Back up notes\n\n## Completed\n"), 0o644)
+	if out, errOut, code := lg(t, home, "daemon", "start"); code != 0 {
+		t.Fatalf("start: %s %s", out, errOut)
+	}
+	waitFor(t, func() bool { return status(t, home).Heartbeat.Outcome == heartbeat.Done })
+	st := status(t, home)
+	if st.Heartbeat.TokensToday != 740 || st.Heartbeat.ModelCycles != 1 {
+		t.Fatalf("heartbeat: %+v", st.Heartbeat)
+	}
+	if got, _ := os.ReadFile(filepath.Join(home, "workspace", "HEARTBEAT.md")); string(got) != done {
+		t.Fatalf("HEARTBEAT.md:\n%s", got)
+	}
+	logs, _ := filepath.Glob(filepath.Join(home, "workspace", "memory", "*.md"))
+	if len(logs) != 1 {
+		t.Fatalf("daily logs: %v", logs)
+	}
+	if daily, _ := os.ReadFile(logs[0]); !strings.Contains(string(daily), "Heartbeat (Back up notes): Backed up the notes.") {
+		t.Fatalf("daily log:\n%s", daily)
+	}
+	// Later cycles skip: the model's own edit is not a change.
+	waitFor(t, func() bool { return status(t, home).Heartbeat.Cycles >= st.Heartbeat.Cycles+2 })
+	if n := len(srv.Calls("/v1/chat/completions")); n != 2 {
+		t.Fatalf("%d model calls, want 2", n)
+	}
+}
