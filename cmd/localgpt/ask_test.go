@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/localgpt-go/localgpt/internal/llm/llmtest"
+	"github.com/localgpt-go/localgpt/internal/testbin"
 )
 
 // fakeProviderHome returns a LocalGPT home whose default model is served by
@@ -28,8 +29,7 @@ func fakeProviderHome(t testing.TB) (string, *llmtest.Server) {
 }
 
 func command(home string, stdin string, args ...string) (*exec.Cmd, *bytes.Buffer, *bytes.Buffer) {
-	cmd := exec.Command(binary, args...)
-	cmd.Env = []string{"LOCALGPT_HOME=" + home, "HOME=" + filepath.Join(home, "user"), "PATH=" + os.Getenv("PATH"), "NO_COLOR=1"}
+	cmd := testbin.Command(binary, home, args...)
 	cmd.Stdin = strings.NewReader(stdin)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut

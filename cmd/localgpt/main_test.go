@@ -1,48 +1,23 @@
 package main
 
 import (
-	"bytes"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/localgpt-go/localgpt/internal/testbin"
 )
 
 // binary is the localgpt built once for the end-to-end tests in this package.
 var binary string
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "localgpt-e2e-")
-	if err != nil {
-		panic(err)
-	}
-	binary = filepath.Join(dir, "localgpt")
-	build := exec.Command("go", "build", "-o", binary, ".")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		os.RemoveAll(dir)
-		panic("building localgpt: " + err.Error() + "\n" + string(out))
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { testbin.Main(m, &binary) }
 
 // runBinary runs the built localgpt with LOCALGPT_HOME=home.
 func runBinary(t *testing.T, home string, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
-	cmd := exec.Command(binary, args...)
-	cmd.Env = []string{"LOCALGPT_HOME=" + home, "HOME=" + filepath.Join(home, "user"), "PATH=" + os.Getenv("PATH"), "NO_COLOR=1"}
-	var out, errOut bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	err := cmd.Run()
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
-	return out.String(), errOut.String(), code
+	return testbin.Run(t, binary, home, args...)
 }
 
 // TestREADMEQuickStart follows the README's quick start with the real binary.

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/localgpt-go/localgpt/internal/llm/llmtest"
 	"github.com/localgpt-go/localgpt/internal/session"
+	"github.com/localgpt-go/localgpt/internal/testbin"
 )
 
 // listSessions runs `session list --json`.
@@ -142,16 +142,14 @@ func TestChatResumeContinuesSession(t *testing.T) {
 // an answer streams: the session keeps every completed turn, loads
 // without complaint, and resumes.
 func TestChatKilledMidTurn(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "localgpt")
-	build := exec.Command("go", "build", "-o", bin, "github.com/localgpt-go/localgpt/cmd/localgpt")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
+	bin, cleanup, err := testbin.Build()
+	if err != nil {
+		t.Fatal(err)
 	}
+	defer cleanup()
 	home, srv := fakeHome(t)
 	srv.Enqueue(llmtest.Text("First answer."), llmtest.Reply{Text: "a long answer that never ends", Hang: true})
-	cmd := exec.Command(bin, "chat", "--no-tools")
-	cmd.Env = []string{"LOCALGPT_HOME=" + home, "HOME=" + home, "NO_COLOR=1", "PATH=" + os.Getenv("PATH")}
+	cmd := testbin.Command(bin, home, "chat", "--no-tools")
 	stdin, _ := cmd.StdinPipe()
 	stdout, _ := cmd.StdoutPipe()
 	if err := cmd.Start(); err != nil {

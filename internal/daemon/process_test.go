@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -15,27 +14,13 @@ import (
 	"github.com/localgpt-go/localgpt/internal/filelock"
 	"github.com/localgpt-go/localgpt/internal/heartbeat"
 	"github.com/localgpt-go/localgpt/internal/llm/llmtest"
+	"github.com/localgpt-go/localgpt/internal/testbin"
 )
 
 // binary is localgpt, built once for the tests that run real processes.
 var binary string
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "localgpt-daemon-")
-	if err != nil {
-		panic(err)
-	}
-	binary = filepath.Join(dir, "localgpt")
-	build := exec.Command("go", "build", "-o", binary, "../../cmd/localgpt")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		os.RemoveAll(dir)
-		panic("building localgpt: " + err.Error() + "\n" + string(out))
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { testbin.Main(m, &binary) }
 
 // procHome is a LocalGPT home for the real binary.
 func procHome(t *testing.T, cfg string) string {
@@ -50,17 +35,7 @@ func procHome(t *testing.T, cfg string) string {
 
 func lg(t *testing.T, home string, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
-	cmd := exec.Command(binary, args...)
-	cmd.Env = []string{"LOCALGPT_HOME=" + home, "HOME=" + filepath.Join(home, "user"), "PATH=" + os.Getenv("PATH"), "NO_COLOR=1"}
-	var out, errOut bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	err := cmd.Run()
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
-	return out.String(), errOut.String(), code
+	return testbin.Run(t, binary, home, args...)
 }
 
 func status(t *testing.T, home string) Status {
