@@ -245,16 +245,14 @@ func (r *Runner) runTurn(ctx context.Context, f *File, data []byte, due []Task, 
 }
 
 // approver lets the heartbeat use the tools heartbeat.allow_tools names;
-// every other approval is refused, as nobody is there to ask.
+// every other approval is refused, as nobody is there to ask, with advice
+// that fits the heartbeat.
 func approver(allowed []string) tools.Approver {
-	if len(allowed) == 0 {
-		return nil
-	}
 	return tools.ApproverFunc(func(_ context.Context, req tools.Request) (tools.Decision, error) {
 		if slices.Contains(allowed, req.Tool) {
 			return tools.AllowOnce, nil
 		}
-		return tools.Deny, tools.ErrApprovalUnavailable
+		return tools.Deny, &tools.UnavailableError{How: "by adding " + req.Tool + " to heartbeat.allow_tools"}
 	})
 }
 

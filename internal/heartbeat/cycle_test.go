@@ -334,7 +334,7 @@ func TestApprovalRefusedUnlessAllowed(t *testing.T) {
 		allow []string
 		want  string
 	}{
-		{nil, "which is not available"},
+		{nil, "which is not available in this mode; the user can allow it by adding bash to heartbeat.allow_tools or by removing it from tools.require_approval"},
 		{[]string{"bash"}, "hello-from-bash"},
 	}
 	for _, tt := range tests {

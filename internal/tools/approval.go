@@ -74,6 +74,15 @@ func (AllowAll) Approve(context.Context, Request) (Decision, error) { return All
 // with advice on how to allow it.
 var ErrApprovalUnavailable = errors.New("approval is not available in this mode")
 
+// UnavailableError is ErrApprovalUnavailable with the way the user can
+// allow such calls in this mode, such as "by adding it to heartbeat.allow_tools".
+type UnavailableError struct{ How string }
+
+func (e *UnavailableError) Error() string { return ErrApprovalUnavailable.Error() }
+
+// Is makes errors.Is(err, ErrApprovalUnavailable) hold.
+func (e *UnavailableError) Is(target error) bool { return target == ErrApprovalUnavailable }
+
 // RefusedError is a call the user or the policy did not allow. Its
 // message is written for the model.
 type RefusedError struct{ Msg string }
@@ -124,7 +133,7 @@ func (g *Gate) approveTool(ctx context.Context, req Request) (context.Context, e
 		return ctx, nil
 	}
 	req.Reason = req.Tool + " is listed in tools.require_approval"
-	d, err := g.ask(ctx, req, fmt.Sprintf("%s needs approval, which is not available in this mode; the user can allow it with --yes or by removing it from tools.require_approval", req.Tool))
+	d, err := g.ask(ctx, req, req.Tool+" needs approval", "removing it from tools.require_approval")
 	if err != nil {
 		return ctx, err
 	}
@@ -146,7 +155,7 @@ func (g *Gate) approveWrite(ctx context.Context, req Request) error {
 		return nil
 	}
 	req.Reason = req.Path + " is outside the workspace"
-	d, err := g.ask(ctx, req, fmt.Sprintf("%s is outside the workspace; writing there needs approval, which is not available in this mode; the user can allow it with --yes or by adding its folder to tools.allowed_paths", req.Path))
+	d, err := g.ask(ctx, req, req.Path+" is outside the workspace; writing there needs approval", "adding its folder to tools.allowed_paths")
 	if err != nil {
 		return err
 	}
@@ -156,16 +165,24 @@ func (g *Gate) approveWrite(ctx context.Context, req Request) error {
 	return nil
 }
 
-// ask calls the approver; unavailable is the refusal when none can ask.
+// ask calls the approver. When nobody can be asked, the refusal says what
+// needs approval (what) and how the user can allow it: the approver's way
+// (UnavailableError.How, "--yes" by default) or the config change (fix).
 // The caller holds g.mu.
-func (g *Gate) ask(ctx context.Context, req Request, unavailable string) (Decision, error) {
+func (g *Gate) ask(ctx context.Context, req Request, what, fix string) (Decision, error) {
+	unavailable := func(how string) error {
+		return &RefusedError{fmt.Sprintf("%s, which is not available in this mode; the user can allow it %s or by %s", what, how, fix)}
+	}
 	if g.approver == nil {
-		return Deny, &RefusedError{unavailable}
+		return Deny, unavailable("with --yes")
 	}
 	d, err := g.approver.Approve(ctx, req)
+	var ue *UnavailableError
 	switch {
+	case errors.As(err, &ue):
+		return Deny, unavailable(ue.How)
 	case errors.Is(err, ErrApprovalUnavailable):
-		return Deny, &RefusedError{unavailable}
+		return Deny, unavailable("with --yes")
 	case err != nil:
 		return Deny, fmt.Errorf("could not ask the user to approve %s: %w", req.Tool, err)
 	case d == AllowOnce || d == AllowAlways:

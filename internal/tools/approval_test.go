@@ -22,6 +22,10 @@ func TestBashApproval(t *testing.T) {
 	}{
 		{"no approver refuses with advice", nil, []bool{true, true}, "bash needs approval, which is not available in this mode; the user can allow it with --yes or by removing it from tools.require_approval", 0},
 		{"approver that cannot ask", func() *recorder { return &recorder{err: ErrApprovalUnavailable} }, []bool{true, true}, "--yes", 2},
+		{"approver that says how to allow it", func() *recorder {
+			return &recorder{err: &UnavailableError{How: "by adding bash to heartbeat.allow_tools"}}
+		}, []bool{true, true},
+			"bash needs approval, which is not available in this mode; the user can allow it by adding bash to heartbeat.allow_tools or by removing it from tools.require_approval", 2},
 		{"deny", func() *recorder { return &recorder{answer: Deny} }, []bool{true, true}, "the user declined to run bash: echo hi", 2},
 		{"allow once asks every time", func() *recorder { return &recorder{answer: AllowOnce} }, []bool{false, false}, "hi", 2},
 		{"allow always asks once", func() *recorder { return &recorder{answer: AllowAlways} }, []bool{false, false}, "hi", 1},
