@@ -34,7 +34,7 @@ func benchCorpus(b *testing.B) string {
 
 // benchStore opens a fresh index over the corpus; indexed says whether to
 // build it before the timer starts.
-func benchStore(b *testing.B, dir string, indexed bool) *Store {
+func benchStore(b testing.TB, dir string, indexed bool) *Store {
 	b.Helper()
 	s, err := Open(context.Background(), Options{Workspace: dir, IndexPath: filepath.Join(b.TempDir(), "memory.sqlite")})
 	if err != nil {

@@ -102,6 +102,34 @@ const minPrefixRunes = 3
 // ("AND" or "OR"), or "" when no term has words. Every token is a quoted
 // FTS5 string, so no user input is ever read as FTS5 syntax.
 func ftsExpr(terms []term, op string) string {
+	return strings.Join(ftsParts(terms), " "+op+" ")
+}
+
+// mostExpr matches chunks holding all the terms but one: for "a b c",
+// (a AND b) OR (a AND c) OR (b AND c). It is the stage between AND and OR
+// for three or more terms: far fewer chunks match than with OR (so ranking
+// them stays fast), and they are the ones that share most of the query.
+// It is "" for fewer than three terms.
+func mostExpr(terms []term) string {
+	parts := ftsParts(terms)
+	if len(parts) < 3 {
+		return ""
+	}
+	alts := make([]string, len(parts))
+	for skip := range parts {
+		others := make([]string, 0, len(parts)-1)
+		for i, p := range parts {
+			if i != skip {
+				others = append(others, p)
+			}
+		}
+		alts[skip] = "(" + strings.Join(others, " AND ") + ")"
+	}
+	return strings.Join(alts, " OR ")
+}
+
+// ftsParts is one FTS5 string (a prefix or a phrase) per term.
+func ftsParts(terms []term) []string {
 	var parts []string
 	for _, t := range terms {
 		if len(t.words) == 0 {
@@ -114,7 +142,7 @@ func ftsExpr(terms []term, op string) string {
 		}
 		parts = append(parts, p)
 	}
-	return strings.Join(parts, " "+op+" ")
+	return parts
 }
 
 // cjkExpr builds the chunks_cjk (trigram) MATCH expression, or "" when no

@@ -49,7 +49,8 @@ const (
 )
 
 // Search finds the chunks that best match query, at most limit of them.
-// Terms are ANDed with prefix matching; if that finds nothing they are
+// Terms are ANDed with prefix matching; if that finds nothing, chunks with
+// all terms but one are tried (three or more terms), then the terms are
 // ORed; if that finds nothing either, chunks containing every term as a
 // substring are returned. Quoted phrases must match as phrases. Search
 // reads the index as it is: call Reindex (or CheckFresh) first to include
@@ -77,12 +78,15 @@ func (s *Store) Search(ctx context.Context, query string, limit int) ([]Result, 
 func (s *Store) search(ctx context.Context, db *sql.DB, terms []term, limit int) ([]Result, error) {
 	n := max(limit*candidatesPer, minCandidates)
 	fts := shortUnspaced(terms)
-	ops := []string{"AND"}
-	if len(terms) > 1 {
-		ops = append(ops, "OR")
+	stages := [][2]string{{ftsExpr(fts, "AND"), cjkExpr(terms, "AND")}}
+	if most := mostExpr(fts); most != "" && cjkExpr(terms, "AND") == "" {
+		stages = append(stages, [2]string{most, ""})
 	}
-	for _, op := range ops {
-		rs, err := s.matchStage(ctx, db, ftsExpr(fts, op), cjkExpr(terms, op), terms, n)
+	if len(terms) > 1 {
+		stages = append(stages, [2]string{ftsExpr(fts, "OR"), cjkExpr(terms, "OR")})
+	}
+	for _, st := range stages {
+		rs, err := s.matchStage(ctx, db, st[0], st[1], terms, n)
 		if err != nil {
 			return nil, err
 		}

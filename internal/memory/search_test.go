@@ -188,3 +188,30 @@ func TestParseQuery(t *testing.T) {
 		}
 	}
 }
+
+// TestSearchAllButOneTerm: when no chunk holds every term, chunks holding
+// all terms but one are found before chunks holding a single term.
+func TestSearchAllButOneTerm(t *testing.T) {
+	s := newTestStore(t, map[string]string{
+		"two.md":   "# Two\nThe review of the plan went well.\n",
+		"one-a.md": "# A\nAnother review.\n",
+		"one-b.md": "# B\nA customer called.\n",
+		"one-c.md": "# C\nThe plan changed.\n",
+	}, nil)
+	mustReindex(t, s, false)
+	got := files(mustSearch(t, s, "review plan customer", 10))
+	if len(got) != 1 || got[0] != "two.md" {
+		t.Fatalf("got %v, want only the chunk with two of the three terms", got)
+	}
+	// With no chunk holding two of them, any one will do.
+	got = files(mustSearch(t, s, "review customer zebra", 10))
+	if len(got) != 3 {
+		t.Fatalf("OR stage: got %v", got)
+	}
+	if mostExpr(parseQuery("a b")) != "" {
+		t.Fatal("two terms have no all-but-one stage")
+	}
+	if e := mostExpr(parseQuery("deploy budget review")); e != `("budget"* AND "review"*) OR ("deploy"* AND "review"*) OR ("deploy"* AND "budget"*)` {
+		t.Fatalf("expr %s", e)
+	}
+}
