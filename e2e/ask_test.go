@@ -13,6 +13,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/localgpt-go/localgpt/internal/llm/llmtest/gguf/scripted"
 )
@@ -89,6 +90,10 @@ func TestToolLoop(t *testing.T) {
 	}
 }
 
+// streamTimeout bounds one run of TestStreaming before localgpt gets
+// SIGQUIT (see home.command).
+const streamTimeout = time.Minute
+
 // TestStreaming reads the first words of a reply that never ends while
 // localgpt is still running, then interrupts it: the exit code of an
 // interrupt proves the words were printed before the model finished.
@@ -97,7 +102,8 @@ func TestStreaming(t *testing.T) {
 	want := strings.Repeat(scripted.Loop.Text(), 3)
 	for _, p := range providers {
 		t.Run(p, func(t *testing.T) {
-			ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
+			// A few tokens and an interrupt take well under a second.
+			ctx, cancel := context.WithTimeout(context.Background(), streamTimeout)
 			defer cancel()
 			cmd := h.command(ctx, "ask", "-m", modelFor(p), scripted.AskLoop)
 			stdout, err := cmd.StdoutPipe()
@@ -123,7 +129,7 @@ func TestStreaming(t *testing.T) {
 			err = cmd.Wait()
 			var ee *exec.ExitError
 			if !errors.As(err, &ee) || ee.ExitCode() != 130 {
-				t.Fatalf("after the interrupt, localgpt ended with %v, want exit code 130 (it had already finished?)\nstderr:\n%s", err, stderr.String())
+				failWithLog(t, "after the interrupt, localgpt ended with %v, want exit code 130 (it had already finished? or hung: then stderr has its goroutines)\nstderr:\n%s", err, stderr.String())
 			}
 			printed := strings.TrimSpace(seen + string(rest))
 			if !isLoop(printed) {

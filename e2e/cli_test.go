@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -72,6 +73,11 @@ func (h *home) command(ctx context.Context, args ...string) *exec.Cmd {
 	cmd := exec.CommandContext(ctx, the.bin, args...)
 	cmd.Dir = h.dir
 	cmd.Env = []string{"LOCALGPT_HOME=" + h.dir, "HOME=" + h.dir, "PATH=" + os.Getenv("PATH"), "TERM=dumb", "NO_COLOR=1"}
+	// A run that outlives ctx gets SIGQUIT, so the Go runtime prints every
+	// goroutine's stack to stderr (the failure message shows where it
+	// hung), and SIGKILL if even that does not end it.
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGQUIT) }
+	cmd.WaitDelay = 10 * time.Second
 	return cmd
 }
 
@@ -94,7 +100,7 @@ func (h *home) run(args ...string) result {
 		h.t.Fatalf("running localgpt %v: %v", args, err)
 	}
 	if ctx.Err() != nil {
-		failWithLog(h.t, "localgpt %v did not finish within %v:\n%s", args, commandTimeout, r)
+		failWithLog(h.t, "localgpt %v did not finish within %v (stderr has its goroutines):\n%s", args, commandTimeout, r)
 	}
 	return r
 }
