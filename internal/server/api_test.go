@@ -1,0 +1,391 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/localgpt-go/localgpt/internal/config"
+	"github.com/localgpt-go/localgpt/internal/llm/llmtest"
+)
+
+func TestHealthStatusModels(t *testing.T) {
+	f := newFixture(t, "[heartbeat]\nenabled = true\n")
+	code, body := f.do("GET", "/health", "")
+	if code != 200 || compactJSON(t, string(body)) != `{"status":"ok"}` {
+		t.Fatalf("health: %d %s", code, body)
+	}
+	code, body = f.do("GET", "/api/status", "")
+	st := decode(t, body)
+	mem, _ := st["memory"].(map[string]any)
+	hb, _ := st["heartbeat"].(map[string]any)
+	if code != 200 || st["version"] != "test" || st["model"] != "openai/gpt-4o-mini" || mem == nil || hb == nil ||
+		hb["enabled"] != true || mem["files_indexed"].(float64) < 1 {
+		t.Fatalf("status: %d %s", code, body)
+	}
+	if _, ok := st["uptime_seconds"].(float64); !ok {
+		t.Fatalf("status lacks uptime_seconds: %s", body)
+	}
+	code, body = f.do("GET", "/v1/models", "")
+	if code != 200 || !strings.Contains(string(body), `"id":"localgpt"`) || !strings.Contains(string(body), `"id":"openai/gpt-4o-mini"`) {
+		t.Fatalf("models: %d %s", code, body)
+	}
+	code, body = f.do("GET", "/api/memory/stats", "")
+	if code != 200 || decode(t, body)["chunks"].(float64) < 1 {
+		t.Fatalf("memory stats: %d %s", code, body)
+	}
+}
+
+func TestBadRequests(t *testing.T) {
+	f := newFixture(t, "")
+	huge := `{"message":"` + strings.Repeat("x", 2<<20) + `"}`
+	tests := []struct {
+		name, method, path, body string
+		status                   int
+		code                     string
+	}{
+		{"malformed JSON", "POST", "/api/chat", `{"message":`, 400, codeInvalid},
+		{"not an object", "POST", "/api/chat", `[1,2]`, 400, codeInvalid},
+		{"empty body", "POST", "/api/chat", ``, 400, codeInvalid},
+		{"two values", "POST", "/api/chat", `{"message":"a"} {"message":"b"}`, 400, codeInvalid},
+		{"missing message", "POST", "/api/chat", `{"model":"openai/gpt-4o-mini"}`, 400, codeInvalid},
+		{"blank message", "POST", "/api/chat/stream", `{"message":"   "}`, 400, codeInvalid},
+		{"huge body", "POST", "/api/chat", huge, 413, codeTooLarge},
+		{"huge stream body", "POST", "/api/chat/stream", huge, 413, codeTooLarge},
+		{"huge completion body", "POST", "/v1/chat/completions", huge, 413, codeTooLarge},
+		{"unknown session chat", "POST", "/api/chat", `{"message":"hi","session_id":"20990101-000000-zzzz"}`, 404, codeNotFound},
+		{"unknown session stream", "POST", "/api/chat/stream", `{"message":"hi","session_id":"nope"}`, 404, codeNotFound},
+		{"unknown session get", "GET", "/api/sessions/20990101-000000-zzzz", ``, 404, codeNotFound},
+		{"unknown session delete", "DELETE", "/api/sessions/20990101-000000-zzzz", ``, 404, codeNotFound},
+		{"path traversal id", "GET", "/api/sessions/..%2f..%2fconfig", ``, 404, codeNotFound},
+		{"unconfigured provider", "POST", "/api/chat", `{"message":"hi","model":"anthropic/claude-3-5-haiku-latest"}`, 400, codeInvalid},
+		{"search without q", "GET", "/api/memory/search", ``, 400, codeInvalid},
+		{"search bad limit", "GET", "/api/memory/search?q=a&limit=zero", ``, 400, codeInvalid},
+		{"search limit too big", "GET", "/api/memory/search?q=a&limit=1000", ``, 400, codeInvalid},
+		{"search only punctuation", "GET", "/api/memory/search?q=%22%22", ``, 400, codeInvalid},
+		{"completions no messages", "POST", "/v1/chat/completions", `{"model":"localgpt","messages":[]}`, 400, codeInvalid},
+		{"completions last not user", "POST", "/v1/chat/completions", `{"messages":[{"role":"user","content":"a"},{"role":"assistant","content":"b"}]}`, 400, codeInvalid},
+		{"completions tool role", "POST", "/v1/chat/completions", `{"messages":[{"role":"tool","content":"a"},{"role":"user","content":"b"}]}`, 400, codeInvalid},
+		{"completions image part", "POST", "/v1/chat/completions", `{"messages":[{"role":"user","content":[{"type":"image_url"}]}]}`, 400, codeInvalid},
+		{"completions bad JSON", "POST", "/v1/chat/completions", `{"messages":`, 400, codeInvalid},
+		{"method not allowed", "PUT", "/api/chat", ``, 405, codeMethodNotAllowed},
+		{"get on post route", "GET", "/v1/chat/completions", ``, 405, codeMethodNotAllowed},
+		{"unknown path", "GET", "/api/nothing", ``, 404, codeNotFound},
+		{"unknown static", "GET", "/static/secret.txt", ``, 404, codeNotFound},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, body := f.do(tt.method, tt.path, tt.body)
+			if code != tt.status || errorCode(t, body) != tt.code {
+				t.Fatalf("%s %s: %d %s, want %d %s", tt.method, tt.path, code, body, tt.status, tt.code)
+			}
+			if strings.HasPrefix(tt.path, "/v1/") && !strings.Contains(string(body), `"type":"`+tt.code+`"`) {
+				t.Fatalf("/v1 error lacks the OpenAI type field: %s", body)
+			}
+		})
+	}
+	if n := len(f.llm.Calls("/v1/chat/completions")); n != 0 {
+		t.Fatalf("bad requests reached the provider %d times", n)
+	}
+}
+
+// TestHugeChunkedBody sends an oversized body without Content-Length, so
+// the limit is met while reading.
+func TestHugeChunkedBody(t *testing.T) {
+	f := newFixture(t, "[server]\nmax_body_bytes = 2048\n")
+	pr, pw := ioPipe()
+	go func() {
+		pw.Write([]byte(`{"message":"`))
+		pw.Write([]byte(strings.Repeat("y", 4096)))
+		pw.Write([]byte(`"}`))
+		pw.Close()
+	}()
+	req, _ := http.NewRequest("POST", f.hs.URL+"/api/chat", pr)
+	resp, err := f.hs.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body := readAll(t, resp.Body)
+	if resp.StatusCode != 413 || errorCode(t, body) != codeTooLarge {
+		t.Fatalf("%d %s", resp.StatusCode, body)
+	}
+}
+
+func TestChatSessionsLifecycle(t *testing.T) {
+	f := newFixture(t, "")
+	f.llm.Enqueue(llmtest.Reply{Text: "Hello Ada.", Usage: llmtest.Usage{Prompt: 100, Completion: 3}},
+		llmtest.Reply{Text: "You are Ada.", Usage: llmtest.Usage{Prompt: 130, Completion: 4}})
+	code, body := f.do("POST", "/api/chat", `{"message":"I am Ada"}`)
+	var r1 chatResponse
+	if err := json.Unmarshal(body, &r1); code != 200 || err != nil {
+		t.Fatalf("%d %s %v", code, body, err)
+	}
+	if r1.Response != "Hello Ada." || r1.Model != "openai/gpt-4o-mini" || r1.SessionID == "" ||
+		r1.Tokens != (tokens{100, 3, 103}) || r1.ToolsUsed == nil || !strings.Contains(string(body), `"tools_used":[]`) {
+		t.Fatalf("%s", body)
+	}
+	code, body = f.do("POST", "/api/chat", `{"message":"who am I?","session_id":"`+r1.SessionID+`"}`)
+	var r2 chatResponse
+	if err := json.Unmarshal(body, &r2); code != 200 || err != nil || r2.SessionID != r1.SessionID || r2.Response != "You are Ada." {
+		t.Fatalf("%d %s", code, body)
+	}
+	last := string(f.llm.Last(t, "/v1/chat/completions").Body)
+	if !strings.Contains(last, "I am Ada") || !strings.Contains(last, "Hello Ada.") || !strings.Contains(last, "who am I?") {
+		t.Fatalf("the second turn did not carry the history: %s", last)
+	}
+
+	code, body = f.do("GET", "/api/sessions", "")
+	var list struct {
+		Sessions []struct {
+			ID       string
+			Messages int
+		}
+		Total int
+	}
+	if err := json.Unmarshal(body, &list); code != 200 || err != nil || list.Total != 1 || list.Sessions[0].ID != r1.SessionID || list.Sessions[0].Messages != 4 {
+		t.Fatalf("list: %d %s", code, body)
+	}
+	code, body = f.do("GET", "/api/sessions/"+r1.SessionID, "")
+	var view struct {
+		ID       string
+		Messages []messageView
+	}
+	if err := json.Unmarshal(body, &view); code != 200 || err != nil || len(view.Messages) != 4 ||
+		view.Messages[0].Content != "I am Ada" || view.Messages[3].Content != "You are Ada." || view.Messages[3].Role != "assistant" {
+		t.Fatalf("get: %d %s", code, body)
+	}
+	code, body = f.do("DELETE", "/api/sessions/"+r1.SessionID, "")
+	if code != 200 || decode(t, body)["deleted"] != true {
+		t.Fatalf("delete: %d %s", code, body)
+	}
+	if _, err := os.Stat(filepath.Join(f.paths.Sessions, r1.SessionID+".jsonl")); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("session file still there: %v", err)
+	}
+	if code, body = f.do("GET", "/api/sessions/"+r1.SessionID, ""); code != 404 || errorCode(t, body) != codeNotFound {
+		t.Fatalf("after delete: %d %s", code, body)
+	}
+
+	code, body = f.do("POST", "/api/sessions", `{}`)
+	created := decode(t, body)
+	if code != 201 || created["id"] == "" || created["model"] != "openai/gpt-4o-mini" || created["messages"].(float64) != 0 {
+		t.Fatalf("create: %d %s", code, body)
+	}
+	if code, _ = f.do("POST", "/api/sessions", ""); code != 201 {
+		t.Fatalf("create without a body: %d", code)
+	}
+}
+
+func TestChatToolsAndMemory(t *testing.T) {
+	f := newFixture(t, "")
+	f.llm.Enqueue(
+		llmtest.ToolCalls(llmtest.Call{ID: "w1", Name: "write_file", Args: `{"path":"notes/todo.md","content":"- buy milk\n"}`}),
+		llmtest.Text("Saved."),
+		llmtest.ToolCalls(llmtest.Call{ID: "b1", Name: "bash", Args: `{"command":"echo hi"}`}),
+		llmtest.Text("bash needs approval."),
+	)
+	code, body := f.do("POST", "/api/chat", `{"message":"note: buy milk"}`)
+	var r chatResponse
+	if err := json.Unmarshal(body, &r); code != 200 || err != nil || len(r.ToolsUsed) != 1 || r.ToolsUsed[0].Name != "write_file" ||
+		!strings.Contains(string(r.ToolsUsed[0].Arguments), "notes/todo.md") {
+		t.Fatalf("%d %s", code, body)
+	}
+	if data, err := os.ReadFile(filepath.Join(f.paths.Workspace, "notes", "todo.md")); err != nil || string(data) != "- buy milk\n" {
+		t.Fatalf("file: %v %q", err, data)
+	}
+	if !strings.Contains(string(f.llm.Calls("/v1/chat/completions")[0].Body), "## Memory") {
+		t.Fatal("the prompt lacks the memory context")
+	}
+	// No one can approve over HTTP: bash is refused and the model is told.
+	code, body = f.do("POST", "/api/chat", `{"message":"run echo","include_memory":false}`)
+	if code != 200 {
+		t.Fatalf("%d %s", code, body)
+	}
+	calls := f.llm.Calls("/v1/chat/completions")
+	last := string(calls[len(calls)-1].Body)
+	if !strings.Contains(last, "approv") {
+		t.Fatalf("the model was not told bash needs approval: %s", last)
+	}
+	if strings.Contains(string(calls[2].Body), "## Memory") {
+		t.Fatal("include_memory=false still sent the memory context")
+	}
+
+	// The note is searchable at once (the first search indexes the workspace).
+	code, body = f.do("GET", "/api/memory/search?q=milk&limit=5", "")
+	var res struct {
+		Query   string
+		Results []searchResult
+		Total   int
+	}
+	if err := json.Unmarshal(body, &res); code != 200 || err != nil || res.Query != "milk" || res.Total != 1 ||
+		res.Results[0].File != "notes/todo.md" || !strings.Contains(res.Results[0].Content, "buy milk") ||
+		res.Results[0].Score <= 0 || res.Results[0].LineStart != 1 || res.Results[0].LineEnd < 1 {
+		t.Fatalf("%d %s", code, body)
+	}
+}
+
+func TestProviderFailure(t *testing.T) {
+	f := newFixture(t, "")
+	f.llm.Enqueue(llmtest.HTTPError(401, "Incorrect API key provided"), llmtest.HTTPError(401, "Incorrect API key provided"),
+		llmtest.HTTPError(401, "Incorrect API key provided"))
+	code, body := f.do("POST", "/api/chat", `{"message":"hi"}`)
+	if code != 502 || errorCode(t, body) != codeProvider || !strings.Contains(string(body), "Incorrect API key") {
+		t.Fatalf("%d %s", code, body)
+	}
+	code, body = f.do("POST", "/v1/chat/completions", `{"model":"localgpt","messages":[{"role":"user","content":"hi"}]}`)
+	if code != 502 || errorCode(t, body) != codeProvider {
+		t.Fatalf("%d %s", code, body)
+	}
+	resp := f.send(context.Background(), "POST", "/api/chat/stream", `{"message":"hi"}`)
+	defer resp.Body.Close()
+	events := readSSE(t, resp.Body)
+	if resp.StatusCode != 200 || len(events) != 1 || events[0].Name != "error" || errorCode(t, []byte(events[0].Data)) != codeProvider {
+		t.Fatalf("%d %+v", resp.StatusCode, events)
+	}
+	if entries, _ := os.ReadDir(f.paths.Sessions); len(entries) != 0 {
+		t.Fatalf("a failed first turn left %d session files", len(entries))
+	}
+}
+
+func TestAuth(t *testing.T) {
+	f := newFixture(t, "[server]\napi_token = \"s3cret-token-value\"\n")
+	f.llm.Enqueue(llmtest.Text("ok"))
+	tests := []struct {
+		name, method, path, auth string
+		status                   int
+	}{
+		{"no header", "GET", "/api/status", "", 401},
+		{"wrong token", "GET", "/api/sessions", "Bearer nope", 401},
+		{"prefix of the token", "GET", "/api/sessions", "Bearer s3cret", 401},
+		{"not bearer", "GET", "/api/sessions", "Basic czNjcmV0LXRva2VuLXZhbHVl", 401},
+		{"v1 without token", "GET", "/v1/models", "", 401},
+		{"right token", "GET", "/api/sessions", "Bearer s3cret-token-value", 200},
+		{"health is public", "GET", "/health", "", 200},
+		{"page is public", "GET", "/", "", 200},
+		{"script is public", "GET", "/static/app.js", "", 200},
+		{"chat with token", "POST", "/api/chat", "Bearer s3cret-token-value", 200},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			body := ""
+			if tt.method == "POST" {
+				body = `{"message":"hi"}`
+			}
+			code, data := f.do(tt.method, tt.path, body, "Authorization", tt.auth)
+			if code != tt.status {
+				t.Fatalf("%d %s, want %d", code, data, tt.status)
+			}
+			if code == 401 && (errorCode(t, data) != codeUnauthorized || strings.Contains(string(data), "s3cret")) {
+				t.Fatalf("bad 401 body: %s", data)
+			}
+		})
+	}
+}
+
+func TestBindNeedsToken(t *testing.T) {
+	tests := []struct {
+		bind, token string
+		ok          bool
+	}{
+		{"127.0.0.1", "", true},
+		{"::1", "", true},
+		{"localhost", "", true},
+		{"0.0.0.0", "", false},
+		{"192.168.1.5", "", false},
+		{"0.0.0.0", "a-token", true},
+	}
+	for _, tt := range tests {
+		cfg := config.Default()
+		cfg.Server.Bind, cfg.Server.APIToken = tt.bind, tt.token
+		_, err := New(Options{Config: cfg, Paths: config.Paths{Sessions: t.TempDir()}})
+		var ce *config.Error
+		if tt.ok != (err == nil) || (err != nil && (!errors.As(err, &ce) || ce.Key != "server.bind")) {
+			t.Errorf("bind %q token %q: %v", tt.bind, tt.token, err)
+		}
+	}
+	// LOCALGPT_API_TOKEN fills an empty server.api_token.
+	cfg, _, err := config.Parse([]byte("[server]\nbind = \"0.0.0.0\"\n"), "config.toml", func(k string) string {
+		if k == "LOCALGPT_API_TOKEN" {
+			return "from-env"
+		}
+		return ""
+	})
+	if err != nil || cfg.Server.APIToken != "from-env" {
+		t.Fatalf("%v %q", err, cfg.Server.APIToken)
+	}
+	if _, err := New(Options{Config: cfg, Paths: config.Paths{Sessions: t.TempDir()}}); err != nil {
+		t.Fatal(err)
+	}
+	if !config.IsSecret("server.api_token") {
+		t.Fatal("server.api_token is not masked")
+	}
+}
+
+func TestOriginAndHost(t *testing.T) {
+	f := newFixture(t, "")
+	own := f.hs.URL // http://127.0.0.1:port, the page's own origin
+	tests := []struct {
+		name, method, path string
+		header             []string
+		status             int
+		allowOrigin        string
+	}{
+		{"same origin", "GET", "/api/sessions", []string{"Origin", own}, 200, own},
+		{"no origin (curl)", "GET", "/api/sessions", nil, 200, ""},
+		{"foreign origin", "GET", "/api/sessions", []string{"Origin", "http://evil.example"}, 403, ""},
+		{"foreign origin POST", "POST", "/api/chat", []string{"Origin", "http://evil.example"}, 403, ""},
+		{"null origin", "GET", "/api/sessions", []string{"Origin", "null"}, 403, ""},
+		{"preflight own", "OPTIONS", "/api/chat", []string{"Origin", own, "Access-Control-Request-Method", "POST"}, 204, own},
+		{"preflight foreign", "OPTIONS", "/api/chat", []string{"Origin", "http://localhost:1"}, 403, ""},
+		{"rebinding host", "GET", "/health", []string{"Host", "attacker.example"}, 403, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, _ := http.NewRequest(tt.method, f.hs.URL+tt.path, strings.NewReader(`{"message":"x"}`))
+			for i := 0; i+1 < len(tt.header); i += 2 {
+				req.Header.Set(tt.header[i], tt.header[i+1])
+			}
+			if h := req.Header.Get("Host"); h != "" {
+				req.Host = h
+			}
+			resp, err := f.hs.Client().Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body := readAll(t, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != tt.status || resp.Header.Get("Access-Control-Allow-Origin") != tt.allowOrigin {
+				t.Fatalf("%d allow-origin %q: %s", resp.StatusCode, resp.Header.Get("Access-Control-Allow-Origin"), body)
+			}
+			if tt.status == 403 && errorCode(t, body) != codeForbidden {
+				t.Fatalf("%s", body)
+			}
+		})
+	}
+}
+
+func TestPage(t *testing.T) {
+	f := newFixture(t, "")
+	tests := []struct{ path, ctype, contains string }{
+		{"/", "text/html", `<script src="/static/app.js">`},
+		{"/static/app.js", "text/javascript", "/api/chat/stream"},
+		{"/static/style.css", "text/css", "#messages"},
+	}
+	for _, tt := range tests {
+		resp := f.send(context.Background(), "GET", tt.path, "")
+		body := string(readAll(t, resp.Body))
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), tt.ctype) ||
+			!strings.Contains(body, tt.contains) || !strings.Contains(resp.Header.Get("Content-Security-Policy"), "default-src 'self'") {
+			t.Fatalf("%s: %d %v", tt.path, resp.StatusCode, resp.Header)
+		}
+		if strings.Contains(body, "https://") || strings.Contains(body, "http://") {
+			t.Fatalf("%s refers to a remote resource", tt.path)
+		}
+	}
+}
