@@ -13,7 +13,16 @@ import (
 // content or the new, never a mix: it writes a temporary file in the same
 // directory, fsyncs it, renames it over path and fsyncs the directory.
 // Parent directories are created. An existing file keeps its permissions.
+//
+// When path is a symbolic link, the link is kept and its target is
+// replaced instead (a config.toml linked into a dotfiles repository stays
+// a link and the repository's file is updated). A dangling link is
+// written through to its target when the target's folder exists.
 func WriteAtomic(path string, data []byte, perm os.FileMode) error {
+	path, err := linkTarget(path)
+	if err != nil {
+		return err
+	}
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("create %s: %w", dir, err)
