@@ -167,7 +167,13 @@ func (a *Agent) RunMessage(ctx context.Context, history []llm.Message, user llm.
 			turn.Text = resp.Message.Text()
 			return turn, nil
 		}
-		results := a.runTools(ctx, calls, send)
+		var results []llm.ToolResult
+		if resp.StopReason == llm.StopLength {
+			// The answer was cut off: the calls may be incomplete, so none runs.
+			results = notRun(calls, "not run: your answer was cut off at the token limit, so this call may be incomplete; make smaller calls (for example, write a long file in several edits)")
+		} else {
+			results = a.runTools(ctx, calls, send)
+		}
 		for _, c := range calls {
 			turn.ToolsUsed = append(turn.ToolsUsed, ToolUse{Name: c.Name, Arguments: c.Arguments})
 		}
@@ -225,7 +231,13 @@ func (a *Agent) runTools(ctx context.Context, calls []llm.ToolCall, send func(Ev
 			args := string(c.Arguments)
 			send(Event{Type: EventToolStart, Tool: &ToolEvent{ID: c.ID, Name: c.Name, Arguments: args}})
 			start := time.Now()
-			content, isErr := a.opts.Tools.Call(ctx, c.Name, c.Arguments)
+			var content string
+			var isErr bool
+			if raw, bad := c.InvalidArguments(); bad {
+				content, isErr = "not run: the arguments are not valid JSON: "+preview(raw), true
+			} else {
+				content, isErr = a.opts.Tools.Call(ctx, c.Name, c.Arguments)
+			}
 			d := time.Since(start)
 			a.opts.Log.Info("tool call", "tool", c.Name, "error", isErr, "elapsed", d)
 			send(Event{Type: EventToolEnd, Tool: &ToolEvent{ID: c.ID, Name: c.Name, Arguments: args,
@@ -235,6 +247,15 @@ func (a *Agent) runTools(ctx context.Context, calls []llm.ToolCall, send func(Ev
 	}
 	wg.Wait()
 	return results
+}
+
+// notRun answers every call with the same error, without running any.
+func notRun(calls []llm.ToolCall, why string) []llm.ToolResult {
+	out := make([]llm.ToolResult, len(calls))
+	for i, c := range calls {
+		out[i] = llm.ToolResult{CallID: c.ID, Name: c.Name, Content: why, IsError: true}
+	}
+	return out
 }
 
 func addUsage(a, b llm.Usage) llm.Usage {

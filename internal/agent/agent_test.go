@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -336,4 +337,53 @@ func TestNoToolsOffersNone(t *testing.T) {
 
 func newBenchProvider(srv *llmtest.Server) *openai.Provider {
 	return openai.New(openai.Options{BaseURL: srv.URL + "/v1", APIKey: "sk-test"})
+}
+
+// TestMalformedToolArguments: arguments that are not JSON are answered
+// with an error result, and the history stays valid JSON for the next call.
+func TestMalformedToolArguments(t *testing.T) {
+	tools := newTestTools()
+	a, srv := newAgent(t, tools, nil)
+	srv.Enqueue(
+		llmtest.ToolCalls(llmtest.Call{ID: "m", Name: "echo", Args: `{"text": "unterminated`}),
+		llmtest.Text("Sorry."),
+	)
+	turn, err := a.Run(context.Background(), nil, "go", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tools.calls) != 0 {
+		t.Fatalf("a call with broken arguments ran: %v", tools.calls)
+	}
+	body := srv.Last(t, "/v1/chat/completions").JSON(t) // decodes: the history is valid JSON
+	if !strings.Contains(fmt.Sprint(body["messages"]), "not valid JSON") || turn.Text != "Sorry." {
+		t.Fatalf("second request: %v", body["messages"])
+	}
+	if _, err := json.Marshal(turn.Messages); err != nil {
+		t.Fatalf("turn messages do not encode (sessions would lose the turn): %v", err)
+	}
+}
+
+// TestCutOffToolCallsDoNotRun: a reply cut at the token limit may hold an
+// incomplete call; none of its calls runs and the model is told why.
+func TestCutOffToolCallsDoNotRun(t *testing.T) {
+	tools := newTestTools()
+	a, srv := newAgent(t, tools, nil)
+	srv.Enqueue(
+		llmtest.Reply{ToolCalls: []llmtest.Call{{ID: "w", Name: "echo", Args: `{"text":"partial"}`}}, Stop: "length"},
+		llmtest.Text("I will write it in parts."),
+	)
+	turn, err := a.Run(context.Background(), nil, "write a big file", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tools.calls) != 0 {
+		t.Fatalf("tools ran from a cut-off reply: %v", tools.calls)
+	}
+	if body := string(srv.Last(t, "/v1/chat/completions").Body); !strings.Contains(body, "cut off at the token limit") {
+		t.Fatalf("the model was not told: %s", body)
+	}
+	if turn.Text != "I will write it in parts." {
+		t.Fatalf("turn %+v", turn)
+	}
 }

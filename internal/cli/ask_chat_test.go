@@ -216,3 +216,49 @@ func TestChatCtrlCCancelsTurnOnly(t *testing.T) {
 		t.Fatalf("cancelled turn kept in history: %s", body)
 	}
 }
+
+func TestPipedChatWaitingForInputStopsOnSignal(t *testing.T) {
+	home, _ := fakeHome(t)
+	sigs := make(chan os.Signal, 1)
+	pr, pw, _ := os.Pipe() // input that never comes
+	defer pr.Close()
+	defer pw.Close()
+	env := map[string]string{"LOCALGPT_HOME": home, "NO_COLOR": "1", "HOME": home}
+	done := make(chan int, 1)
+	go func() {
+		var out, errOut strings.Builder
+		done <- Main(WithInterrupts(context.Background(), sigs), []string{"chat"}, func(k string) string { return env[k] }, pr, &out, &errOut)
+	}()
+	time.Sleep(200 * time.Millisecond) // let it reach the read; not a timing assertion
+	sigs <- os.Interrupt
+	select {
+	case code := <-done:
+		if code != ExitInterrupted {
+			t.Fatalf("exit code %d, want %d", code, ExitInterrupted)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("chat kept waiting for input after the signal")
+	}
+}
+
+func TestOversizedStdinIsRefusedNotTruncated(t *testing.T) {
+	home, _ := fakeHome(t)
+	big := strings.Repeat("x", 1<<20) + "END"
+	r := runIn(t, home, big, "memory", "add", "-")
+	if r.code != ExitError || !strings.Contains(r.stderr, "longer than 1 MiB") {
+		t.Fatalf("%+v", r)
+	}
+	entries, _ := os.ReadDir(filepath.Join(home, "workspace", "memory"))
+	if len(entries) != 0 {
+		t.Fatalf("something was written: %v", entries)
+	}
+}
+
+func TestAskReportsCutOffAnswers(t *testing.T) {
+	home, srv := fakeHome(t)
+	srv.Enqueue(llmtest.Reply{Text: "This answer stops in the mid", Stop: "length"})
+	r := runIn(t, home, "", "ask", "--json", "tell me everything")
+	if r.code != 0 || !strings.Contains(r.stdout, `"stop_reason": "length"`) || !strings.Contains(r.stderr, "cut off") {
+		t.Fatalf("%+v", r)
+	}
+}

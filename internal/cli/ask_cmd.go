@@ -9,12 +9,15 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/localgpt-go/localgpt/internal/agent"
+	"github.com/localgpt-go/localgpt/internal/llm"
 )
 
 // askJSON is the --json output of ask.
 type askJSON struct {
-	Response  string          `json:"response"`
-	Model     string          `json:"model"`
+	Response string `json:"response"`
+	Model    string `json:"model"`
+	// StopReason is end, tool_use, length (cut off at the token limit) or other.
+	StopReason string          `json:"stop_reason"`
 	Tokens    tokensJSON      `json:"tokens"`
 	ToolsUsed []agent.ToolUse `json:"tools_used"`
 }
@@ -59,12 +62,13 @@ piped, it is plain text, and tool activity goes to stderr.`,
 			}
 			turn, err := as.Agent.Run(cmd.Context(), nil, question, view.handle)
 			view.finish()
+			warnCutOff(a, turn)
 			if err != nil && (turn == nil || !errors.Is(err, agent.ErrIterationLimit)) {
 				return err
 			}
 			if asJSON {
 				if jerr := writeJSON(a.stdout, askJSON{
-					Response: turn.Text, Model: as.Label(),
+					Response: turn.Text, Model: as.Label(), StopReason: string(turn.StopReason),
 					Tokens:    tokensJSON{turn.Usage.PromptTokens, turn.Usage.CompletionTokens, turn.Usage.TotalTokens},
 					ToolsUsed: nonNil(turn.ToolsUsed),
 				}); jerr != nil {
@@ -85,11 +89,11 @@ piped, it is plain text, and tool activity goes to stderr.`,
 // readQuestion joins the arguments, or reads standard input for "-".
 func readQuestion(stdin io.Reader, args []string) (string, error) {
 	if len(args) == 1 && args[0] == "-" {
-		data, err := io.ReadAll(io.LimitReader(stdin, 8<<20))
+		q, err := readStdin(stdin, 8<<20, "the question")
 		if err != nil {
-			return "", fmt.Errorf("read the question from stdin: %w", err)
+			return "", err
 		}
-		args = []string{string(data)}
+		args = []string{q}
 	}
 	q := strings.TrimSpace(strings.Join(args, " "))
 	if q == "" {
@@ -103,4 +107,12 @@ func nonNil[T any](s []T) []T {
 		return []T{}
 	}
 	return s
+}
+
+// warnCutOff tells the user when the answer stopped at the token limit
+// rather than where the model meant to end it.
+func warnCutOff(a *app, turn *agent.Turn) {
+	if turn != nil && turn.StopReason == llm.StopLength {
+		fmt.Fprintln(a.stderr, "localgpt: the answer was cut off at the model's token limit")
+	}
 }

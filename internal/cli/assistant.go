@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -43,7 +44,10 @@ func confirmApprover(a *app, confirm func(string) (string, error)) tools.Approve
 			fmt.Fprintf(a.stderr, "%s\n", req.Reason)
 		}
 		answer, err := confirm("Allow " + what + "?")
-		if err != nil {
+		switch {
+		case errors.Is(err, context.Canceled):
+			return tools.Deny, err // Ctrl-C: the turn is being cancelled
+		case err != nil:
 			return tools.Deny, tools.ErrApprovalUnavailable
 		}
 		switch strings.ToLower(strings.TrimSpace(answer)) {

@@ -72,6 +72,9 @@ type chat struct {
 	usage       llm.Usage // all turns of this chat
 	lastPrompt  int       // prompt tokens of the last model call: the context in use
 	turns       int
+	// cancelTurn cancels the turn in flight (set while one runs), so that
+	// Ctrl-C at an approval prompt ends the turn.
+	cancelTurn context.CancelFunc
 }
 
 func (c *chat) run(ctx context.Context) error {
@@ -109,7 +112,7 @@ func (c *chat) run(ctx context.Context) error {
 		}()
 	}
 	for {
-		line, err := c.in.ReadLine("› ")
+		line, err := c.readLine(ctx, "› ")
 		if errors.Is(err, io.EOF) || errors.Is(err, errAborted) {
 			if c.interactive {
 				fmt.Fprintln(c.app.stdout)
@@ -163,6 +166,26 @@ func (c *chat) open(ctx context.Context) error {
 	return nil
 }
 
+// readLine waits for the next line, or for the chat to be cancelled
+// (SIGTERM, or Ctrl-C while no turn runs on a pipe), whichever comes first.
+func (c *chat) readLine(ctx context.Context, prompt string) (string, error) {
+	type line struct {
+		s   string
+		err error
+	}
+	got := make(chan line, 1)
+	go func() { // on cancellation it stays blocked on input until the process exits
+		s, err := c.in.ReadLine(prompt)
+		got <- line{s, err}
+	}()
+	select {
+	case l := <-got:
+		return l.s, l.err
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+}
+
 // turn runs one message. Ctrl-C cancels it; a second Ctrl-C cancels chat.
 func (c *chat) turn(ctx context.Context, input string) error {
 	turnCtx, cancel := context.WithCancel(ctx)
@@ -174,9 +197,12 @@ func (c *chat) turn(ctx context.Context, input string) error {
 		return handled
 	})
 	defer release()
+	c.cancelTurn = cancel
+	defer func() { c.cancelTurn = nil }()
 	view := newTurnView(c.app, c.app.stdout)
 	t, err := c.conv.Send(turnCtx, input, view.handle)
 	view.finish()
+	warnCutOff(c.app, t)
 	if t != nil {
 		c.usage = addUsage(c.usage, t.Usage)
 		if t.ContextTokens > 0 {
@@ -197,11 +223,17 @@ func (c *chat) turn(ctx context.Context, input string) error {
 }
 
 // confirm asks the user to approve a tool call: y, n or a (always).
+// Ctrl-C at the prompt cancels the whole turn, as it does elsewhere.
 func (c *chat) confirm(question string) (string, error) {
 	if !c.interactive {
 		return "", io.EOF
 	}
-	return c.in.Confirm(question + " [y/N/a] ")
+	answer, err := c.in.Confirm(question + " [y/N/a] ")
+	if errors.Is(err, errAborted) && c.cancelTurn != nil {
+		c.cancelTurn()
+		return "", context.Canceled
+	}
+	return answer, err
 }
 
 var chatHelp = []struct{ cmd, help string }{

@@ -2,12 +2,14 @@ package cli
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"io"
 	"os"
-	"path/filepath"
 
 	"github.com/peterh/liner"
+
+	"github.com/localgpt-go/localgpt/internal/fsutil"
 )
 
 // errAborted is Ctrl-C at the prompt.
@@ -59,13 +61,12 @@ func (t *termInput) Confirm(q string) (string, error) {
 	return s, err
 }
 
-// Close restores the terminal and saves the history (private to the user).
+// Close restores the terminal and saves the history (private to the
+// user), replacing the file atomically so a crash cannot truncate it.
 func (t *termInput) Close() error {
-	if err := os.MkdirAll(filepath.Dir(t.historyFile), 0o700); err == nil {
-		if f, err := os.OpenFile(t.historyFile, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600); err == nil {
-			t.l.WriteHistory(f)
-			f.Close()
-		}
+	var buf bytes.Buffer
+	if _, err := t.l.WriteHistory(&buf); err == nil {
+		_ = fsutil.WriteAtomic(t.historyFile, buf.Bytes(), 0o600)
 	}
 	return t.l.Close()
 }

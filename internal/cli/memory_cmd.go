@@ -291,11 +291,10 @@ heading, or with --long-term to MEMORY.md. "-" reads the text from stdin.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			text := strings.Join(args, " ")
 			if text == "-" {
-				data, err := io.ReadAll(io.LimitReader(a.stdin, 1<<20))
-				if err != nil {
-					return fmt.Errorf("read the text from stdin: %w", err)
+				var err error
+				if text, err = readStdin(a.stdin, 1<<20, "the text"); err != nil {
+					return err
 				}
-				text = string(data)
 			}
 			if strings.TrimSpace(text) == "" {
 				return errors.New("nothing to add: the text is empty")

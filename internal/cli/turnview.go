@@ -15,6 +15,7 @@ import (
 // and reasoning compactly on stderr. A nil *turnView prints nothing.
 type turnView struct {
 	out      io.Writer
+	terminal bool // out is a terminal: strip the model's control characters
 	text     io.Writer // out, or a markdown renderer over it
 	md       *termmd.Writer
 	err      io.Writer
@@ -24,7 +25,7 @@ type turnView struct {
 }
 
 func newTurnView(a *app, out io.Writer) *turnView {
-	v := &turnView{out: out, text: out, err: a.stderr, color: useColor(a.getenv, out)}
+	v := &turnView{out: out, text: out, err: a.stderr, color: useColor(a.getenv, out), terminal: isTerminal(out)}
 	if v.color {
 		v.md = termmd.New(out)
 		v.text = v.md
@@ -42,13 +43,17 @@ func (v *turnView) handle(e agent.Event) {
 		if e.Text == "" {
 			return
 		}
-		io.WriteString(v.text, e.Text)
+		text := e.Text
+		if v.terminal && v.md == nil {
+			text = termmd.Sanitize(text)
+		}
+		io.WriteString(v.text, text)
 		v.wroteAny = true
 		v.midLine = !strings.HasSuffix(e.Text, "\n")
 	case agent.EventReasoning:
 		if v.color { // thinking is shown only to a person watching
 			v.breakLine()
-			fmt.Fprintf(v.err, "\x1b[2m%s\x1b[0m", e.Text)
+			fmt.Fprintf(v.err, "\x1b[2m%s\x1b[0m", termmd.Sanitize(e.Text))
 		}
 	case agent.EventToolStart:
 		v.breakLine()
@@ -89,9 +94,10 @@ func (v *turnView) style(code, s string) string {
 	return "\x1b[" + code + "m" + s + "\x1b[0m"
 }
 
-// oneLine shortens s to one line of at most n runes.
+// oneLine shortens s to one line of at most n runes, without control
+// characters (it shows model-written arguments on the terminal).
 func oneLine(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
+	s = strings.Join(strings.Fields(termmd.Sanitize(s)), " ")
 	if r := []rune(s); len(r) > n {
 		return string(r[:n-1]) + "…"
 	}

@@ -5,6 +5,22 @@ import (
 	"strings"
 )
 
+// InvalidArgumentsKey holds, as a string, tool-call arguments that were not
+// valid JSON (a malformed call, or one cut off by the token limit), so the
+// call stays valid JSON everywhere it is stored or sent again.
+const InvalidArgumentsKey = "_invalid_arguments"
+
+// InvalidArguments returns the raw text of arguments that were not valid
+// JSON when the model sent them, and whether that was the case.
+func (c ToolCall) InvalidArguments() (string, bool) {
+	var w map[string]string
+	if json.Unmarshal(c.Arguments, &w) != nil || len(w) != 1 {
+		return "", false
+	}
+	raw, ok := w[InvalidArgumentsKey]
+	return raw, ok
+}
+
 // assembler builds the final Response from the events a stream delivers,
 // so adapters only decode and every provider assembles the same way.
 type assembler struct {
@@ -28,8 +44,14 @@ func (a *assembler) add(ev Event) {
 	case EventToolCallEnd:
 		a.flush()
 		c := ev.ToolCall
-		if len(c.Arguments) == 0 {
+		switch {
+		case len(c.Arguments) == 0:
 			c.Arguments = json.RawMessage("{}")
+		case !json.Valid(c.Arguments):
+			// A cut-off or malformed call must not poison the history: every
+			// later request and the session file need valid JSON here.
+			wrapped, _ := json.Marshal(map[string]string{InvalidArgumentsKey: string(c.Arguments)})
+			c.Arguments = wrapped
 		}
 		a.parts = append(a.parts, ToolCallPart(c))
 	case EventUsage:

@@ -55,13 +55,26 @@ func ParseLevel(s string) slog.Level {
 }
 
 // redact blanks attributes whose names say they hold a secret, so a
-// careless log call can never write a key to disk.
+// careless log call can never write a key to disk. It matches secret-shaped
+// names ("api_key", "token", "openai_api_key", "access_token",
+// "authorization", "password"), not counts such as "prompt_tokens".
 func redact(_ []string, a slog.Attr) slog.Attr {
-	k := strings.ToLower(a.Key)
-	for _, s := range []string{"api_key", "apikey", "token", "secret", "password", "authorization"} {
-		if strings.Contains(k, s) && a.Value.String() != "" {
-			return slog.String(a.Key, "[redacted]")
-		}
+	if isSecretName(a.Key) && a.Value.String() != "" {
+		return slog.String(a.Key, "[redacted]")
 	}
 	return a
+}
+
+func isSecretName(key string) bool {
+	k := strings.ToLower(key)
+	switch k {
+	case "token", "authorization", "password", "secret", "apikey", "api_key", "bearer", "cookie":
+		return true
+	}
+	for _, suffix := range []string{"_api_key", "_apikey", "_token", "_password", "_secret", "-token", "-key"} {
+		if strings.HasSuffix(k, suffix) {
+			return true
+		}
+	}
+	return false
 }

@@ -59,3 +59,16 @@ func TestParseLevel(t *testing.T) {
 		}
 	}
 }
+
+func TestSecretNames(t *testing.T) {
+	for _, k := range []string{"api_key", "API_KEY", "token", "api_token", "access_token", "openai_api_key", "Authorization", "password", "x-api-key"} {
+		if !isSecretName(k) {
+			t.Errorf("%q not treated as a secret", k)
+		}
+	}
+	for _, k := range []string{"prompt_tokens", "completion_tokens", "max_tokens_per_day", "tokens", "model", "key_count"} {
+		if isSecretName(k) {
+			t.Errorf("%q treated as a secret", k)
+		}
+	}
+}

@@ -71,3 +71,14 @@ func FuzzRender(f *testing.F) {
 		}
 	})
 }
+
+func TestControlCharactersNeverReachTheTerminal(t *testing.T) {
+	evil := "safe \x1b]52;c;ZXZpbA==\x07text\x1b[2J\r\u009b31m end\n"
+	got := render(evil)
+	if strings.ContainsAny(got[:len(got)-1], "\x07\r\u009b") || strings.Contains(got, "\x1b]") || strings.Contains(got, "\x1b[2J") {
+		t.Fatalf("control sequence passed through: %q", got)
+	}
+	if Sanitize(evil) != "safe ]52;c;ZXZpbA==text[2J31m end\n" {
+		t.Fatalf("Sanitize: %q", Sanitize(evil))
+	}
+}
