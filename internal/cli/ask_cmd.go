@@ -18,8 +18,8 @@ type askJSON struct {
 	Model    string `json:"model"`
 	// StopReason is end, tool_use, length (cut off at the token limit) or other.
 	StopReason string          `json:"stop_reason"`
-	Tokens    tokensJSON      `json:"tokens"`
-	ToolsUsed []agent.ToolUse `json:"tools_used"`
+	Tokens     tokensJSON      `json:"tokens"`
+	ToolsUsed  []agent.ToolUse `json:"tools_used"`
 }
 
 type tokensJSON struct {

@@ -15,7 +15,7 @@ import (
 // and reasoning compactly on stderr. A nil *turnView prints nothing.
 type turnView struct {
 	out      io.Writer
-	terminal bool // out is a terminal: strip the model's control characters
+	terminal bool      // out is a terminal: strip the model's control characters
 	text     io.Writer // out, or a markdown renderer over it
 	md       *termmd.Writer
 	err      io.Writer
