@@ -59,31 +59,13 @@ func WriteAtomic(path string, data []byte, perm os.FileMode) error {
 	return SyncDir(dir)
 }
 
-// AppendSync appends data to path (creating it and its parents) and fsyncs
-// before returning, so an acknowledged append survives a crash.
-func AppendSync(path string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return fmt.Errorf("create %s: %w", filepath.Dir(path), err)
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
-	if err != nil {
-		return fmt.Errorf("open %s: %w", path, err)
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return fmt.Errorf("append to %s: %w", path, err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("sync %s: %w", path, err)
-	}
-	return f.Close()
-}
-
 // CreateExclusive writes data to path only if path does not exist yet. It
 // reports whether it created the file; an existing file is never touched.
+// The write is an append: if another process appends to the new file
+// before data is written, data lands after it instead of overwriting it.
+// To start a log with a header, use AppendEntry, which cannot interleave.
 func CreateExclusive(path string, data []byte, perm os.FileMode) (bool, error) {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL|os.O_APPEND, perm)
 	if os.IsExist(err) {
 		return false, nil
 	}

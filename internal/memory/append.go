@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -19,9 +18,11 @@ func DailyPath(t time.Time) string {
 }
 
 // AppendDaily appends text to today's log as an entry headed "## HH:MM",
-// creating the log (titled with its date) if needed. The append is
-// fsynced, then the log is reindexed so that a search finds it at once.
-// It returns the workspace-relative path written.
+// creating the log (titled with its date) if needed. The append is locked
+// against other writers (goroutines and processes) and fsynced, then the
+// log is reindexed so that a search finds it at once. It returns the
+// workspace-relative path written; when only the reindexing failed, it
+// returns that path and an error, and the entry is saved.
 func (s *Store) AppendDaily(ctx context.Context, text string, now time.Time) (string, error) {
 	text = strings.TrimSpace(text)
 	if text == "" {
@@ -30,14 +31,11 @@ func (s *Store) AppendDaily(ctx context.Context, text string, now time.Time) (st
 	rel := DailyPath(now)
 	abs := filepath.Join(s.opts.Workspace, filepath.FromSlash(rel))
 	header := "# " + now.Format(time.DateOnly) + "\n"
-	if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
-		return "", fmt.Errorf("memory: create %s: %w", filepath.Dir(abs), err)
-	}
-	if _, err := fsutil.CreateExclusive(abs, []byte(header), 0o644); err != nil {
-		return "", fmt.Errorf("memory: create today's log: %w", err)
-	}
 	entry := "\n## " + now.Format("15:04") + "\n\n" + text + "\n"
-	if err := fsutil.AppendSync(abs, []byte(entry)); err != nil {
+	// One locked append writes the title too when the log is new, so two
+	// saves at once (two tool calls, or the daemon and the CLI) can
+	// neither write two titles nor write a title over an entry.
+	if err := fsutil.AppendEntry(abs, []byte(header), []byte(entry)); err != nil {
 		return "", fmt.Errorf("memory: append to today's log: %w", err)
 	}
 	if _, err := s.Update(ctx, []string{abs}); err != nil {
@@ -47,7 +45,8 @@ func (s *Store) AppendDaily(ctx context.Context, text string, now time.Time) (st
 }
 
 // AppendLongTerm appends text to MEMORY.md as an entry headed with the
-// date and time, fsynced, and reindexes the file.
+// date and time, locked against other writers and fsynced, and reindexes
+// the file.
 func (s *Store) AppendLongTerm(ctx context.Context, text string, now time.Time) (string, error) {
 	text = strings.TrimSpace(text)
 	if text == "" {
@@ -55,7 +54,7 @@ func (s *Store) AppendLongTerm(ctx context.Context, text string, now time.Time) 
 	}
 	abs := filepath.Join(s.opts.Workspace, MemoryFile)
 	entry := "\n## " + now.Format("2006-01-02 15:04") + "\n\n" + text + "\n"
-	if err := fsutil.AppendSync(abs, []byte(entry)); err != nil {
+	if err := fsutil.AppendEntry(abs, nil, []byte(entry)); err != nil {
 		return "", fmt.Errorf("memory: append to %s: %w", MemoryFile, err)
 	}
 	if _, err := s.Update(ctx, []string{abs}); err != nil {

@@ -1,0 +1,102 @@
+package fsutil
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"syscall"
+)
+
+// AppendSync appends data to path (creating it and its parents) and fsyncs
+// before returning, so an acknowledged append survives a crash. It is
+// AppendEntry without a header: appends from any number of goroutines and
+// processes never interleave.
+func AppendSync(path string, data []byte) error {
+	return AppendEntry(path, nil, data)
+}
+
+// AppendEntry appends data to path, creating it and its parents, and
+// fsyncs before returning. When the file is empty, header is written
+// first, in the same write as data, so a log gets exactly one header
+// however many writers create it at once. The append holds an exclusive
+// flock(2) on the file, so concurrent AppendEntry calls from goroutines and
+// processes are serialised: each entry lands whole, after the header.
+func AppendEntry(path string, header, data []byte) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("create %s: %w", dir, err)
+	}
+	// The file may be replaced (renamed over) between open and lock, by
+	// an atomic rewrite; then the append must go to the new file.
+	for attempt := 0; ; attempt++ {
+		f, err := openLocked(path)
+		if err != nil {
+			return err
+		}
+		if attempt < 5 && !stillAt(f, path) {
+			f.Close()
+			continue
+		}
+		err = appendLocked(f, path, header, data)
+		if cerr := f.Close(); err == nil && cerr != nil { // closing drops the lock
+			err = fmt.Errorf("append to %s: %w", path, cerr)
+		}
+		return err
+	}
+}
+
+// openLocked opens path for appending and waits for the exclusive lock.
+func openLocked(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	for {
+		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX)
+		if !errors.Is(err, syscall.EINTR) {
+			break
+		}
+	}
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("lock %s for appending: %w", path, err)
+	}
+	return f, nil
+}
+
+// stillAt reports whether the open file f is still the file at path.
+func stillAt(f *os.File, path string) bool {
+	open, err := f.Stat()
+	if err != nil {
+		return true // cannot tell; append to what is open
+	}
+	now, err := os.Stat(path)
+	return err == nil && os.SameFile(open, now)
+}
+
+// appendLocked writes header (if the file is empty) and data to the
+// locked file f in one write, then fsyncs it, and its folder when the
+// file was new.
+func appendLocked(f *os.File, path string, header, data []byte) error {
+	fi, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("append to %s: %w", path, err)
+	}
+	buf := data
+	fresh := fi.Size() == 0
+	if fresh && len(header) > 0 {
+		buf = make([]byte, 0, len(header)+len(data))
+		buf = append(append(buf, header...), data...)
+	}
+	if _, err := f.Write(buf); err != nil {
+		return fmt.Errorf("append to %s: %w", path, err)
+	}
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("sync %s: %w", path, err)
+	}
+	if fresh {
+		return SyncDir(filepath.Dir(path))
+	}
+	return nil
+}
