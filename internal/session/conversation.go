@@ -171,11 +171,7 @@ func (c *Conversation) Send(ctx context.Context, input string, emit func(agent.E
 	c.prepare(ctx, user)
 	turn, err := c.o.Agent.RunMessage(ctx, c.history(), user, emit)
 	if err != nil && llm.IsContextOverflow(err) && ctx.Err() == nil && c.sess != nil {
-		c.o.Log.Warn("context overflow; compacting and retrying", "session", c.sess.ID(), "err", err)
-		if _, cerr := c.compact(ctx, ReasonOverflow); cerr != nil {
-			return turn, fmt.Errorf("%w (compacting to make room failed: %v)", err, cerr)
-		}
-		turn, err = c.o.Agent.RunMessage(ctx, c.history(), user, emit)
+		return c.retryAfterOverflow(ctx, user, turn, err, emit)
 	}
 	if err != nil && !errors.Is(err, agent.ErrIterationLimit) {
 		return turn, err
@@ -184,6 +180,61 @@ func (c *Conversation) Send(ctx context.Context, input string, emit func(agent.E
 		return turn, errors.Join(err, perr)
 	}
 	return turn, err
+}
+
+// continueNote is the message that resumes a turn cut short by a context
+// overflow after its tools had run.
+const continueNote = "(The conversation was compacted to make room. Your tool calls above ran and their results are complete; do not run them again. Continue your answer.)"
+
+// retryAfterOverflow compacts and tries once more. A turn whose tools
+// already ran is not started again (that would run them twice): its
+// completed part (every tool call with its result) is kept, and the model
+// continues from there.
+func (c *Conversation) retryAfterOverflow(ctx context.Context, user llm.Message, turn *agent.Turn, cause error, emit func(agent.Event)) (*agent.Turn, error) {
+	c.o.Log.Warn("context overflow; compacting and retrying", "session", c.sess.ID(), "err", cause)
+	ranTools := turn != nil && len(turn.ToolsUsed) > 0
+	if ranTools {
+		if err := c.persist(turn); err != nil {
+			return turn, errors.Join(cause, err)
+		}
+	}
+	if _, err := c.compact(ctx, ReasonOverflow); err != nil {
+		return turn, fmt.Errorf("%w (compacting to make room failed: %v)", cause, err)
+	}
+	if !ranTools {
+		retry, err := c.o.Agent.RunMessage(ctx, c.history(), user, emit)
+		if err != nil && !errors.Is(err, agent.ErrIterationLimit) {
+			return retry, err
+		}
+		if perr := c.persist(retry); perr != nil {
+			return retry, errors.Join(err, perr)
+		}
+		return retry, err
+	}
+	rest, err := c.o.Agent.RunMessage(ctx, c.history(), llm.UserText(continueNote), emit)
+	if rest != nil && (err == nil || errors.Is(err, agent.ErrIterationLimit)) {
+		if perr := c.persist(rest); perr != nil {
+			return rest, errors.Join(err, perr)
+		}
+	}
+	return joinTurns(turn, rest), err
+}
+
+// joinTurns reports a turn and its continuation as one turn.
+func joinTurns(first, rest *agent.Turn) *agent.Turn {
+	if rest == nil {
+		return first
+	}
+	t := *rest
+	t.Messages = append(append([]llm.Message(nil), first.Messages...), rest.Messages...)
+	t.ToolsUsed = append(append([]agent.ToolUse(nil), first.ToolsUsed...), rest.ToolsUsed...)
+	t.Iterations += first.Iterations
+	t.Usage = llm.Usage{
+		PromptTokens:     first.Usage.PromptTokens + rest.Usage.PromptTokens,
+		CompletionTokens: first.Usage.CompletionTokens + rest.Usage.CompletionTokens,
+		TotalTokens:      first.Usage.TotalTokens + rest.Usage.TotalTokens,
+	}
+	return &t
 }
 
 // prepare runs, before a turn, the memory turn once the soft threshold is

@@ -268,3 +268,33 @@ func TestManualCompact(t *testing.T) {
 		t.Fatalf("breakdown %+v", b)
 	}
 }
+
+// TestOverflowAfterToolsContinuesWithoutRerunning: when the request after
+// the tool results overflows, the tools are not run a second time; the
+// completed part of the turn is kept and the model continues from it.
+func TestOverflowAfterToolsContinuesWithoutRerunning(t *testing.T) {
+	e := newEnv(t, 128000, 8000, false, 0)
+	e.srv.Enqueue(llmtest.Text("one"))
+	e.send(t, "first question")
+	e.srv.Enqueue(
+		llmtest.ToolCalls(llmtest.Call{ID: "s1", Name: "memory_save", Args: `{"content":"UNIQUE-FACT-42"}`}),
+		llmtest.Overflow(),
+		llmtest.Text("SUMMARY-T"),
+		llmtest.Text("Saved it."),
+	)
+	if got := e.send(t, "remember the fact"); !strings.Contains(got, "Saved it.") {
+		t.Fatalf("shown %q", got)
+	}
+	if n := strings.Count(e.daily(t), "UNIQUE-FACT-42"); n != 1 {
+		t.Fatalf("the tool ran %d times; daily log:\n%s", n, e.daily(t))
+	}
+	last := e.lastRequest(t)
+	if !strings.Contains(last, "do not run them again") || !strings.Contains(last, "UNIQUE-FACT-42") {
+		t.Fatalf("continuation request: %s", last)
+	}
+	tr, _ := e.store.Load(e.conv.ID())
+	msgs := fmt.Sprint(tr.Messages())
+	if !strings.Contains(msgs, "remember the fact") || !strings.Contains(msgs, "Saved it.") {
+		t.Fatalf("session lost part of the turn: %s", msgs)
+	}
+}
