@@ -111,8 +111,11 @@ func TestConfigInit(t *testing.T) {
 	if _, err := os.Stat(other); err != nil || r.code != 0 {
 		t.Fatalf("init with -c: %+v", r)
 	}
+	if err := os.WriteFile(filepath.Join(home, "config.toml"), []byte("# edited\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	r = run(t, home, "config", "init", "--force")
-	if _, err := os.Stat(filepath.Join(home, "config.toml.bak")); err != nil || r.code != 0 {
+	if b, err := os.ReadFile(filepath.Join(home, "config.toml.bak")); err != nil || string(b) != "# edited\n" || r.code != 0 {
 		t.Fatalf("--force: %+v", r)
 	}
 }

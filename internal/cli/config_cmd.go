@@ -33,7 +33,8 @@ func newConfigInitCmd(a *app) *cobra.Command {
 		Long: `Write a commented config.toml with every default, and create the workspace
 (MEMORY.md, HEARTBEAT.md, SOUL.md, memory/) and logs folder. Existing files are
 left as they are; --force replaces config.toml and keeps the old one as
-config.toml.bak.`,
+config.toml.bak (.bak.1, .bak.2, … when taken; earlier backups are never
+overwritten, and an unedited template is not backed up).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			_, file, err := a.configFile()
@@ -57,7 +58,7 @@ config.toml.bak.`,
 			return nil
 		},
 	}
-	cmd.Flags().BoolVar(&force, "force", false, "replace an existing config.toml (the old one is kept as config.toml.bak)")
+	cmd.Flags().BoolVar(&force, "force", false, "replace an existing config.toml (the old one is kept as config.toml.bak, or .bak.N if taken)")
 	return cmd
 }
 

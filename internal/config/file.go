@@ -1,11 +1,13 @@
 package config
 
 import (
+	"bytes"
 	_ "embed"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 
 	"github.com/localgpt-go/localgpt/internal/fsutil"
 )
@@ -17,7 +19,10 @@ var template []byte
 func Template() []byte { return append([]byte(nil), template...) }
 
 // Init writes the template to path unless a file is there. With force an
-// existing file is first copied to path+".bak". It reports whether it wrote.
+// existing file is replaced, after it is copied to a backup that never
+// overwrites an earlier one: path+".bak", or ".bak.1", ".bak.2", … when
+// that is taken. A file that already equals the template is not backed
+// up (there is nothing to lose). It reports whether it wrote.
 func Init(path string, force bool) (bool, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return false, fmt.Errorf("create %s: %w", filepath.Dir(path), err)
@@ -25,12 +30,41 @@ func Init(path string, force bool) (bool, error) {
 	if !force {
 		return fsutil.CreateExclusive(path, template, 0o600)
 	}
-	if old, err := os.ReadFile(path); err == nil {
-		if err := fsutil.WriteAtomic(path+".bak", old, 0o600); err != nil {
+	old, err := os.ReadFile(path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+	case err != nil:
+		return false, fmt.Errorf("cannot read %s to back it up before replacing it: %w; fix its permissions or move it away", path, err)
+	case !bytes.Equal(old, template):
+		if _, err := backup(path, old); err != nil {
 			return false, err
 		}
 	}
 	return true, fsutil.WriteAtomic(path, template, 0o600)
+}
+
+// maxBackups bounds the search for a free backup name.
+const maxBackups = 1000
+
+// backup writes data to the first free name of path+".bak", path+".bak.1",
+// path+".bak.2", … and returns that name. An existing backup is never
+// touched: the name is taken with O_EXCL, so two runs at once cannot
+// write the same one.
+func backup(path string, data []byte) (string, error) {
+	for i := range maxBackups {
+		name := path + ".bak"
+		if i > 0 {
+			name += "." + strconv.Itoa(i)
+		}
+		ok, err := fsutil.CreateExclusive(name, data, 0o600)
+		if err != nil {
+			return "", fmt.Errorf("back up %s: %w", path, err)
+		}
+		if ok {
+			return name, nil
+		}
+	}
+	return "", fmt.Errorf("back up %s: %s.bak through .bak.%d all exist; delete the ones you no longer need", path, path, maxBackups-1)
 }
 
 // Set changes one dotted key in the file at path to value, keeping every
