@@ -145,8 +145,9 @@ func TestProactiveCompaction(t *testing.T) {
 	if len(summaries) < 2 {
 		t.Fatalf("only %d compactions in 16 turns", len(summaries))
 	}
-	// The file holds every message and the compactions; reopened, the
-	// session sends the same history.
+	// The file holds every message and the compactions; reopened (after
+	// the conversation lets go of it), the session sends the same history.
+	e.conv.Close()
 	s, err := e.store.Open(e.conv.ID())
 	if err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/localgpt-go/localgpt/internal/fsutil"
@@ -39,6 +40,10 @@ func (s *Store) Create(model string, now time.Time) (*Session, error) {
 		if err != nil {
 			return nil, fmt.Errorf("create session file %s: %w", path, err)
 		}
+		if err := lockFile(f, id); err != nil {
+			f.Close()
+			return nil, err
+		}
 		header := Entry{Type: TypeSession, At: now.UTC(), Version: FormatVersion, ID: id, Model: model}
 		sess := &Session{id: id, path: path, f: f, t: &Transcript{Header: header, last: -1}}
 		if err := sess.write([]Entry{header}); err != nil {
@@ -64,14 +69,21 @@ func (s *Store) Open(idOrPrefix string) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	t, err := s.load(id)
-	if err != nil {
-		return nil, err
-	}
 	path := s.Path(id)
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_APPEND, 0)
 	if err != nil {
 		return nil, fmt.Errorf("open session %s for writing: %w", id, err)
+	}
+	// Lock before reading: what looks like a torn last line may be another
+	// writer's append in progress, and must not be cut.
+	if err := lockFile(f, id); err != nil {
+		f.Close()
+		return nil, err
+	}
+	t, err := s.load(id)
+	if err != nil {
+		f.Close()
+		return nil, err
 	}
 	if info, err := f.Stat(); err == nil && info.Size() > t.Size {
 		if err := f.Truncate(t.Size); err != nil {
@@ -80,6 +92,23 @@ func (s *Store) Open(idOrPrefix string) (*Session, error) {
 		}
 	}
 	return &Session{id: id, path: path, f: f, t: t}, nil
+}
+
+// ErrInUse means another open Session (another process, usually) is
+// writing to the same session file.
+var ErrInUse = errors.New("is open in another localgpt process")
+
+// lockFile takes an exclusive flock on the open session file for as long
+// as it stays open, so two processes (say `chat --resume` and the daemon's
+// web API) never append to one session with different ideas of its end.
+func lockFile(f *os.File, id string) error {
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return fmt.Errorf("session %s %w; finish that chat first, or start a new session", id, ErrInUse)
+		}
+		return fmt.Errorf("lock session %s: %w", id, err)
+	}
+	return nil
 }
 
 // ID returns the session's ID.

@@ -216,3 +216,25 @@ func TestPlanCut(t *testing.T) {
 		})
 	}
 }
+
+// TestSessionIsLockedWhileOpen: a second writer of the same session is
+// refused while the first keeps it open, and admitted after it closes.
+func TestSessionIsLockedWhileOpen(t *testing.T) {
+	st := NewStore(t.TempDir())
+	first, err := st.Create("m", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Open(first.ID()); !errors.Is(err, ErrInUse) || !strings.Contains(err.Error(), "start a new session") {
+		t.Fatalf("second writer: %v", err)
+	}
+	if _, err := st.Load(first.ID()); err != nil {
+		t.Fatalf("reading must stay possible: %v", err)
+	}
+	first.Close()
+	again, err := st.Open(first.ID())
+	if err != nil {
+		t.Fatalf("after close: %v", err)
+	}
+	again.Close()
+}
