@@ -374,3 +374,26 @@ func TestDurationString(t *testing.T) {
 		}
 	}
 }
+
+func TestSetWithDottedKeys(t *testing.T) {
+	tests := []struct{ name, file, key, value, want string }{
+		{"dotted under a parent table", "[providers]\nopenai.api_key = \"sk-old\"\n", "providers.openai.base_url", "http://localhost:1234/v1",
+			"[providers]\nopenai.api_key = \"sk-old\"\nopenai.base_url = \"http://localhost:1234/v1\"\n"},
+		{"dotted at the top", "agent.default_model = \"x\"\n", "agent.context_window", "64000",
+			"agent.default_model = \"x\"\nagent.context_window = 64000\n"},
+		{"replace a dotted key", "[providers]\nopenai.api_key = \"sk-old\"\n", "providers.openai.api_key", "sk-new",
+			"[providers]\nopenai.api_key = \"sk-new\"\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "config.toml")
+			os.WriteFile(path, []byte(tt.file), 0o600)
+			if err := Set(path, tt.key, tt.value, env()); err != nil {
+				t.Fatal(err)
+			}
+			if got, _ := os.ReadFile(path); string(got) != tt.want {
+				t.Fatalf("got:\n%s\nwant:\n%s", got, tt.want)
+			}
+		})
+	}
+}

@@ -25,6 +25,7 @@ type span struct {
 	keyEnd     int // offset just past the key, before '='
 	line, col  int // of the value
 	kind       unstable.Kind
+	inline     bool // inside an inline table
 }
 
 func parseDocument(data []byte) (*document, error) {
@@ -40,7 +41,7 @@ func parseDocument(data []byte) (*document, error) {
 			table = name
 			doc.tables[table] = lineEnd(data, end)
 		case unstable.KeyValue:
-			doc.addKeyValue(&p, table, e)
+			doc.addKeyValue(&p, table, e, false)
 			doc.tables[table] = lineEnd(data, int(e.Raw.Offset+e.Raw.Length))
 		}
 	}
@@ -50,12 +51,12 @@ func parseDocument(data []byte) (*document, error) {
 	return doc, nil
 }
 
-func (d *document) addKeyValue(p *unstable.Parser, prefix string, kv *unstable.Node) {
+func (d *document) addKeyValue(p *unstable.Parser, prefix string, kv *unstable.Node, inline bool) {
 	name, keyEnd := keyPath(p, kv.Key())
 	full := joinKey(prefix, name)
 	start := int(kv.Raw.Offset)
 	v := kv.Value()
-	sp := span{start: start, end: start + int(kv.Raw.Length), keyEnd: keyEnd, kind: v.Kind}
+	sp := span{start: start, end: start + int(kv.Raw.Length), keyEnd: keyEnd, kind: v.Kind, inline: inline}
 	at := p.Shape(kv.Raw).Start
 	sp.line, sp.col = at.Line, at.Column
 	if v.Raw.Length > 0 {
@@ -66,7 +67,7 @@ func (d *document) addKeyValue(p *unstable.Parser, prefix string, kv *unstable.N
 	if v.Kind == unstable.InlineTable {
 		for it := v.Children(); it.Next(); {
 			if c := it.Node(); c.Kind == unstable.KeyValue {
-				d.addKeyValue(p, full, c)
+				d.addKeyValue(p, full, c, true)
 			}
 		}
 	}
@@ -121,6 +122,27 @@ func (d *document) has(key string) bool {
 	return ok
 }
 
+// sibling finds a key of section table written as a dotted key outside an
+// inline table (not under its own [table] header), if there is one.
+func (d *document) sibling(table string) (span, bool) {
+	if table == "" {
+		return span{}, false
+	}
+	if _, ok := d.tables[table]; ok {
+		return span{}, false // a [table] header of its own: append there
+	}
+	best, found := span{}, false
+	for k, sp := range d.keys {
+		if sp.inline || !strings.HasPrefix(k, table+".") || strings.Contains(k[len(table)+1:], ".") {
+			continue
+		}
+		if !found || sp.start > best.start {
+			best, found = sp, true
+		}
+	}
+	return best, found
+}
+
 // set returns the file's text with key set to the TOML literal value: in
 // place when the key exists, else appended to its table, else in a new
 // table at the end of the file.
@@ -136,6 +158,24 @@ func (d *document) set(key, literal string) []byte {
 	table, leaf := "", key
 	if i := strings.LastIndexByte(key, '.'); i >= 0 {
 		table, leaf = key[:i], key[i+1:]
+	}
+	if sib, ok := d.sibling(table); ok {
+		// The section is written with dotted keys ("openai.api_key = …"
+		// under [providers]): add the key beside a sibling, in its style.
+		keyText := strings.TrimSpace(string(d.data[sib.start:sib.keyEnd]))
+		if i := strings.LastIndexByte(keyText, '.'); i >= 0 {
+			keyText = keyText[:i+1] + leaf
+		} else {
+			keyText = leaf
+		}
+		at := lineEnd(d.data, sib.end)
+		out.Write(d.data[:at])
+		if at > 0 && d.data[at-1] != '\n' {
+			out.WriteByte('\n')
+		}
+		out.WriteString(keyText + " = " + literal + "\n")
+		out.Write(d.data[at:])
+		return out.Bytes()
 	}
 	if at, ok := d.tables[table]; ok {
 		out.Write(d.data[:at])
