@@ -33,6 +33,10 @@ type Options struct {
 	Getenv func(string) string
 	// Now is the clock of memory_save; nil means time.Now.
 	Now func() time.Time
+	// Locks serialises the calls that rewrite one file. Registries that
+	// can run at the same time over the same files (one per turn in the
+	// daemon, say) should share one; nil gives this registry its own.
+	Locks *PathLocks
 }
 
 // New builds the registry of built-in tools from the configuration. It is
@@ -55,7 +59,11 @@ func New(o Options) (*Registry, error) {
 		home, _ = os.UserHomeDir()
 	}
 	tc := o.Config.Tools
-	policy := PathPolicy{Workspace: o.Paths.Workspace, Home: home}
+	locks := o.Locks
+	if locks == nil {
+		locks = &PathLocks{}
+	}
+	policy := PathPolicy{Workspace: o.Paths.Workspace, Home: home, Locks: locks}
 	for _, p := range tc.AllowedPaths {
 		if p == "~" || strings.HasPrefix(p, "~/") {
 			p = filepath.Join(home, p[1:])
@@ -73,7 +81,7 @@ func New(o Options) (*Registry, error) {
 		&EditFile{Paths: policy, Gate: gate},
 	}
 	if o.Memory != nil {
-		all = append(all, &MemorySearch{Memory: o.Memory}, &MemoryGet{Memory: o.Memory}, &MemorySave{Memory: o.Memory, Now: o.Now})
+		all = append(all, &MemorySearch{Memory: o.Memory}, &MemoryGet{Memory: o.Memory}, &MemorySave{Memory: o.Memory, Now: o.Now, Paths: policy})
 	}
 	all = append(all, &WebFetch{Fetcher: webfetch.New(webfetch.Options{
 		AllowPrivate: tc.WebFetchAllowPrivate,

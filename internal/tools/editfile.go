@@ -76,6 +76,13 @@ func (t *EditFile) Run(ctx context.Context, raw json.RawMessage) (Result, error)
 	if err != nil {
 		return Result{}, err
 	}
+	// Held from the read to the write, so that a concurrent edit of the
+	// same file reads this one's result instead of being erased by it.
+	unlock, err := t.Paths.Locks.Lock(ctx, target)
+	if err != nil {
+		return Result{}, err
+	}
+	defer unlock()
 	f, err := openRegular(target)
 	if err != nil {
 		return Result{}, err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -154,6 +155,10 @@ type MemorySave struct {
 	Memory Memory
 	// Now is the clock for the entry's date and time.
 	Now func() time.Time
+	// Paths locks the file appended to against a concurrent edit_file or
+	// write_file of it, which would otherwise rewrite it without the new
+	// entry. Its Workspace must be the memory store's.
+	Paths PathPolicy
 }
 
 type memorySaveArgs struct {
@@ -193,6 +198,11 @@ func (t *MemorySave) Run(ctx context.Context, raw json.RawMessage) (Result, erro
 		now = t.Now
 	}
 	at := now()
+	unlock, err := t.lockTarget(ctx, a.LongTerm, at)
+	if err != nil {
+		return Result{}, err
+	}
+	defer unlock()
 	if a.LongTerm {
 		path, err := t.Memory.AppendLongTerm(ctx, a.Content, at)
 		if err != nil {
@@ -205,4 +215,20 @@ func (t *MemorySave) Run(ctx context.Context, raw json.RawMessage) (Result, erro
 		return Result{}, fmt.Errorf("could not save to today's log: %w", err)
 	}
 	return Result{Content: fmt.Sprintf("Saved to today's log, %s.", path)}, nil
+}
+
+// lockTarget takes the path lock of the file this save appends to.
+func (t *MemorySave) lockTarget(ctx context.Context, longTerm bool, at time.Time) (func(), error) {
+	if t.Paths.Workspace == "" {
+		return func() {}, nil
+	}
+	rel := memory.MemoryFile
+	if !longTerm {
+		rel = memory.DailyPath(at)
+	}
+	path := filepath.Join(t.Paths.Workspace, filepath.FromSlash(rel))
+	if real, err := realPath(path); err == nil {
+		path = real // the key edit_file and write_file use
+	}
+	return t.Paths.Locks.Lock(ctx, path)
 }

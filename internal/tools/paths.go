@@ -24,6 +24,10 @@ type PathPolicy struct {
 	Home string
 	// AllowedPaths are absolute folders where writes need no approval.
 	AllowedPaths []string
+	// Locks serialises the calls that rewrite one file (write_file,
+	// edit_file, memory_save); every tool of a registry shares it. Nil
+	// means no locking, which is only safe when calls never overlap.
+	Locks *PathLocks
 }
 
 // Resolve turns a path from the model into a clean absolute path.

@@ -63,6 +63,11 @@ func (t *WriteFile) Run(ctx context.Context, raw json.RawMessage) (Result, error
 	if err != nil {
 		return Result{}, err
 	}
+	unlock, err := t.Paths.Locks.Lock(ctx, target) // not in the middle of an edit_file
+	if err != nil {
+		return Result{}, err
+	}
+	defer unlock()
 	if fi, err := os.Stat(target); err == nil && fi.IsDir() {
 		return Result{}, fmt.Errorf("%s is a folder; give a file path", target)
 	}
