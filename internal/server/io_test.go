@@ -1,7 +1,9 @@
 package server
 
 import (
+	"github.com/localgpt-go/localgpt/internal/llm"
 	"io"
+	"net/http/httptest"
 	"testing"
 )
 
@@ -15,3 +17,7 @@ func readAll(t testing.TB, r io.Reader) []byte {
 	}
 	return b
 }
+
+func newRecorder() *httptest.ResponseRecorder { return httptest.NewRecorder() }
+
+func userMsg(s string) llm.Message { return llm.UserText(s) }
