@@ -28,9 +28,11 @@ type Memory interface {
 	// end) of a memory file, confined to the workspace and external paths.
 	Read(path string, from, to int) (string, error)
 	// AppendDaily appends a timestamped entry to the daily log of now and
-	// returns the workspace-relative path written.
+	// returns the workspace-relative path written. A path with an error
+	// means the entry was written but not indexed.
 	AppendDaily(ctx context.Context, text string, now time.Time) (string, error)
-	// AppendLongTerm appends an entry to MEMORY.md and returns its path.
+	// AppendLongTerm appends an entry to MEMORY.md and returns its path;
+	// a path with an error means it was written but not indexed.
 	AppendLongTerm(ctx context.Context, text string, now time.Time) (string, error)
 }
 
@@ -205,16 +207,26 @@ func (t *MemorySave) Run(ctx context.Context, raw json.RawMessage) (Result, erro
 	defer unlock()
 	if a.LongTerm {
 		path, err := t.Memory.AppendLongTerm(ctx, a.Content, at)
-		if err != nil {
+		if path == "" {
 			return Result{}, fmt.Errorf("could not save to MEMORY.md: %w", err)
 		}
-		return Result{Content: fmt.Sprintf("Saved to %s (long-term memory).", path)}, nil
+		return Result{Content: fmt.Sprintf("Saved to %s (long-term memory).", path) + indexNote(err)}, nil
 	}
 	path, err := t.Memory.AppendDaily(ctx, a.Content, at)
-	if err != nil {
+	if path == "" {
 		return Result{}, fmt.Errorf("could not save to today's log: %w", err)
 	}
-	return Result{Content: fmt.Sprintf("Saved to today's log, %s.", path)}, nil
+	return Result{Content: fmt.Sprintf("Saved to today's log, %s.", path) + indexNote(err)}, nil
+}
+
+// indexNote explains a save that was written but not indexed. The Memory
+// returns a path only once the entry is on disk, so an error with a path
+// failed after the write: saving again would only duplicate the entry.
+func indexNote(err error) string {
+	if err == nil {
+		return ""
+	}
+	return fmt.Sprintf(" The entry is saved; do not save it again. It is not searchable yet because indexing failed (%v); the index catches up on the next reindex.", err)
 }
 
 // lockTarget takes the path lock of the file this save appends to.
