@@ -37,8 +37,8 @@ func TestAskPlain(t *testing.T) {
 				failWithLog(t, "ask printed something else than %q:\n%s", want, r)
 			}
 			out, r := h.askJSON(modelFor(p), "hello")
-			if out.Response != want || out.Model != modelFor(p) || len(out.ToolsUsed) != 0 {
-				t.Fatalf("ask --json = %+v, want response %q from %s and no tools\n%s", out, want, modelFor(p), r)
+			if out.Response != want || out.Model != modelFor(p) || out.StopReason != "end" || len(out.ToolsUsed) != 0 {
+				t.Fatalf("ask --json = %+v, want response %q from %s, stop reason end and no tools\n%s", out, want, modelFor(p), r)
 			}
 			// One token per piece, plus the end-of-sequence token.
 			if out.Tokens.Completion != len(scripted.Plain.Pieces)+1 || out.Tokens.Prompt <= 0 ||
@@ -76,7 +76,7 @@ func TestToolLoop(t *testing.T) {
 			}
 
 			out, r := h.askJSON(modelFor(p), scripted.AskWrite)
-			if out.Response != scripted.Final.Text() || len(out.ToolsUsed) != 1 || out.ToolsUsed[0].Name != "write_file" {
+			if out.Response != scripted.Final.Text() || out.StopReason != "end" || len(out.ToolsUsed) != 1 || out.ToolsUsed[0].Name != "write_file" {
 				t.Fatalf("ask --json = %+v\n%s", out, r)
 			}
 			var args map[string]string
@@ -167,7 +167,8 @@ func readUntil(r *bufio.Reader, want string) (string, error) {
 // TestMaxTokensStop: a reply that never ends is cut by the token limit
 // (there is no localgpt setting for it: the limit is Ollama's, ten times
 // the context window, or the Anthropic adapter's default max_tokens, if
-// smaller); localgpt ends cleanly and prints what came.
+// smaller); localgpt ends cleanly, prints what came, reports the stop
+// reason "length" and says on stderr that the answer was cut off.
 func TestMaxTokensStop(t *testing.T) {
 	h := newHome(t, the.url)
 	// Ollama caps a generation at 10 × num_ctx: the model's 1280 through
@@ -177,6 +178,9 @@ func TestMaxTokensStop(t *testing.T) {
 	for _, p := range providers {
 		t.Run(p, func(t *testing.T) {
 			out, r := h.askJSON(modelFor(p), scripted.AskLoop)
+			if out.StopReason != "length" || !strings.Contains(r.stderr, "cut off") {
+				failWithLog(t, "stop reason %q; want length, and a note on stderr that the answer was cut off\n%.2000s", out.StopReason, r)
+			}
 			if out.Tokens.Completion != limits[p] {
 				failWithLog(t, "completion tokens = %d, want the limit %d\n%.2000s", out.Tokens.Completion, limits[p], r)
 			}

@@ -109,7 +109,9 @@ func (h *home) run(args ...string) result {
 type askJSON struct {
 	Response string `json:"response"`
 	Model    string `json:"model"`
-	Tokens   struct {
+	// StopReason is end, tool_use, length or other.
+	StopReason string `json:"stop_reason"`
+	Tokens     struct {
 		Prompt     int `json:"prompt"`
 		Completion int `json:"completion"`
 		Total      int `json:"total"`
