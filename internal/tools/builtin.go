@@ -76,7 +76,7 @@ func New(o Options) (*Registry, error) {
 	max := tc.ToolOutputMaxChars
 	all := []Tool{
 		&Bash{Paths: policy, Timeout: time.Duration(tc.BashTimeoutMS) * time.Millisecond, MaxOutput: max},
-		&ReadFile{Paths: policy, MaxChars: max},
+		&ReadFile{Paths: policy, MaxChars: max, Protected: protectedFiles(o.Paths)},
 		&WriteFile{Paths: policy, Gate: gate},
 		&EditFile{Paths: policy, Gate: gate},
 	}
@@ -88,5 +88,22 @@ func New(o Options) (*Registry, error) {
 		UserAgent:    "localgpt/" + version.String(),
 	})})
 	kept := slices.DeleteFunc(all, func(t Tool) bool { return slices.Contains(o.Exclude, t.Name()) })
-	return NewRegistry(gate, max, kept...)
+	reg, err := NewRegistry(gate, max, kept...)
+	if err != nil {
+		return nil, err
+	}
+	reg.secrets = newRedactor(secretValues(o.Config, getenv))
+	return reg, nil
+}
+
+// protectedFiles lists the files read_file refuses: the config file in
+// use (it holds API keys).
+func protectedFiles(p config.Paths) []string {
+	switch {
+	case p.ConfigFile != "":
+		return []string{p.ConfigFile}
+	case p.Home != "":
+		return []string{config.DefaultConfigFile(p.Home)}
+	}
+	return nil
 }

@@ -15,6 +15,8 @@ type Registry struct {
 	order    []string
 	gate     *Gate
 	maxChars int
+	// secrets masks LocalGPT's credentials in every result; nil masks nothing.
+	secrets *redactor
 }
 
 // NewRegistry builds a registry of the given tools, in that order. Calls
@@ -62,7 +64,8 @@ func (r *Registry) Specs() []Spec {
 // Call runs one tool call and always returns a Result: an unknown name,
 // bad arguments, a refused approval, a failure or even a panic in the
 // tool become an error Result the model reads. A cancelled ctx stops the
-// tool (a running command is killed).
+// tool (a running command is killed). In a registry built by New, every
+// configured secret value in the result is masked (config.MaskSecret).
 func (r *Registry) Call(ctx context.Context, name string, args json.RawMessage) (res Result) {
 	t, ok := r.tools[name]
 	if !ok {
@@ -72,7 +75,8 @@ func (r *Registry) Call(ctx context.Context, name string, args json.RawMessage) 
 		if p := recover(); p != nil {
 			res = Result{Content: fmt.Sprintf("Error: the %s tool failed unexpectedly (%v); this is a bug in localgpt, not in the arguments", name, p), IsError: true}
 		}
-		res.Content = truncateMiddle(res.Content, r.maxChars)
+		// Mask before cutting, so that no half of a secret survives the cut.
+		res.Content = truncateMiddle(r.secrets.redact(res.Content), r.maxChars)
 	}()
 	ctx, err := r.gate.approveTool(ctx, Request{Tool: name, Summary: summarize(t, args), Args: args})
 	if err != nil {
