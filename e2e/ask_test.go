@@ -190,3 +190,26 @@ func TestMaxTokensStop(t *testing.T) {
 		})
 	}
 }
+
+// TestChat: two turns of `localgpt chat` read from a pipe, the second
+// with the first in its history and a tool loop.
+func TestChat(t *testing.T) {
+	want := scripted.Plain.Text() + "\n" + scripted.Final.Text()
+	for _, p := range providers {
+		t.Run(p, func(t *testing.T) {
+			h := newHome(t, the.url)
+			ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
+			defer cancel()
+			cmd := h.command(ctx, "chat", "-m", modelFor(p))
+			cmd.Stdin = strings.NewReader("hello\n" + scripted.AskWrite + "\n")
+			var stdout, stderr strings.Builder
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			if err := cmd.Run(); err != nil || strings.TrimSpace(stdout.String()) != want {
+				failWithLog(t, "chat: %v; stdout %q, want %q; stderr:\n%s", err, stdout.String(), want, stderr.String())
+			}
+			if got, err := os.ReadFile(h.workspace(scripted.NotePath)); err != nil || string(got) != scripted.NoteContent {
+				t.Fatalf("workspace/%s = %q, %v; want %q", scripted.NotePath, got, err, scripted.NoteContent)
+			}
+		})
+	}
+}
