@@ -160,6 +160,10 @@ type daemon struct {
 	o    Options
 	mu   sync.Mutex
 	info Info
+	// publishMu orders publications: each update is written to
+	// daemon.json before the next one is made, so a stale snapshot can
+	// never overwrite a newer one.
+	publishMu sync.Mutex
 }
 
 func (d *daemon) snapshot() Info {
@@ -177,6 +181,8 @@ func (d *daemon) snapshot() Info {
 
 // publish updates Info under the lock and writes daemon.json.
 func (d *daemon) publish(update func(*Info)) {
+	d.publishMu.Lock()
+	defer d.publishMu.Unlock()
 	d.mu.Lock()
 	update(&d.info)
 	d.mu.Unlock()

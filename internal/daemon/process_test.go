@@ -3,6 +3,8 @@ package daemon
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -22,15 +24,28 @@ var binary string
 
 func TestMain(m *testing.M) { testbin.Main(m, &binary) }
 
-// procHome is a LocalGPT home for the real binary.
+// procHome is a LocalGPT home for the real binary. Its daemon serves the
+// HTTP API on a free loopback port of its own (serverConfig), never on the
+// default port a user's daemon may hold.
 func procHome(t *testing.T, cfg string) string {
 	t.Helper()
 	home := t.TempDir()
-	if err := os.WriteFile(filepath.Join(home, "config.toml"), []byte(cfg), 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(home, "config.toml"), []byte(cfg+serverConfig(t)), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { lg(t, home, "daemon", "stop", "--timeout", "10s") })
 	return home
+}
+
+// serverConfig is a [server] section with a port that is free right now.
+func serverConfig(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return fmt.Sprintf("[server]\nport = %d\n", l.Addr().(*net.TCPAddr).Port)
 }
 
 func lg(t *testing.T, home string, args ...string) (stdout, stderr string, code int) {
@@ -87,7 +102,7 @@ func TestProcessStartStatusStop(t *testing.T) {
 		}
 	}
 	// SIGHUP reloads; the daemon keeps running.
-	os.WriteFile(filepath.Join(home, "config.toml"), []byte("[heartbeat]\ninterval = \"1h\"\n"), 0o600)
+	os.WriteFile(filepath.Join(home, "config.toml"), []byte("[heartbeat]\ninterval = \"1h\"\n"+serverConfig(t)), 0o600)
 	syscall.Kill(pid, syscall.SIGHUP)
 	waitFor(t, func() bool {
 		info, _ := readInfo(filepath.Join(home, "state"))
