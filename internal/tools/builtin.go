@@ -33,9 +33,10 @@ type Options struct {
 	Getenv func(string) string
 	// Now is the clock of memory_save; nil means time.Now.
 	Now func() time.Time
-	// Locks serialises the calls that rewrite one file. Registries that
-	// can run at the same time over the same files (one per turn in the
-	// daemon, say) should share one; nil gives this registry its own.
+	// Locks serialises the calls that rewrite one file. nil shares the
+	// process-wide table, so every registry of the process (the daemon's
+	// server assistants and its heartbeat, say) is covered; tests may pass
+	// their own.
 	Locks *PathLocks
 }
 
@@ -61,7 +62,7 @@ func New(o Options) (*Registry, error) {
 	tc := o.Config.Tools
 	locks := o.Locks
 	if locks == nil {
-		locks = &PathLocks{}
+		locks = &processLocks
 	}
 	policy := PathPolicy{Workspace: o.Paths.Workspace, Home: home, Locks: locks}
 	for _, p := range tc.AllowedPaths {

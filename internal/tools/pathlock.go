@@ -18,6 +18,14 @@ type PathLocks struct {
 	held map[string]*pathLock
 }
 
+// processLocks is the lock table of every registry built without one of
+// its own. Files are shared by the whole process, so their locks are too:
+// in the daemon, the HTTP server's assistants (one per model) and the
+// heartbeat build separate registries, and must still not interleave
+// their edits of one file. It is the one deliberate piece of package
+// state here: a lock table, not configuration.
+var processLocks PathLocks
+
 // pathLock is one file's lock: a one-slot channel, so that waiting for it
 // can give up when the call's context is cancelled.
 type pathLock struct {

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/localgpt-go/localgpt/internal/config"
 )
 
 // TestConcurrentEditsAllLand: the tool calls of one reply run at once;
@@ -119,5 +121,24 @@ func TestPathLocks(t *testing.T) {
 		t.Fatal(err)
 	} else {
 		u()
+	}
+}
+
+// TestRegistriesShareTheProcessLocks: two registries built without a lock
+// table of their own (the daemon's server and heartbeat, say) still
+// serialise their edits of one file.
+func TestRegistriesShareTheProcessLocks(t *testing.T) {
+	a, err := New(Options{Config: config.Default(), Paths: config.Paths{Workspace: t.TempDir()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := New(Options{Config: config.Default(), Paths: config.Paths{Workspace: t.TempDir()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wa, _ := a.Lookup("edit_file")
+	wb, _ := b.Lookup("edit_file")
+	if wa.(*EditFile).Paths.Locks != wb.(*EditFile).Paths.Locks || wa.(*EditFile).Paths.Locks != &processLocks {
+		t.Fatal("registries built without Locks do not share the process-wide table")
 	}
 }
