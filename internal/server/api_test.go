@@ -12,6 +12,7 @@ import (
 
 	"github.com/localgpt-go/localgpt/internal/config"
 	"github.com/localgpt-go/localgpt/internal/llm/llmtest"
+	"github.com/localgpt-go/localgpt/internal/session"
 )
 
 func TestHealthStatusModels(t *testing.T) {
@@ -387,5 +388,26 @@ func TestPage(t *testing.T) {
 		if strings.Contains(body, "https://") || strings.Contains(body, "http://") {
 			t.Fatalf("%s refers to a remote resource", tt.path)
 		}
+	}
+}
+
+// TestSessionOpenElsewhereIsAConflict: a session that another process
+// (say `localgpt chat --resume`) holds open answers 409, not 500.
+func TestSessionOpenElsewhereIsAConflict(t *testing.T) {
+	f := newFixture(t, "")
+	f.llm.Enqueue(llmtest.Text("Hello."))
+	code, body := f.do("POST", "/api/chat", `{"message":"hi"}`)
+	var r chatResponse
+	if err := json.Unmarshal(body, &r); code != 200 || err != nil {
+		t.Fatalf("%d %s", code, body)
+	}
+	held, err := session.NewStore(f.paths.Sessions).Open(r.SessionID) // the other process
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	code, body = f.do("POST", "/api/chat", `{"message":"again","session_id":"`+r.SessionID+`"}`)
+	if code != http.StatusConflict || errorCode(t, body) != "conflict" || !strings.Contains(string(body), "another localgpt process") {
+		t.Fatalf("%d %s", code, body)
 	}
 }

@@ -21,6 +21,7 @@ const (
 	codeForbidden        = "forbidden"          // 403: a foreign Origin or Host
 	codeNotFound         = "not_found"          // 404
 	codeMethodNotAllowed = "method_not_allowed" // 405
+	codeConflict         = "conflict"           // 409: the session is open in another process
 	codeTooLarge         = "request_too_large"  // 413
 	codeProvider         = "provider_error"     // 502
 	codeTimeout          = "timeout"            // 504
@@ -74,6 +75,8 @@ func classify(err error) (int, string, string) {
 		return http.StatusBadGateway, codeProvider, le.Error()
 	case errors.Is(err, session.ErrNotFound):
 		return http.StatusNotFound, codeNotFound, err.Error()
+	case errors.Is(err, session.ErrInUse):
+		return http.StatusConflict, codeConflict, err.Error()
 	case errors.As(err, &ce):
 		return http.StatusBadRequest, codeInvalid, err.Error()
 	case errors.Is(err, memory.ErrEmptyQuery):
