@@ -94,6 +94,9 @@ func setUp() (*suite, error) {
 func (s *suite) startPeer(ctx context.Context, dir string) (string, error) {
 	cmd := exec.CommandContext(ctx, s.peer, "start", dir)
 	cmd.Dir = s.repo
+	// Should this test binary die (Ctrl-C, a test timeout) before TearDown,
+	// the script's watcher stops the server.
+	cmd.Env = append(os.Environ(), fmt.Sprintf("LOCALGPT_PEER_OWNER=%d", os.Getpid()))
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {

@@ -5,7 +5,8 @@
 #   scripts/ollama-peer.sh start DIR      start `ollama serve` on a free loopback port with a
 #                                         private HOME and OLLAMA_MODELS under DIR, register
 #                                         the scripted models, print the server's URL
-#   scripts/ollama-peer.sh stop DIR       stop the server started in DIR
+#   scripts/ollama-peer.sh stop DIR       stop the server started in DIR (with LOCALGPT_PEER_OWNER=PID
+#                                         set at start, it also stops when process PID ends)
 #   scripts/ollama-peer.sh run -- CMD...  build, start in a temp dir, run CMD with
 #                                         LOCALGPT_E2E_OLLAMA_URL, LOCALGPT_E2E_OLLAMA_BIN and
 #                                         LOCALGPT_E2E_MODEL exported, stop, exit with CMD's status
@@ -110,6 +111,15 @@ cmd_start() {
 	local url="http://$addr"
 	echo "$url" >"$dir/url"
 	(register "$dir" "$url") || { cmd_stop "$dir"; die "registering the model failed; the server is stopped"; }
+	# The server runs in its own session, so a Ctrl-C or a crash of the process that
+	# started it would leave it behind: with LOCALGPT_PEER_OWNER=PID, a watcher stops it
+	# when that process is gone.
+	if [ -n "${LOCALGPT_PEER_OWNER:-}" ]; then
+		(
+			while kill -0 "$LOCALGPT_PEER_OWNER" 2>/dev/null && [ -f "$dir/pid" ]; do sleep 1; done
+			cmd_stop "$dir"
+		) </dev/null >/dev/null 2>&1 &
+	fi
 	log "serving $MODEL on $url (log: $dir/server.log)"
 	echo "$url"
 }
