@@ -12,6 +12,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
+	"github.com/localgpt-go/localgpt/internal/daemon"
 	"github.com/localgpt-go/localgpt/internal/memory"
 )
 
@@ -66,9 +67,9 @@ parentheses are ordinary text. Results show file:lines, the heading, a
 snippet with the matches marked «like this», and a score from 0 to 1.
 
 Files edited since the last search are reindexed first (a quick size and
-time check of every file when nothing changed: about 15 ms per 3,000 files).
---no-refresh skips that check and searches the index as it is, which is
-current when the daemon's watcher is running.`,
+time check of every file when nothing changed: about 15 ms per 3,000 files),
+unless the daemon runs: its watcher keeps the index current within a second
+of every change, so the check is skipped. --no-refresh skips it always.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if limit < 1 {
@@ -81,7 +82,9 @@ current when the daemon's watcher is running.`,
 				return err
 			}
 			defer s.Close()
-			if !noRefresh {
+			// The daemon's watcher keeps the index of the default home current.
+			watched := a.configFlag == "" && daemon.Running(a.paths)
+			if !noRefresh && !watched {
 				if _, err := s.Reindex(ctx, false, nil); err != nil {
 					return err
 				}

@@ -7,6 +7,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/localgpt-go/localgpt/internal/daemon"
+	"github.com/localgpt-go/localgpt/internal/filelock"
 )
 
 func TestMemoryCommands(t *testing.T) {
@@ -150,5 +153,27 @@ func TestParseLineRange(t *testing.T) {
 		if (err != nil) != tt.bad || (!tt.bad && (p != tt.path || f != tt.from || to != tt.to)) {
 			t.Errorf("parseLineRange(%q) = %q %d %d %v", tt.in, p, f, to, err)
 		}
+	}
+}
+
+// TestSearchTrustsTheDaemonsWatcher: while a daemon holds the home (its
+// watcher keeps the index current), search skips the freshness check;
+// without one, an edit made a moment ago is found.
+func TestSearchTrustsTheDaemonsWatcher(t *testing.T) {
+	home := t.TempDir()
+	if r := run(t, home, "memory", "reindex"); r.code != 0 {
+		t.Fatalf("%+v", r)
+	}
+	lock, err := filelock.TryLock(filepath.Join(home, "state", daemon.LockFile)) // a daemon runs
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(home, "workspace", "fresh.md"), []byte("# Fresh\nzanzibar quokka\n"), 0o644)
+	if r := run(t, home, "memory", "search", "zanzibar"); r.code != 0 || strings.Contains(r.stdout, "fresh.md") {
+		t.Fatalf("with a daemon the check should be skipped: %+v", r)
+	}
+	lock.Unlock()
+	if r := run(t, home, "memory", "search", "zanzibar"); r.code != 0 || !strings.Contains(r.stdout, "fresh.md") {
+		t.Fatalf("without a daemon the edit must be found: %+v", r)
 	}
 }

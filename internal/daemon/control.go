@@ -49,6 +49,13 @@ type HeartbeatStatus struct {
 	ModelCycles     int64             `json:"model_cycles"`
 }
 
+// Running reports whether a daemon runs for the home: it holds the daemon
+// lock for as long as it lives. It never disturbs a running daemon.
+func Running(paths config.Paths) bool {
+	held, err := filelock.Held(filepath.Join(paths.State, LockFile))
+	return err == nil && held
+}
+
 // ReadStatus reports whether a daemon runs for the home and what the
 // heartbeat last did. It never disturbs a running daemon.
 func ReadStatus(cfg *config.Config, paths config.Paths, now time.Time) (Status, error) {
