@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -164,25 +165,24 @@ func readUntil(r *bufio.Reader, want string) (string, error) {
 	return b.String(), nil
 }
 
-// TestMaxTokensStop: a reply that never ends is cut by the token limit
-// (there is no localgpt setting for it: the limit is Ollama's, ten times
-// the context window, or the Anthropic adapter's default max_tokens, if
-// smaller); localgpt ends cleanly, prints what came, reports the stop
-// reason "length" and says on stderr that the answer was cut off.
+// TestMaxTokensStop: a reply that never ends is cut by agent.max_tokens;
+// localgpt ends cleanly, prints what came, reports the stop reason
+// "length" and says on stderr that the answer was cut off. The bound
+// reaches the server through each protocol (num_predict, max_tokens).
 func TestMaxTokensStop(t *testing.T) {
+	const limit = 40
 	h := newHome(t, the.url)
-	// Ollama caps a generation at 10 × num_ctx: the model's 1280 through
-	// its own API, the server's default (512, OLLAMA_CONTEXT_LENGTH set by
-	// scripts/ollama-peer.sh) through the OpenAI and Anthropic ones.
-	limits := map[string]int{"ollama": 10 * scripted.AgentContextLength, "openai": 10 * 512, "anthropic": 10 * 512}
+	if r := h.run("config", "set", "agent.max_tokens", fmt.Sprint(limit)); r.code != 0 {
+		t.Fatalf("config set: %s", r)
+	}
 	for _, p := range providers {
 		t.Run(p, func(t *testing.T) {
 			out, r := h.askJSON(modelFor(p), scripted.AskLoop)
 			if out.StopReason != "length" || !strings.Contains(r.stderr, "cut off") {
 				failWithLog(t, "stop reason %q; want length, and a note on stderr that the answer was cut off\n%.2000s", out.StopReason, r)
 			}
-			if out.Tokens.Completion != limits[p] {
-				failWithLog(t, "completion tokens = %d, want the limit %d\n%.2000s", out.Tokens.Completion, limits[p], r)
+			if out.Tokens.Completion != limit {
+				failWithLog(t, "completion tokens = %d, want agent.max_tokens = %d\n%.2000s", out.Tokens.Completion, limit, r)
 			}
 			if words := strings.Fields(out.Response); len(words) != out.Tokens.Completion || !isLoop(out.Response) {
 				t.Fatalf("the response has %d words (want one per token, %d) or is not the loop: %.300q…", len(words), out.Tokens.Completion, out.Response)

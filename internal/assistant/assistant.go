@@ -98,7 +98,7 @@ func Open(ctx context.Context, o Options) (*Assistant, error) {
 	as.Agent = agent.New(agent.Options{
 		Provider: prov, Model: resolved.Model, Tools: agentToolSet, Memory: mem,
 		Workspace: o.Paths.Workspace, ContextWindow: window, ReserveTokens: cfg.Agent.ReserveTokens,
-		MaxIterations: cfg.Agent.MaxToolIterations, Now: time.Now, Log: log,
+		MaxIterations: cfg.Agent.MaxToolIterations, MaxTokens: cfg.Agent.MaxTokens, Now: time.Now, Log: log,
 		// Local time, as the memory writers use: "today's log" in the
 		// prompt is the one memory_save appends to. heartbeat.timezone only
 		// schedules the heartbeat.

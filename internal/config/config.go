@@ -32,6 +32,9 @@ type Agent struct {
 	ReserveTokens int `toml:"reserve_tokens" json:"reserve_tokens"`
 	// MaxToolIterations bounds model↔tool round trips in one turn.
 	MaxToolIterations int `toml:"max_tool_iterations" json:"max_tool_iterations"`
+	// MaxTokens bounds each answer; 0 leaves it to the provider (Anthropic,
+	// which requires a bound, then gets 8192).
+	MaxTokens int `toml:"max_tokens" json:"max_tokens"`
 }
 
 // Providers holds the connection settings of each LLM provider.

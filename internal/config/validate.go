@@ -28,6 +28,8 @@ func (c *Config) validate() error {
 		return bad("agent.reserve_tokens", "must be between 0 and context_window (%d), got %d", a.ContextWindow, a.ReserveTokens)
 	case a.MaxToolIterations < 1 || a.MaxToolIterations > 1000:
 		return bad("agent.max_tool_iterations", "must be between 1 and 1000, got %d", a.MaxToolIterations)
+	case a.MaxTokens < 0:
+		return bad("agent.max_tokens", "must be 0 (the provider's default) or more, got %d", a.MaxTokens)
 	}
 	for _, u := range []struct{ key, value string }{
 		{"providers.openai.base_url", c.Providers.OpenAI.BaseURL},
