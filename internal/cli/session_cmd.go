@@ -93,15 +93,10 @@ func newSessionShowCmd(a *app) *cobra.Command {
 		Short: "Print a session's transcript",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := a.sessions()
+			_, t, err := a.loadSession(args[0])
 			if err != nil {
 				return err
 			}
-			t, err := st.Load(args[0])
-			if err != nil {
-				return err
-			}
-			a.warnSkipped(t.Header.ID, t.Warnings)
 			if !useColor(a.getenv, a.stdout) {
 				return session.WriteMarkdown(a.stdout, t)
 			}
@@ -124,15 +119,10 @@ with -o, to a file (written atomically: a crash leaves the old file or the
 new one, never half of it).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := a.sessions()
+			st, t, err := a.loadSession(args[0])
 			if err != nil {
 				return err
 			}
-			t, err := st.Load(args[0])
-			if err != nil {
-				return err
-			}
-			a.warnSkipped(t.Header.ID, t.Warnings)
 			return exportSession(a, st, t, format, out)
 		},
 	}
@@ -234,4 +224,19 @@ the matching line; newest sessions first.`,
 	cmd.Flags().IntVarP(&limit, "limit", "n", 50, "show at most this many matches (0: all)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
+}
+
+// loadSession reads session id (or a unique prefix) and warns about the
+// lines it had to skip.
+func (a *app) loadSession(id string) (*session.Store, *session.Transcript, error) {
+	st, err := a.sessions()
+	if err != nil {
+		return nil, nil, err
+	}
+	t, err := st.Load(id)
+	if err != nil {
+		return nil, nil, err
+	}
+	a.warnSkipped(t.Header.ID, t.Warnings)
+	return st, t, nil
 }
