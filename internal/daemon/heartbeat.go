@@ -16,6 +16,7 @@ type heartbeatLoop struct {
 	sched    heartbeat.Schedule
 	runner   *heartbeat.Runner
 	stateDir string
+	first    time.Time // when the first cycle runs
 }
 
 func newHeartbeatLoop(d *daemon, cfg *config.Config, paths config.Paths) (*heartbeatLoop, error) {
@@ -27,7 +28,12 @@ func newHeartbeatLoop(d *daemon, cfg *config.Config, paths config.Paths) (*heart
 	if err != nil {
 		return nil, err
 	}
-	return &heartbeatLoop{d: d, sched: sched, runner: r, stateDir: paths.State}, nil
+	h := &heartbeatLoop{d: d, sched: sched, runner: r, stateDir: paths.State}
+	// The first cycle is one interval after start. It is published before
+	// the daemon reports ready, so a status right after start shows it.
+	h.first = sched.Next(time.Now())
+	h.arm(h.first)
+	return h, nil
 }
 
 // run loops until gen is done (a reload or shutdown). Cycles run under
@@ -35,8 +41,7 @@ func newHeartbeatLoop(d *daemon, cfg *config.Config, paths config.Paths) (*heart
 // while a shutdown cancels it.
 func (h *heartbeatLoop) run(root, gen context.Context) {
 	log := h.d.o.Log
-	next := h.sched.Next(time.Now()) // the first cycle is one interval after start
-	h.arm(next)
+	next := h.first
 	timer := time.NewTimer(time.Until(next))
 	defer timer.Stop()
 	for {
