@@ -154,7 +154,7 @@ func (a *Agent) RunMessage(ctx context.Context, history []llm.Message, user llm.
 			send(Event{Type: EventError, Err: err})
 			return turn, err
 		}
-		turn.Usage = addUsage(turn.Usage, resp.Usage)
+		turn.Usage = turn.Usage.Add(resp.Usage)
 		turn.ContextTokens = resp.Usage.PromptTokens
 		turn.StopReason = resp.StopReason
 		if resp.Model != "" {
@@ -256,12 +256,4 @@ func notRun(calls []llm.ToolCall, why string) []llm.ToolResult {
 		out[i] = llm.ToolResult{CallID: c.ID, Name: c.Name, Content: why, IsError: true}
 	}
 	return out
-}
-
-func addUsage(a, b llm.Usage) llm.Usage {
-	return llm.Usage{
-		PromptTokens:     a.PromptTokens + b.PromptTokens,
-		CompletionTokens: a.CompletionTokens + b.CompletionTokens,
-		TotalTokens:      a.TotalTokens + b.TotalTokens,
-	}
 }

@@ -204,7 +204,7 @@ func (c *chat) turn(ctx context.Context, input string) error {
 	view.finish()
 	warnCutOff(c.app, t)
 	if t != nil {
-		c.usage = addUsage(c.usage, t.Usage)
+		c.usage = c.usage.Add(t.Usage)
 		if t.ContextTokens > 0 {
 			c.lastPrompt = t.ContextTokens
 		}
@@ -325,11 +325,6 @@ func unknownCommand(name string) error {
 // savePrompt is the message /save sends.
 const savePrompt = "Save what matters from our conversation so far to memory with memory_save: " +
 	"durable facts and preferences with long_term, the rest to today's log. Then say in one line what you saved."
-
-func addUsage(a, b llm.Usage) llm.Usage {
-	return llm.Usage{PromptTokens: a.PromptTokens + b.PromptTokens,
-		CompletionTokens: a.CompletionTokens + b.CompletionTokens, TotalTokens: a.TotalTokens + b.TotalTokens}
-}
 
 // searchMemory prints the best memory hits for /memory.
 func (c *chat) searchMemory(ctx context.Context, query string) error {

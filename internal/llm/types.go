@@ -161,6 +161,15 @@ type Usage struct {
 	TotalTokens      int `json:"total_tokens"`
 }
 
+// Add returns the sum of u and o, for the calls of a turn or a session.
+func (u Usage) Add(o Usage) Usage {
+	return Usage{
+		PromptTokens:     u.PromptTokens + o.PromptTokens,
+		CompletionTokens: u.CompletionTokens + o.CompletionTokens,
+		TotalTokens:      u.TotalTokens + o.TotalTokens,
+	}
+}
+
 // StopReason is why the model stopped, in one set for every provider.
 type StopReason string
 

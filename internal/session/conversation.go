@@ -229,11 +229,7 @@ func joinTurns(first, rest *agent.Turn) *agent.Turn {
 	t.Messages = append(append([]llm.Message(nil), first.Messages...), rest.Messages...)
 	t.ToolsUsed = append(append([]agent.ToolUse(nil), first.ToolsUsed...), rest.ToolsUsed...)
 	t.Iterations += first.Iterations
-	t.Usage = llm.Usage{
-		PromptTokens:     first.Usage.PromptTokens + rest.Usage.PromptTokens,
-		CompletionTokens: first.Usage.CompletionTokens + rest.Usage.CompletionTokens,
-		TotalTokens:      first.Usage.TotalTokens + rest.Usage.TotalTokens,
-	}
+	t.Usage = first.Usage.Add(rest.Usage)
 	return &t
 }
 
