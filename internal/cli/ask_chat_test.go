@@ -18,7 +18,7 @@ func fakeHome(t *testing.T) (string, *llmtest.Server) {
 	t.Helper()
 	srv := llmtest.NewOpenAI(t)
 	home := t.TempDir()
-	cfg := "[agent]\ndefault_model = \"openai/gpt-4o-mini\"\n[providers.openai]\napi_key = \"sk-test-000000000000\"\nbase_url = \"" + srv.URL + "/v1\"\n"
+	cfg := llmtest.OpenAIConfig(srv.URL)
 	if err := os.WriteFile(filepath.Join(home, "config.toml"), []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -138,7 +138,7 @@ func TestProcessStartStatusStop(t *testing.T) {
 func TestProcessStopInterruptsCycle(t *testing.T) {
 	srv := llmtest.NewOpenAI(t)
 	srv.Enqueue(llmtest.Reply{Text: "working on it", Hang: true})
-	home := procHome(t, "[agent]\ndefault_model = \"openai/gpt-4o-mini\"\n[providers.openai]\napi_key = \"sk-test-000000000000\"\nbase_url = \""+srv.URL+"/v1\"\n[heartbeat]\ninterval = \"1s\"\n")
+	home := procHome(t, llmtest.OpenAIConfig(srv.URL)+"[heartbeat]\ninterval = \"1s\"\n")
 	if _, errOut, code := lg(t, home, "paths"); code != 0 { // creates the workspace
 		t.Fatal(errOut)
 	}
@@ -172,7 +172,7 @@ func TestProcessRunsDueTask(t *testing.T) {
 		llmtest.Reply{ToolCalls: []llmtest.Call{{ID: "w", Name: "write_file", Args: string(args)}}, Usage: llmtest.Usage{Prompt: 300, Completion: 30}},
 		llmtest.Reply{Text: "Backed up the notes.", Usage: llmtest.Usage{Prompt: 400, Completion: 10}},
 	)
-	home := procHome(t, "[agent]\ndefault_model = \"openai/gpt-4o-mini\"\n[providers.openai]\napi_key = \"sk-test-000000000000\"\nbase_url = \""+srv.URL+"/v1\"\n[heartbeat]\ninterval = \"1s\"\n")
+	home := procHome(t, llmtest.OpenAIConfig(srv.URL)+"[heartbeat]\ninterval = \"1s\"\n")
 	if _, errOut, code := lg(t, home, "paths"); code != 0 {
 		t.Fatal(errOut)
 	}

@@ -45,8 +45,7 @@ func newFixture(t testing.TB, extra string) *fixture {
 		}
 	}))
 	t.Cleanup(front.Close)
-	cfgText := "[agent]\ndefault_model = \"openai/gpt-4o-mini\"\n[providers.openai]\napi_key = \"sk-test-000000000000\"\nbase_url = \"" +
-		front.URL + "/v1\"\n" + extra
+	cfgText := llmtest.OpenAIConfig(front.URL) + extra
 	file := filepath.Join(f.home, "config.toml")
 	if err := os.WriteFile(file, []byte(cfgText), 0o600); err != nil {
 		t.Fatal(err)

@@ -131,3 +131,10 @@ func (openaiWire) streamFrames(r Reply, model string) ([][]byte, int, int) {
 	frames = append(frames, []byte("data: [DONE]\n\n"))
 	return frames, first, final
 }
+
+// OpenAIConfig is config.toml text that makes "openai/gpt-4o-mini", served
+// by a fake OpenAI server at url (its root, without /v1), the default
+// model, with a test key. Tests append their own sections to it.
+func OpenAIConfig(url string) string {
+	return "[agent]\ndefault_model = \"openai/gpt-4o-mini\"\n[providers.openai]\napi_key = \"sk-test-000000000000\"\nbase_url = \"" + url + "/v1\"\n"
+}
