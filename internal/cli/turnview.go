@@ -21,7 +21,6 @@ type turnView struct {
 	err      io.Writer
 	color    bool
 	midLine  bool // the answer so far does not end in a newline
-	wroteAny bool
 }
 
 func newTurnView(a *app, out io.Writer) *turnView {
@@ -48,7 +47,6 @@ func (v *turnView) handle(e agent.Event) {
 			text = termmd.Sanitize(text)
 		}
 		io.WriteString(v.text, text)
-		v.wroteAny = true
 		v.midLine = !strings.HasSuffix(e.Text, "\n")
 	case agent.EventReasoning:
 		if v.color { // thinking is shown only to a person watching
