@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"os"
 	"time"
 
 	"github.com/localgpt-go/localgpt/internal/agent"
@@ -15,6 +16,7 @@ import (
 	"github.com/localgpt-go/localgpt/internal/llm"
 	"github.com/localgpt-go/localgpt/internal/llm/provider"
 	"github.com/localgpt-go/localgpt/internal/memory"
+	"github.com/localgpt-go/localgpt/internal/secret"
 	"github.com/localgpt-go/localgpt/internal/tools"
 )
 
@@ -32,6 +34,10 @@ type Options struct {
 	Approver tools.Approver
 	// ExcludeTools leaves some built-in tools out.
 	ExcludeTools []string
+	// Secrets masks the credentials in every tool result. The process's
+	// composition root builds one (NewSecrets) and passes it everywhere;
+	// nil builds one from Config for this assistant alone.
+	Secrets *secret.Masker
 	Log          *slog.Logger
 	Getenv       func(string) string
 }
@@ -87,8 +93,12 @@ func Open(ctx context.Context, o Options) (*Assistant, error) {
 	}
 	var agentToolSet agent.Tools
 	if !o.NoTools {
+		secrets := o.Secrets
+		if secrets == nil {
+			secrets = NewSecrets(cfg, o.Paths, o.Getenv)
+		}
 		reg, err := tools.New(tools.Options{Config: cfg, Paths: o.Paths, Memory: toolMem,
-			Approver: o.Approver, Exclude: o.ExcludeTools, Getenv: o.Getenv})
+			Approver: o.Approver, Exclude: o.ExcludeTools, Getenv: o.Getenv, Secrets: secrets})
 		if err != nil {
 			as.Close()
 			return nil, err
@@ -104,6 +114,23 @@ func Open(ctx context.Context, o Options) (*Assistant, error) {
 		// schedules the heartbeat.
 	})
 	return as, nil
+}
+
+// NewSecrets builds the masker of every credential LocalGPT knows of: the
+// configuration's secret keys (after expansion and environment
+// fallbacks) and the variables those fall back on. Build it once per
+// process and pass it to everything that writes text out; after a
+// reload, add the new configuration's values with SecretValues.
+func NewSecrets(cfg *config.Config, paths config.Paths, getenv func(string) string) *secret.Masker {
+	return secret.New(SecretValues(cfg, paths, getenv)...)
+}
+
+// SecretValues lists the credentials of cfg (see NewSecrets).
+func SecretValues(cfg *config.Config, _ config.Paths, getenv func(string) string) []string {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	return cfg.SecretValues(getenv)
 }
 
 // Label names the model as the user would write it: "ollama/llama3.2".

@@ -1,17 +1,42 @@
 package config
 
-import "reflect"
+import (
+	"reflect"
+
+	"github.com/localgpt-go/localgpt/internal/secret"
+)
 
 // MaskSecret shows enough of a secret to recognise it and no more:
-// "sk-…abcd". Short secrets are hidden entirely; empty stays empty.
-func MaskSecret(s string) string {
-	switch {
-	case s == "":
-		return ""
-	case len(s) < 12:
-		return "…" + "(hidden)"
+// "sk-…abcd" (secret.Display). Short secrets are hidden entirely; empty
+// stays empty.
+func MaskSecret(s string) string { return secret.Display(s) }
+
+// SecretEnv names the environment variables that hold credentials: the
+// fallbacks of the keys tagged secret. bash never passes them on.
+func SecretEnv() []string {
+	return []string{"OPENAI_API_KEY", "ANTHROPIC_API_KEY", "LOCALGPT_API_TOKEN"}
+}
+
+// SecretValues lists the credentials c holds (every key tagged secret,
+// after ${VAR} expansion and fallbacks) and those in the variables of
+// SecretEnv, which may differ from the file's. Empty values are left out.
+func (c *Config) SecretValues(getenv func(string) string) []string {
+	var out []string
+	root := reflect.ValueOf(c).Elem()
+	for _, k := range Keys() {
+		if !k.Secret {
+			continue
+		}
+		if v, err := root.FieldByIndexErr(k.index); err == nil && v.String() != "" {
+			out = append(out, v.String())
+		}
 	}
-	return s[:3] + "…" + s[len(s)-4:]
+	for _, name := range SecretEnv() {
+		if v := getenv(name); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // Masked returns a copy of c with every secret field masked, for display.

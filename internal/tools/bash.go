@@ -12,6 +12,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/localgpt-go/localgpt/internal/config"
 )
 
 // Limits of the bash tool.
@@ -192,13 +194,12 @@ func runBash(ctx context.Context, command, dir string, timeout time.Duration, ma
 	return Result{}, fmt.Errorf("bash: wait for %q: %w", command, err)
 }
 
-// secretEnv names the variables that hold LocalGPT's own credentials. The
-// model writes the commands bash runs, so they never see these: a prompt
-// injected through a web page must not be able to echo the user's keys.
-var secretEnv = []string{"OPENAI_API_KEY", "ANTHROPIC_API_KEY", "LOCALGPT_API_TOKEN"}
-
-// scrubbedEnv returns env without LocalGPT's credentials.
+// scrubbedEnv returns env without LocalGPT's credentials
+// (config.SecretEnv). The model writes the commands bash runs, so they
+// never see these: a prompt injected through a web page must not be able
+// to echo the user's keys.
 func scrubbedEnv(env []string) []string {
+	secretEnv := config.SecretEnv()
 	out := make([]string, 0, len(env))
 	for _, kv := range env {
 		name, _, _ := strings.Cut(kv, "=")

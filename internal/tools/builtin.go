@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/localgpt-go/localgpt/internal/config"
+	"github.com/localgpt-go/localgpt/internal/secret"
 	"github.com/localgpt-go/localgpt/internal/tools/webfetch"
 	"github.com/localgpt-go/localgpt/internal/version"
 )
@@ -33,6 +34,10 @@ type Options struct {
 	Getenv func(string) string
 	// Now is the clock of memory_save; nil means time.Now.
 	Now func() time.Time
+	// Secrets masks LocalGPT's credentials in every result, and holds
+	// what memory_save and web_fetch refuse; nil masks nothing. The
+	// composition root builds one per process (assistant.SecretValues).
+	Secrets *secret.Masker
 	// Locks serialises the calls that rewrite one file. nil shares the
 	// process-wide table, so every registry of the process (the daemon's
 	// server assistants and its heartbeat, say) is covered; tests may pass
@@ -82,9 +87,10 @@ func New(o Options) (*Registry, error) {
 		&EditFile{Paths: policy, Gate: gate},
 	}
 	if o.Memory != nil {
-		all = append(all, &MemorySearch{Memory: o.Memory}, &MemoryGet{Memory: o.Memory}, &MemorySave{Memory: o.Memory, Now: o.Now, Paths: policy})
+		all = append(all, &MemorySearch{Memory: o.Memory}, &MemoryGet{Memory: o.Memory},
+			&MemorySave{Memory: o.Memory, Now: o.Now, Paths: policy, Secrets: o.Secrets})
 	}
-	all = append(all, &WebFetch{Fetcher: webfetch.New(webfetch.Options{
+	all = append(all, &WebFetch{Secrets: o.Secrets, Fetcher: webfetch.New(webfetch.Options{
 		AllowPrivate: tc.WebFetchAllowPrivate,
 		UserAgent:    "localgpt/" + version.String(),
 	})})
@@ -93,7 +99,7 @@ func New(o Options) (*Registry, error) {
 	if err != nil {
 		return nil, err
 	}
-	reg.secrets = newRedactor(secretValues(o.Config, getenv))
+	reg.secrets = o.Secrets
 	return reg, nil
 }
 

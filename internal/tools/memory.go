@@ -3,12 +3,14 @@ package tools
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/localgpt-go/localgpt/internal/memory"
+	"github.com/localgpt-go/localgpt/internal/secret"
 )
 
 // Limits of the memory tools.
@@ -161,6 +163,9 @@ type MemorySave struct {
 	// write_file of it, which would otherwise rewrite it without the new
 	// entry. Its Workspace must be the memory store's.
 	Paths PathPolicy
+	// Secrets are refused: a key saved to memory would be in plain text
+	// in the workspace (often a git repository) and in every later prompt.
+	Secrets *secret.Masker
 }
 
 type memorySaveArgs struct {
@@ -194,6 +199,10 @@ func (t *MemorySave) Run(ctx context.Context, raw json.RawMessage) (Result, erro
 	}
 	if strings.TrimSpace(a.Content) == "" {
 		return Result{}, &ArgError{"memory_save", "content is required and must not be blank"}
+	}
+	if t.Secrets.Holds(a.Content) {
+		return Result{}, errors.New("memory_save refused: the content holds one of the user's API keys or tokens, and secrets are never saved to memory; " +
+			"save it without the key (say which service it is for, not the key itself)")
 	}
 	now := time.Now
 	if t.Now != nil {

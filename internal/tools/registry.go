@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+
+	"github.com/localgpt-go/localgpt/internal/secret"
 )
 
 // Registry holds the tools offered to the model and runs their calls
@@ -16,7 +18,7 @@ type Registry struct {
 	gate     *Gate
 	maxChars int
 	// secrets masks LocalGPT's credentials in every result; nil masks nothing.
-	secrets *redactor
+	secrets *secret.Masker
 }
 
 // NewRegistry builds a registry of the given tools, in that order. Calls
@@ -65,7 +67,7 @@ func (r *Registry) Specs() []Spec {
 // bad arguments, a refused approval, a failure or even a panic in the
 // tool become an error Result the model reads. A cancelled ctx stops the
 // tool (a running command is killed). In a registry built by New, every
-// configured secret value in the result is masked (config.MaskSecret).
+// configured secret in the result is masked, as the very last step.
 func (r *Registry) Call(ctx context.Context, name string, args json.RawMessage) (res Result) {
 	t, ok := r.tools[name]
 	if !ok {
@@ -75,8 +77,9 @@ func (r *Registry) Call(ctx context.Context, name string, args json.RawMessage) 
 		if p := recover(); p != nil {
 			res = Result{Content: fmt.Sprintf("Error: the %s tool failed unexpectedly (%v); this is a bug in localgpt, not in the arguments", name, p), IsError: true}
 		}
-		// Mask before cutting, so that no half of a secret survives the cut.
-		res.Content = truncateMiddle(r.secrets.redact(res.Content), r.maxChars)
+		// Masking comes last, after the cut: it recognises the halves of a
+		// key cut in two, and nothing after it can split a key again.
+		res.Content = r.secrets.Mask(truncateMiddle(res.Content, r.maxChars))
 	}()
 	ctx, err := r.gate.approveTool(ctx, Request{Tool: name, Summary: summarize(t, args), Args: args})
 	if err != nil {

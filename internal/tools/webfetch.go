@@ -3,15 +3,20 @@ package tools
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
+	"github.com/localgpt-go/localgpt/internal/secret"
 	"github.com/localgpt-go/localgpt/internal/tools/webfetch"
 )
 
 // WebFetch is the web_fetch tool.
 type WebFetch struct {
 	Fetcher *webfetch.Fetcher
+	// Secrets are refused in URLs (also percent-, base64- or hex-encoded):
+	// fetching such a URL would hand the key to whoever runs the server.
+	Secrets *secret.Masker
 }
 
 type webFetchArgs struct {
@@ -51,6 +56,10 @@ func (t *WebFetch) Run(ctx context.Context, raw json.RawMessage) (Result, error)
 	}
 	if err := required("web_fetch", "url", a.URL); err != nil {
 		return Result{}, err
+	}
+	if t.Secrets.InURL(a.URL) {
+		return Result{}, errors.New("web_fetch refused: the URL holds one of the user's API keys or tokens (perhaps encoded), " +
+			"and fetching it would send the key to that server. Never put credentials in a URL")
 	}
 	p, err := t.Fetcher.Fetch(ctx, a.URL)
 	if err != nil {
