@@ -38,8 +38,8 @@ type Options struct {
 	// composition root builds one (NewSecrets) and passes it everywhere;
 	// nil builds one from Config for this assistant alone.
 	Secrets *secret.Masker
-	Log          *slog.Logger
-	Getenv       func(string) string
+	Log     *slog.Logger
+	Getenv  func(string) string
 }
 
 // Assistant is an agent with everything it was built from.
