@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/localgpt-go/localgpt/internal/llm/llmtest/gguf/scripted"
+	"github.com/localgpt-go/localgpt/e2e/gguf/scripted"
 )
 
 // providers are the three ways localgpt reaches the one Ollama server.

@@ -2,9 +2,8 @@
 
 // Package e2e runs the built localgpt binary against a real Ollama server
 // (scripts/ollama-peer.sh) serving a generated, deterministic model
-// (internal/llm/llmtest/gguf/scripted), through each of the three
-// providers: Ollama natively, OpenAI at Ollama's /v1, Anthropic at its
-// root. Run with `go test -tags e2e ./e2e/...`; docs/e2e.md has the details.
+// (e2e/gguf/scripted), through each of the three providers: Ollama
+// natively, OpenAI at Ollama's /v1, Anthropic at its root. Run with `go test -tags e2e ./e2e/...`; docs/e2e.md has the details.
 //
 // The tests never skip: when the peer cannot be built or started, they fail.
 package e2e

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/localgpt-go/localgpt/internal/llm/llmtest/gguf/scripted"
+	"github.com/localgpt-go/localgpt/e2e/gguf/scripted"
 )
 
 // loadedContext returns the context length Ollama loaded the model with

@@ -79,7 +79,7 @@ cmd_build() {
 register() {
 	local dir=$1 url=$2
 	mkdir -p "$dir/model"
-	(cd "$repo" && go run ./internal/llm/llmtest/gguf/cmd/scriptedmodel -dir "$dir/model") >&2 ||
+	(cd "$repo" && go run ./e2e/gguf/cmd/scriptedmodel -dir "$dir/model") >&2 ||
 		die "writing the scripted model failed"
 	OLLAMA_HOST=$url HOME="$dir/home" "$bin" create "$MODEL" -f "$dir/model/Modelfile" >"$dir/create.log" 2>&1 ||
 		{ cat "$dir/create.log" >&2; die "ollama create $MODEL failed"; }

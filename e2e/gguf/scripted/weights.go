@@ -1,7 +1,7 @@
 package scripted
 
 import (
-	"github.com/localgpt-go/localgpt/internal/llm/llmtest/gguf"
+	"github.com/localgpt-go/localgpt/e2e/gguf"
 )
 
 // headDim is the size of an attention head; the embedding is the

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"text/template"
 
-	"github.com/localgpt-go/localgpt/internal/llm/llmtest/gguf"
+	"github.com/localgpt-go/localgpt/e2e/gguf"
 )
 
 // forward computes the model's next token after token t the way llama.cpp

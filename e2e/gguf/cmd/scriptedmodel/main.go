@@ -9,8 +9,8 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/localgpt-go/localgpt/e2e/gguf/scripted"
 	"github.com/localgpt-go/localgpt/internal/fsutil"
-	"github.com/localgpt-go/localgpt/internal/llm/llmtest/gguf/scripted"
 )
 
 func main() {

@@ -17,8 +17,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/localgpt-go/localgpt/e2e/gguf"
 	"github.com/localgpt-go/localgpt/internal/fsutil"
-	"github.com/localgpt-go/localgpt/internal/llm/llmtest/gguf"
 )
 
 // Token types of tokenizer.ggml.token_type (SentencePiece's numbering).
