@@ -16,6 +16,7 @@ import (
 	"github.com/localgpt-go/localgpt/internal/agent"
 	"github.com/localgpt-go/localgpt/internal/assistant"
 	"github.com/localgpt-go/localgpt/internal/llm"
+	"github.com/localgpt-go/localgpt/internal/memory"
 	"github.com/localgpt-go/localgpt/internal/session"
 )
 
@@ -335,8 +336,11 @@ func (c *chat) searchMemory(ctx context.Context, query string) error {
 	if err != nil {
 		return err
 	}
+	if note := memory.QueryNote(query); note != "" {
+		fmt.Fprintln(c.app.stdout, note)
+	}
 	if len(results) == 0 {
-		fmt.Fprintf(c.app.stdout, "Nothing in memory matches %q.\n", query)
+		fmt.Fprintf(c.app.stdout, "Nothing in memory matches %q.\n", oneLine(query, 80))
 		return nil
 	}
 	for _, r := range results {

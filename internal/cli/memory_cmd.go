@@ -91,10 +91,13 @@ of every change, so the check is skipped. --no-refresh skips it always.`,
 			}
 			rs, err := s.Search(ctx, query, limit)
 			if errors.Is(err, memory.ErrEmptyQuery) {
-				return fmt.Errorf("nothing to search for in %q: give at least one word", query)
+				return fmt.Errorf("nothing to search for in %q: give at least one word", oneLine(query, 80))
 			}
 			if err != nil {
 				return err
+			}
+			if note := memory.QueryNote(query); note != "" {
+				fmt.Fprintf(a.stderr, "localgpt: %s\n", note)
 			}
 			if asJSON {
 				if rs == nil {
@@ -103,7 +106,7 @@ of every change, so the check is skipped. --no-refresh skips it always.`,
 				return writeJSON(a.stdout, rs)
 			}
 			if len(rs) == 0 {
-				fmt.Fprintf(a.stderr, "localgpt: no matches for %q\n", query)
+				fmt.Fprintf(a.stderr, "localgpt: no matches for %q\n", oneLine(query, 80))
 				return nil
 			}
 			printResults(a.stdout, rs, useColor(a.getenv, a.stdout))

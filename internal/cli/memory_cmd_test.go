@@ -36,6 +36,8 @@ func TestMemoryCommands(t *testing.T) {
 		{"search syntax is text", "", []string{"memory", "search", `"postgres`, "AND", "(rollback"}, 0, []string{"projects/db.md"}, nil},
 		{"search nothing found", "", []string{"memory", "search", "xylophone"}, 0, nil, []string{"no matches"}},
 		{"search empty", "", []string{"memory", "search", "--", "--"}, 1, nil, []string{"nothing to search for"}},
+		{"search long query", "", []string{"memory", "search", "postgres " + strings.Repeat("zq ", 40)}, 0,
+			[]string{"projects/db.md"}, []string{"only the first 32 were searched (9 ignored)"}},
 		{"search bad -n", "", []string{"memory", "search", "-n", "0", "x"}, 1, nil, []string{"-n must be at least 1"}},
 		{"search no args", "", []string{"memory", "search"}, 1, nil, []string{"requires at least 1 arg"}},
 		{"add", "", []string{"memory", "add", "Bought", "a", "zanzibar", "map"}, 0, []string{"added to memory/" + today + ".md"}, nil},

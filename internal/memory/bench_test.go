@@ -150,7 +150,8 @@ func BenchmarkSearchFloor(b *testing.B) {
 	ctx := context.Background()
 	var exprs []string
 	for _, q := range benchQueries {
-		if e := ftsExpr(parseQuery(q), "AND"); e != "" {
+		terms, _ := parseQuery(q)
+		if e := ftsExpr(terms, "AND"); e != "" {
 			exprs = append(exprs, e)
 		}
 	}

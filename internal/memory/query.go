@@ -2,6 +2,7 @@ package memory
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -10,6 +11,24 @@ import (
 // ErrEmptyQuery is returned by Search for a query with nothing to search
 // for (only spaces or punctuation).
 var ErrEmptyQuery = errors.New("memory: the query has no words to search for")
+
+// How much of a query Search uses; the rest is ignored (QueryNote says
+// so). They bound the work and the size of the MATCH expressions whatever
+// a model or a client sends, and are far above what a search needs.
+const (
+	// MaxQueryChars is how many characters (runes) of a query are read.
+	MaxQueryChars = 1000
+	// MaxQueryTerms is how many terms (words or quoted phrases) are used.
+	MaxQueryTerms = 32
+)
+
+// QueryNote returns a note for the user or the model when Search ignores
+// part of query (it is longer than MaxQueryChars or has more than
+// MaxQueryTerms terms), or "" when the whole query is used.
+func QueryNote(query string) string {
+	_, note := parseQuery(query)
+	return note
+}
 
 // term is one thing the user asked for: a bare word or a quoted phrase.
 type term struct {
@@ -27,11 +46,30 @@ type term struct {
 // (an unbalanced quote is ignored); everything else is split on
 // spaces. FTS5 syntax has no meaning here: AND, OR, NOT, NEAR, -, *, :,
 // ^, + and parentheses are ordinary text, and punctuation only separates
-// words, exactly as the index's tokenizer does.
-func parseQuery(q string) []term {
+// words, exactly as the index's tokenizer does. Only the first
+// MaxQueryChars characters and MaxQueryTerms terms are used; note says
+// what was left out.
+func parseQuery(q string) (terms []term, note string) {
 	q = strings.ToValidUTF8(q, " ")
+	cut := false
+	if utf8.RuneCountInString(q) > MaxQueryChars {
+		n := 0
+		for i := range q {
+			if n == MaxQueryChars {
+				q = q[:i]
+				break
+			}
+			n++
+		}
+		cut = true
+	}
 	var out []term
+	dropped := 0
 	add := func(s string, phrase bool) {
+		if len(out) == MaxQueryTerms {
+			dropped++
+			return
+		}
 		t := term{phrase: phrase, raw: strings.TrimSpace(s)}
 		t.words, t.unspaced = tokenize(s)
 		if len(t.words) > 0 || len(t.unspaced) > 0 {
@@ -57,7 +95,15 @@ func parseQuery(q string) []term {
 		add(q[:j], true)
 		q = q[j+1:]
 	}
-	return out
+	switch {
+	case cut && dropped > 0:
+		note = fmt.Sprintf("note: the query is long; only its first %d characters and, of those, its first %d terms were searched", MaxQueryChars, MaxQueryTerms)
+	case cut:
+		note = fmt.Sprintf("note: the query is long; only its first %d characters were searched", MaxQueryChars)
+	case dropped > 0:
+		note = fmt.Sprintf("note: the query has more than %d terms; only the first %d were searched (%d ignored)", MaxQueryTerms, MaxQueryTerms, dropped)
+	}
+	return out, note
 }
 
 // tokenize splits s like unicode61 (letters, digits, marks and private-use
@@ -105,27 +151,58 @@ func ftsExpr(terms []term, op string) string {
 	return strings.Join(ftsParts(terms), " "+op+" ")
 }
 
-// mostExpr matches chunks holding all the terms but one: for "a b c",
-// (a AND b) OR (a AND c) OR (b AND c). It is the stage between AND and OR
-// for three or more terms: far fewer chunks match than with OR (so ranking
-// them stays fast), and they are the ones that share most of the query.
-// It is "" for fewer than three terms.
+// mostExpr matches chunks holding all the terms but (at most) one. It is
+// the filter of the stage between AND and OR for three or more terms: far
+// fewer chunks match than with OR (so ranking them stays fast), and they
+// are the ones that share most of the query. It is "" for fewer than
+// three terms.
 func mostExpr(terms []term) string {
 	parts := ftsParts(terms)
 	if len(parts) < 3 {
 		return ""
 	}
-	alts := make([]string, len(parts))
-	for skip := range parts {
-		others := make([]string, 0, len(parts)-1)
-		for i, p := range parts {
-			if i != skip {
-				others = append(others, p)
-			}
-		}
-		alts[skip] = "(" + strings.Join(others, " AND ") + ")"
+	var b strings.Builder
+	allButOne(&b, parts)
+	return b.String()
+}
+
+// allButOne writes an expression matching rows that hold all of parts but
+// at most one (at least two parts). Listing the alternatives, (b AND c) OR
+// (a AND c) OR (a AND b), grows as k² in the number of parts k (400 words
+// made a 2.2 MB expression, and FTS5 refused 1,600). Instead the parts are
+// halved into L and R: a row misses at most one part when it has all of L
+// and misses at most one of R, or the reverse. That writes each part about
+// log₂ k times, and nests only log₂ k deep; no AND/OR formula for "k−1 of
+// k" is smaller than k·log k.
+func allButOne(b *strings.Builder, parts []string) {
+	if len(parts) == 2 {
+		b.WriteString("(" + parts[0] + " OR " + parts[1] + ")")
+		return
 	}
-	return strings.Join(alts, " OR ")
+	l, r := parts[:len(parts)/2], parts[len(parts)/2:]
+	b.WriteString("((")
+	writeAll(b, l)
+	b.WriteString(" AND ")
+	allButOne(b, r) // r has at least two parts
+	b.WriteString(") OR (")
+	writeAll(b, r)
+	if len(l) > 1 { // missing the one part of a single L is allowed
+		b.WriteString(" AND ")
+		allButOne(b, l)
+	}
+	b.WriteString("))")
+}
+
+// writeAll writes parts joined by AND, in parentheses.
+func writeAll(b *strings.Builder, parts []string) {
+	b.WriteString("(")
+	for i, p := range parts {
+		if i > 0 {
+			b.WriteString(" AND ")
+		}
+		b.WriteString(p)
+	}
+	b.WriteString(")")
 }
 
 // ftsParts is one FTS5 string (a prefix or a phrase) per term.

@@ -59,7 +59,7 @@ func (s *Store) Search(ctx context.Context, query string, limit int) ([]Result, 
 	if limit <= 0 {
 		limit = 10
 	}
-	terms := parseQuery(query)
+	terms, _ := parseQuery(query)
 	if len(terms) == 0 {
 		return nil, ErrEmptyQuery
 	}
@@ -70,23 +70,32 @@ func (s *Store) Search(ctx context.Context, query string, limit int) ([]Result, 
 		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("memory: search %q: %w", query, err)
+		// The query is not repeated: it may be long, and it is the
+		// caller's own text.
+		return nil, fmt.Errorf("memory: search: %w", err)
 	}
 	return out, nil
 }
 
+// stage is one attempt of a search: chunks matching fts (ranked by it)
+// that also match cjk and filter, each "" when not used.
+type stage struct{ fts, cjk, filter string }
+
 func (s *Store) search(ctx context.Context, db *sql.DB, terms []term, limit int) ([]Result, error) {
 	n := max(limit*candidatesPer, minCandidates)
 	fts := shortUnspaced(terms)
-	stages := [][2]string{{ftsExpr(fts, "AND"), cjkExpr(terms, "AND")}}
-	if most := mostExpr(fts); most != "" && cjkExpr(terms, "AND") == "" {
-		stages = append(stages, [2]string{most, ""})
-	}
+	stages := []stage{{fts: ftsExpr(fts, "AND"), cjk: cjkExpr(terms, "AND")}}
 	if len(terms) > 1 {
-		stages = append(stages, [2]string{ftsExpr(fts, "OR"), cjkExpr(terms, "OR")})
+		or := stage{fts: ftsExpr(fts, "OR"), cjk: cjkExpr(terms, "OR")}
+		// All terms but one: ranked as the OR stage would rank them, so
+		// that every term weighs the same.
+		if most := mostExpr(fts); most != "" && stages[0].cjk == "" {
+			stages = append(stages, stage{fts: or.fts, filter: most})
+		}
+		stages = append(stages, or)
 	}
 	for _, st := range stages {
-		rs, err := s.matchStage(ctx, db, st[0], st[1], terms, n)
+		rs, err := s.matchStage(ctx, db, st, terms, n)
 		if err != nil {
 			return nil, err
 		}
@@ -110,28 +119,33 @@ type candidate struct {
 
 const resultCols = `c.line_start, c.line_end, c.heading, c.text, f.path, f.day`
 
-func (s *Store) matchStage(ctx context.Context, db *sql.DB, fts, cjk string, terms []term, n int) ([]candidate, error) {
+func (s *Store) matchStage(ctx context.Context, db *sql.DB, st stage, terms []term, n int) ([]candidate, error) {
 	var q string
 	var args []any
+	const snip = `snippet(chunks_fts, -1, '` + MarkStart + `', '` + MarkEnd + `', '` + Ellipsis + `', 24)`
 	switch {
-	case fts != "" && cjk != "":
+	case st.fts != "" && (st.cjk != "" || st.filter != ""):
+		table, expr := "chunks_cjk", st.cjk
+		if st.filter != "" {
+			table, expr = "chunks_fts", st.filter
+		}
 		q = `SELECT m.r, m.snip, ` + resultCols + ` FROM (
-			SELECT rowid, rank AS r, snippet(chunks_fts, -1, '` + MarkStart + `', '` + MarkEnd + `', '` + Ellipsis + `', 24) AS snip
-			FROM chunks_fts WHERE chunks_fts MATCH ? AND rowid IN (SELECT rowid FROM chunks_cjk WHERE chunks_cjk MATCH ?)
+			SELECT rowid, rank AS r, ` + snip + ` AS snip
+			FROM chunks_fts WHERE chunks_fts MATCH ? AND rowid IN (SELECT rowid FROM ` + table + ` WHERE ` + table + ` MATCH ?)
 			ORDER BY rank LIMIT ?) m
 			JOIN chunks c ON c.id = m.rowid JOIN files f ON f.id = c.file_id`
-		args = []any{fts, cjk, n}
-	case fts != "":
+		args = []any{st.fts, expr, n}
+	case st.fts != "":
 		q = `SELECT m.r, m.snip, ` + resultCols + ` FROM (
-			SELECT rowid, rank AS r, snippet(chunks_fts, -1, '` + MarkStart + `', '` + MarkEnd + `', '` + Ellipsis + `', 24) AS snip
+			SELECT rowid, rank AS r, ` + snip + ` AS snip
 			FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY rank LIMIT ?) m
 			JOIN chunks c ON c.id = m.rowid JOIN files f ON f.id = c.file_id`
-		args = []any{fts, n}
-	case cjk != "":
+		args = []any{st.fts, n}
+	case st.cjk != "":
 		q = `SELECT m.r, '', ` + resultCols + ` FROM (
 			SELECT rowid, rank AS r FROM chunks_cjk WHERE chunks_cjk MATCH ? ORDER BY rank LIMIT ?) m
 			JOIN chunks c ON c.id = m.rowid JOIN files f ON f.id = c.file_id`
-		args = []any{cjk, n}
+		args = []any{st.cjk, n}
 	default:
 		return nil, nil
 	}

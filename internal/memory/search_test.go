@@ -179,7 +179,10 @@ func TestParseQuery(t *testing.T) {
 		{`say "hi"there`, `"say"* AND "hi" AND "there"*`, `"say"* OR "hi" OR "there"*`},
 	}
 	for _, tt := range tests {
-		terms := parseQuery(tt.in)
+		terms, note := parseQuery(tt.in)
+		if note != "" {
+			t.Errorf("parseQuery(%q) note %q", tt.in, note)
+		}
 		if got := ftsExpr(terms, "AND"); got != tt.and {
 			t.Errorf("AND(%q) = %s, want %s", tt.in, got, tt.and)
 		}
@@ -208,10 +211,19 @@ func TestSearchAllButOneTerm(t *testing.T) {
 	if len(got) != 3 {
 		t.Fatalf("OR stage: got %v", got)
 	}
-	if mostExpr(parseQuery("a b")) != "" {
+	if mostExpr(mustParse(t, "a b")) != "" {
 		t.Fatal("two terms have no all-but-one stage")
 	}
-	if e := mostExpr(parseQuery("deploy budget review")); e != `("budget"* AND "review"*) OR ("deploy"* AND "review"*) OR ("deploy"* AND "budget"*)` {
+	if e := mostExpr(mustParse(t, "deploy budget review")); e != `((("deploy"*) AND ("budget"* OR "review"*)) OR (("budget"* AND "review"*)))` {
 		t.Fatalf("expr %s", e)
 	}
+}
+
+func mustParse(t *testing.T, q string) []term {
+	t.Helper()
+	terms, note := parseQuery(q)
+	if note != "" {
+		t.Fatalf("parseQuery(%q) note %q", q, note)
+	}
+	return terms
 }

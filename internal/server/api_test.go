@@ -228,6 +228,19 @@ func TestChatToolsAndMemory(t *testing.T) {
 		res.Results[0].Score <= 0 || res.Results[0].LineStart != 1 || res.Results[0].LineEnd < 1 {
 		t.Fatalf("%d %s", code, body)
 	}
+
+	// A query of 1,600 words (once "Expression tree is too large") is
+	// searched by its first terms, and the answer says so.
+	long := "milk" + strings.Repeat("+zq", 1599)
+	code, body = f.do("GET", "/api/memory/search?q="+long, "")
+	var lres struct {
+		Note    string
+		Results []searchResult
+	}
+	if err := json.Unmarshal(body, &lres); code != 200 || err != nil || len(lres.Results) != 1 ||
+		!strings.Contains(lres.Note, "first 1000 characters") {
+		t.Fatalf("long query: %d %.300s", code, body)
+	}
 }
 
 func TestProviderFailure(t *testing.T) {

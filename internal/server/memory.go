@@ -3,6 +3,8 @@ package server
 import (
 	"net/http"
 	"strconv"
+
+	"github.com/localgpt-go/localgpt/internal/memory"
 )
 
 // MaxSearchLimit is the most results GET /api/memory/search returns.
@@ -49,7 +51,11 @@ func (s *Server) handleMemorySearch(w http.ResponseWriter, r *http.Request) {
 		out[i] = searchResult{File: h.File, Content: h.Content, Score: h.Score, LineStart: h.LineStart,
 			LineEnd: h.LineEnd, Heading: h.Heading, Snippet: h.Snippet}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"query": q, "results": out, "total": len(out)})
+	body := map[string]any{"query": q, "results": out, "total": len(out)}
+	if note := memory.QueryNote(q); note != "" {
+		body["note"] = note
+	}
+	writeJSON(w, http.StatusOK, body)
 }
 
 func (s *Server) handleMemoryStats(w http.ResponseWriter, r *http.Request) {

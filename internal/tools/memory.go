@@ -83,10 +83,17 @@ func (t *MemorySearch) Run(ctx context.Context, raw json.RawMessage) (Result, er
 	if err != nil {
 		return Result{}, fmt.Errorf("memory search failed: %w", err)
 	}
-	if len(hits) == 0 {
+	var b strings.Builder
+	if note := memory.QueryNote(a.Query); note != "" {
+		// The model should know it was not all searched (and the query
+		// is not echoed: it is long).
+		b.WriteString(note + "\n\n")
+	} else if len(hits) == 0 {
 		return Result{Content: fmt.Sprintf("No memory matches %q.", a.Query)}, nil
 	}
-	var b strings.Builder
+	if len(hits) == 0 {
+		b.WriteString("No memory matches.")
+	}
 	for i, h := range hits {
 		fmt.Fprintf(&b, "%d. %s:%d-%d", i+1, h.File, h.LineStart, h.LineEnd)
 		if h.Heading != "" {
