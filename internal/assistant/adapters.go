@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/localgpt-go/localgpt/internal/llm"
 	"github.com/localgpt-go/localgpt/internal/memory"
+	"github.com/localgpt-go/localgpt/internal/secret"
 	"github.com/localgpt-go/localgpt/internal/tools"
 )
 
@@ -35,8 +37,16 @@ func (t agentTools) Call(ctx context.Context, name string, args json.RawMessage)
 // or the next assistant.
 type freshMemory struct {
 	*memory.Store
-	once sync.Once
-	log  *slog.Logger
+	once    sync.Once
+	log     *slog.Logger
+	secrets *secret.Masker
+}
+
+// Context implements agent.Memory: the memory put in the system prompt,
+// with the secrets masked as in any tool result.
+func (m *freshMemory) Context(now time.Time, budgetTokens int) (string, error) {
+	s, err := m.Store.Context(now, budgetTokens)
+	return m.secrets.Mask(s), err
 }
 
 // Search implements tools.Memory.

@@ -81,6 +81,10 @@ func Open(ctx context.Context, o Options) (*Assistant, error) {
 		log.Warn("context window unknown; using agent.context_window", "model", resolved.String(), "err", err)
 	}
 	as := &Assistant{Provider: prov, Resolved: resolved, ContextWindow: window}
+	secrets := o.Secrets
+	if secrets == nil {
+		secrets = NewSecrets(cfg, o.Paths, o.Getenv)
+	}
 	var mem agent.Memory
 	var toolMem tools.Memory
 	if !o.NoMemory {
@@ -88,15 +92,11 @@ func Open(ctx context.Context, o Options) (*Assistant, error) {
 		if err != nil {
 			return nil, err
 		}
-		fresh := &freshMemory{Store: store, log: log}
+		fresh := &freshMemory{Store: store, log: log, secrets: secrets}
 		as.Memory, mem, toolMem = fresh, fresh, fresh
 	}
 	var agentToolSet agent.Tools
 	if !o.NoTools {
-		secrets := o.Secrets
-		if secrets == nil {
-			secrets = NewSecrets(cfg, o.Paths, o.Getenv)
-		}
 		reg, err := tools.New(tools.Options{Config: cfg, Paths: o.Paths, Memory: toolMem,
 			Approver: o.Approver, Exclude: o.ExcludeTools, Getenv: o.Getenv, Secrets: secrets})
 		if err != nil {

@@ -8,9 +8,11 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/localgpt-go/localgpt/internal/assistant"
 	"github.com/localgpt-go/localgpt/internal/config"
 	"github.com/localgpt-go/localgpt/internal/logging"
 	"github.com/localgpt-go/localgpt/internal/memory"
+	"github.com/localgpt-go/localgpt/internal/secret"
 )
 
 // app is one invocation of localgpt: its I/O, environment and global
@@ -28,6 +30,11 @@ type app struct {
 	verbose    bool
 
 	interrupts interrupts
+
+	// secrets are masked on stderr, in the log, in session files, tool
+	// results and HTTP responses: one masker for the whole invocation,
+	// which grows as configurations are loaded (setup, daemon reloads).
+	secrets *secret.Masker
 
 	// set by setup
 	cfg      *config.Config
@@ -84,6 +91,7 @@ func (a *app) setup() error {
 		cfg.Agent.DefaultModel = a.modelFlag
 	}
 	paths := config.ResolvePaths(home, file, cfg, a.getenv)
+	a.secrets.Add(assistant.SecretValues(cfg, paths, a.getenv)...)
 	ws, err := memory.EnsureWorkspace(paths.Workspace)
 	if err != nil {
 		return err
@@ -97,7 +105,7 @@ func (a *app) setup() error {
 	}
 	a.cfg, a.paths = cfg, paths
 	a.log, a.closeLog = logging.New(logging.Options{
-		File: paths.LogFile, Level: cfg.Logging.Level, Verbose: a.verbose, Stderr: a.stderr,
+		File: paths.LogFile, Level: cfg.Logging.Level, Verbose: a.verbose, Stderr: a.stderr, Secrets: a.secrets,
 	})
 	a.log.Debug("config loaded", "file", file, "model", cfg.Agent.DefaultModel)
 	return nil

@@ -45,7 +45,7 @@ summarised (after a note in today's memory log) and recent ones kept.`,
 				return err
 			}
 			c := &chat{app: a, opts: o, interactive: isTerminal(a.stdin) && isTerminal(a.stdout),
-				store: session.NewStore(a.paths.Sessions), sessionID: sessionID, resume: resume}
+				store: &session.Store{Dir: a.paths.Sessions, Secrets: a.secrets}, sessionID: sessionID, resume: resume}
 			return c.run(cmd.Context())
 		},
 	}

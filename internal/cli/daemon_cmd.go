@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/localgpt-go/localgpt/internal/assistant"
 	"github.com/localgpt-go/localgpt/internal/config"
 	"github.com/localgpt-go/localgpt/internal/daemon"
 	"github.com/localgpt-go/localgpt/internal/heartbeat"
@@ -197,7 +198,7 @@ cycle in flight is cancelled and recorded); SIGHUP reloads config.toml.`,
 			defer stop()
 			err := daemon.Run(cmd.Context(), daemon.Options{
 				Config: a.cfg, Paths: a.paths, Log: a.log, Getenv: a.getenv, Version: version.String(),
-				Reload: hups, Load: a.reloadConfig, Components: a.daemonComponents,
+				Secrets: a.secrets, Reload: hups, Load: a.reloadConfig, Components: a.daemonComponents,
 				Ready: func(info daemon.Info) {
 					if a.getenv(daemon.NotifyEnv) == "" { // in a terminal or under a service manager
 						fmt.Fprintf(a.stderr, "localgpt: daemon running (pid %d); logs: %s\n", info.PID, a.paths.LogFile)
@@ -253,7 +254,10 @@ func (a *app) reloadConfig() (*config.Config, config.Paths, error) {
 	if a.modelFlag != "" {
 		cfg.Agent.DefaultModel = a.modelFlag
 	}
-	return cfg, config.ResolvePaths(home, file, cfg, a.getenv), nil
+	paths := config.ResolvePaths(home, file, cfg, a.getenv)
+	// Old secrets stay masked: a rotated key may still be valid.
+	a.secrets.Add(assistant.SecretValues(cfg, paths, a.getenv)...)
+	return cfg, paths, nil
 }
 
 func newDaemonHeartbeatCmd(a *app) *cobra.Command {
@@ -270,7 +274,7 @@ cycle is running.`,
 			if err := a.setup(); err != nil {
 				return err
 			}
-			r, err := heartbeat.New(heartbeat.Options{Config: a.cfg, Paths: a.paths, Log: a.log, Getenv: a.getenv})
+			r, err := heartbeat.New(heartbeat.Options{Config: a.cfg, Paths: a.paths, Log: a.log, Getenv: a.getenv, Secrets: a.secrets})
 			if err != nil {
 				return err
 			}

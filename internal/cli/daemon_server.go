@@ -32,7 +32,7 @@ func (c httpComponent) Name() string { return "http" }
 
 func (c httpComponent) Run(ctx context.Context, ready func(string)) error {
 	srv, err := server.New(server.Options{
-		Config: c.cfg, Paths: c.paths, Log: c.a.log, Getenv: c.a.getenv, Version: version.String(),
+		Config: c.cfg, Paths: c.paths, Log: c.a.log, Getenv: c.a.getenv, Version: version.String(), Secrets: c.a.secrets,
 		NextHeartbeat: func() time.Time {
 			st, err := daemon.ReadStatus(c.cfg, c.paths, time.Now())
 			if err != nil {

@@ -11,23 +11,41 @@ import (
 	"strings"
 
 	"github.com/localgpt-go/localgpt/internal/config"
+	"github.com/localgpt-go/localgpt/internal/secret"
 )
 
 // Main runs localgpt with args (without the program name), prints any
 // error to stderr and returns the exit code.
 func Main(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
-	err := Run(ctx, args, getenv, stdin, stdout, stderr)
+	a := newApp(getenv, stdin, stdout, stderr)
+	err := a.run(ctx, args)
 	if err != nil {
-		printError(stderr, err)
+		printError(a.stderr, err)
 	}
 	return ExitCode(err)
 }
 
 // Run runs localgpt with args and returns what went wrong, if anything.
 func Run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	return newApp(getenv, stdin, stdout, stderr).run(ctx, args)
+}
+
+// newApp prepares an invocation. Everything it writes to stderr (errors,
+// warnings, tool activity) has the secrets masked: those of the
+// environment from the start, the configuration's once it is loaded.
+func newApp(getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) *app {
+	var env []string
+	for _, name := range config.SecretEnv() {
+		env = append(env, getenv(name))
+	}
+	secrets := secret.New(env...)
+	return &app{getenv: getenv, stdin: stdin, stdout: stdout, stderr: secrets.Writer(stderr), secrets: secrets}
+}
+
+func (a *app) run(ctx context.Context, args []string) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	a := &app{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr}
+	stdin, stdout, stderr := a.stdin, a.stdout, a.stderr
 	a.interrupts.watch(ctx, cancel)
 	root := newRootCmd(a)
 	root.SetArgs(args)

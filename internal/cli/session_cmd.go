@@ -37,7 +37,7 @@ func (a *app) sessions() (*session.Store, error) {
 	if err := a.setup(); err != nil {
 		return nil, err
 	}
-	return session.NewStore(a.paths.Sessions), nil
+	return &session.Store{Dir: a.paths.Sessions, Secrets: a.secrets}, nil
 }
 
 // warnSkipped reports the lines a load skipped, on stderr and in the log.

@@ -10,6 +10,14 @@ import (
 // isTerminal reports whether w (a reader or writer) is an interactive terminal, so that output
 // meant for people (colour, progress, markdown) is only used there.
 func isTerminal(w any) bool {
+	// See through wrappers (the secret-masking stderr).
+	for {
+		u, ok := w.(interface{ Unwrap() io.Writer })
+		if !ok {
+			break
+		}
+		w = u.Unwrap()
+	}
 	f, ok := w.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
 }

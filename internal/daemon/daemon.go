@@ -15,6 +15,7 @@ import (
 	"github.com/localgpt-go/localgpt/internal/filelock"
 	"github.com/localgpt-go/localgpt/internal/fsutil"
 	"github.com/localgpt-go/localgpt/internal/memory"
+	"github.com/localgpt-go/localgpt/internal/secret"
 )
 
 // Component is a long-running part of the daemon besides the heartbeat
@@ -35,6 +36,9 @@ type Options struct {
 	Getenv func(string) string
 	// Version is recorded in daemon.json.
 	Version string
+	// Secrets are masked by the heartbeat (see heartbeat.Options); the
+	// caller adds a reloaded configuration's secrets to it.
+	Secrets *secret.Masker
 	// Components builds the extra components for a configuration; it is
 	// called at start and after each reload. Nil means none.
 	Components func(*config.Config, config.Paths) []Component

@@ -24,7 +24,7 @@ func newHeartbeatLoop(d *daemon, cfg *config.Config, paths config.Paths) (*heart
 	if err != nil {
 		return nil, err
 	}
-	r, err := heartbeat.New(heartbeat.Options{Config: cfg, Paths: paths, Log: d.o.Log, Getenv: d.o.Getenv})
+	r, err := heartbeat.New(heartbeat.Options{Config: cfg, Paths: paths, Log: d.o.Log, Getenv: d.o.Getenv, Secrets: d.o.Secrets})
 	if err != nil {
 		return nil, err
 	}

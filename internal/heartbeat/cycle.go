@@ -18,6 +18,7 @@ import (
 	"github.com/localgpt-go/localgpt/internal/config"
 	"github.com/localgpt-go/localgpt/internal/filelock"
 	"github.com/localgpt-go/localgpt/internal/memory"
+	"github.com/localgpt-go/localgpt/internal/secret"
 	"github.com/localgpt-go/localgpt/internal/tools"
 )
 
@@ -33,6 +34,11 @@ type Options struct {
 	Getenv func(string) string
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Secrets are masked in tool results, in the summary written to the
+	// daily log and in the error kept in state/heartbeat.json (which
+	// `daemon status` shows). The daemon passes the process's masker; nil
+	// builds one from Config.
+	Secrets *secret.Masker
 }
 
 // Runner runs heartbeat cycles. It is safe for concurrent use; cycles
@@ -57,6 +63,9 @@ func New(o Options) (*Runner, error) {
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.Secrets == nil {
+		o.Secrets = assistant.NewSecrets(o.Config, o.Paths, o.Getenv)
 	}
 	return &Runner{o: o, loc: loc}, nil
 }
@@ -170,7 +179,7 @@ func (r *Runner) Cycle(ctx context.Context) (*Result, error) {
 		} else {
 			st.Failures++
 		}
-		st.LastError = err.Error()
+		st.LastError = r.o.Secrets.Mask(err.Error())
 		finish(outcome)
 		r.o.Log.Error("heartbeat: cycle failed", "outcome", outcome, "failures", st.Failures, "err", err)
 		return res, err
@@ -205,7 +214,7 @@ func (r *Runner) runTurn(ctx context.Context, f *File, data []byte, due []Task, 
 	defer cancel()
 	as, err := assistant.Open(cctx, assistant.Options{
 		Config: r.o.Config, Paths: r.o.Paths, Model: hb.Model,
-		Approver: approver(hb.AllowTools), Log: r.o.Log, Getenv: r.o.Getenv,
+		Approver: approver(hb.AllowTools), Log: r.o.Log, Getenv: r.o.Getenv, Secrets: r.o.Secrets,
 	})
 	if err != nil {
 		return "", fmt.Errorf("heartbeat: prepare the model: %w", err)
@@ -225,7 +234,7 @@ func (r *Runner) runTurn(ctx context.Context, f *File, data []byte, due []Task, 
 		}
 		return "", fmt.Errorf("heartbeat: the model turn failed: %w", err)
 	}
-	text := summary(turn.Text)
+	text := r.o.Secrets.Mask(summary(turn.Text))
 	if text != "" && as.Memory != nil {
 		titles := make([]string, len(due))
 		for i, t := range due {

@@ -1,5 +1,8 @@
 // Package logging sets up LocalGPT's log: structured slog records in
-// logs/agent.log, rotated by size, with secrets redacted whatever the level.
+// logs/agent.log, rotated by size, with secrets redacted whatever the level:
+// attributes named like a secret are blanked, and every configured secret
+// is masked in each record as it is written, wherever it appears (an error
+// from a provider may echo a key).
 package logging
 
 import (
@@ -8,6 +11,8 @@ import (
 	"strings"
 
 	"gopkg.in/natefinch/lumberjack.v2"
+
+	"github.com/localgpt-go/localgpt/internal/secret"
 )
 
 // Options say where and how much to log.
@@ -17,6 +22,9 @@ type Options struct {
 	// Verbose lowers the level to debug and copies records to Stderr.
 	Verbose bool
 	Stderr  io.Writer
+	// Secrets are masked in every record written to File (Stderr is the
+	// caller's to mask); nil masks nothing.
+	Secrets *secret.Masker
 }
 
 // Rotation limits: agent.log plus three old files of at most 10 MB each.
@@ -34,7 +42,9 @@ func New(o Options) (*slog.Logger, func() error) {
 	}
 	file := &lumberjack.Logger{Filename: o.File, MaxSize: MaxSizeMB, MaxBackups: MaxBackups}
 	opts := &slog.HandlerOptions{Level: level, ReplaceAttr: redact}
-	var h slog.Handler = slog.NewJSONHandler(file, opts)
+	// A handler writes each record in one Write, so masking per Write
+	// sees whole records.
+	var h slog.Handler = slog.NewJSONHandler(o.Secrets.Writer(file), opts)
 	if o.Verbose && o.Stderr != nil {
 		h = slog.NewMultiHandler(h, slog.NewTextHandler(o.Stderr, opts))
 	}

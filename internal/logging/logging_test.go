@@ -2,10 +2,13 @@ package logging
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/localgpt-go/localgpt/internal/secret"
 )
 
 func TestLogRedactsSecretsAndHonoursLevel(t *testing.T) {
@@ -70,5 +73,19 @@ func TestSecretNames(t *testing.T) {
 		if isSecretName(k) {
 			t.Errorf("%q treated as a secret", k)
 		}
+	}
+}
+
+// TestLogMasksConfiguredSecrets: a provider error echoing a key, logged
+// as an error value, a message or inside another attribute, is masked.
+func TestLogMasksConfiguredSecrets(t *testing.T) {
+	const key = "sk-proj-Zq8xVbN3mK7pL2wR9tY4uI6o"
+	file := filepath.Join(t.TempDir(), "agent.log")
+	log, closeLog := New(Options{File: file, Level: "info", Secrets: secret.New(key)})
+	log.Warn("provider said "+key, "err", errors.New(`401: "Incorrect API key provided: `+key+`"`), "url", "https://x/?k="+key)
+	closeLog()
+	data, _ := os.ReadFile(file)
+	if strings.Contains(string(data), key) || strings.Count(string(data), secret.Display(key)) != 3 {
+		t.Fatalf("log: %s", data)
 	}
 }

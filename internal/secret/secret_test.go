@@ -154,3 +154,27 @@ func TestDisplay(t *testing.T) {
 		}
 	}
 }
+
+func TestStream(t *testing.T) {
+	m := New(openaiKey)
+	text := "Your key is " + openaiKey + ", keep it; the answer goes on for a while, sk-proj- is only a prefix."
+	for _, size := range []int{1, 3, 7, 64} {
+		s := m.Stream()
+		var out strings.Builder
+		for i := 0; i < len(text); i += size {
+			piece := s.Next(text[i:min(i+size, len(text))])
+			out.WriteString(piece)
+			if strings.Contains(out.String(), "Zq8x") {
+				t.Fatalf("size %d: part of the key was sent: %q", size, out.String())
+			}
+		}
+		out.WriteString(s.Flush())
+		if got, want := out.String(), m.Mask(text); got != want {
+			t.Fatalf("size %d:\n got %q\nwant %q", size, got, want)
+		}
+	}
+	var nilM *Masker
+	if s := nilM.Stream(); s.Next("abc") != "abc" || s.Flush() != "" {
+		t.Fatal("a nil Masker's stream changed the text")
+	}
+}

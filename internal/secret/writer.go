@@ -18,6 +18,10 @@ type writer struct {
 	m *Masker
 }
 
+// Unwrap returns the writer masked, so callers can tell whether it is a
+// terminal.
+func (w *writer) Unwrap() io.Writer { return w.w }
+
 // Write masks p and writes it, reporting len(p) on success: the caller
 // wrote all of its bytes, however long their masked form.
 func (w *writer) Write(p []byte) (int, error) {

@@ -43,7 +43,7 @@ func (a *assistants) get(ctx context.Context, model string, noMemory bool) (*ass
 	}
 	as, err := assistant.Open(ctx, assistant.Options{
 		Config: a.o.Config, Paths: a.o.Paths, Model: model, NoMemory: noMemory,
-		Log: a.o.Log, Getenv: a.o.Getenv, // no Approver: tools needing approval are refused
+		Log: a.o.Log, Getenv: a.o.Getenv, Secrets: a.o.Secrets, // no Approver: tools needing approval are refused
 	})
 	if err != nil {
 		return nil, err

@@ -9,6 +9,7 @@ import (
 
 	"github.com/localgpt-go/localgpt/internal/agent"
 	"github.com/localgpt-go/localgpt/internal/assistant"
+	"github.com/localgpt-go/localgpt/internal/secret"
 	"github.com/localgpt-go/localgpt/internal/session"
 )
 
@@ -160,10 +161,25 @@ func (s *Server) handleChatStream(w http.ResponseWriter, r *http.Request) {
 	if t.id != "" {
 		sse.event("session", map[string]string{"session_id": t.id})
 	}
+	// Deltas are masked as a stream, so a key split over two of them is
+	// still caught; what a stream holds back goes out before any other event.
+	streams := map[agent.EventType]*secret.Stream{agent.EventText: s.o.Secrets.Stream(), agent.EventReasoning: s.o.Secrets.Stream()}
+	flush := func() {
+		for _, typ := range []agent.EventType{agent.EventReasoning, agent.EventText} {
+			if rest := streams[typ].Flush(); rest != "" {
+				sse.event(string(typ), map[string]string{"text": rest})
+			}
+		}
+	}
 	resp, err := s.run(r.Context(), t, func(e agent.Event) {
+		if e.Type != agent.EventText && e.Type != agent.EventReasoning {
+			flush()
+		}
 		switch e.Type {
 		case agent.EventText, agent.EventReasoning:
-			sse.event(string(e.Type), map[string]string{"text": e.Text})
+			if text := streams[e.Type].Next(e.Text); text != "" {
+				sse.event(string(e.Type), map[string]string{"text": text})
+			}
 		case agent.EventToolStart:
 			sse.event(string(e.Type), toolStart{ID: e.Tool.ID, Name: e.Tool.Name, Arguments: validJSON(json.RawMessage(e.Tool.Arguments))})
 		case agent.EventToolEnd:
@@ -174,6 +190,7 @@ func (s *Server) handleChatStream(w http.ResponseWriter, r *http.Request) {
 		}
 		// agent.EventError is reported once below, from Send's error.
 	})
+	flush()
 	if err != nil {
 		if r.Context().Err() != nil && !errors.Is(r.Context().Err(), context.DeadlineExceeded) {
 			return // the client went away; the turn was cancelled

@@ -11,7 +11,35 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/localgpt-go/localgpt/internal/secret"
 )
+
+// maskSecrets masks the configured secrets in every response body, as the
+// last step: a provider's error may echo a key, and an older session file
+// may hold one. Handlers write a whole JSON document or SSE event per
+// Write, so each Write is masked on its own.
+func (s *Server) maskSecrets(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(&maskingWriter{ResponseWriter: w, secrets: s.o.Secrets}, r)
+	})
+}
+
+// maskingWriter masks what is written through it. Unwrap lets
+// http.ResponseController reach the connection (flushes, deadlines).
+type maskingWriter struct {
+	http.ResponseWriter
+	secrets *secret.Masker
+}
+
+func (w *maskingWriter) Write(p []byte) (int, error) {
+	if _, err := w.ResponseWriter.Write(w.secrets.MaskBytes(p)); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+func (w *maskingWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // recoverAndLog turns a panic into a 500 and logs each request at debug.
 func (s *Server) recoverAndLog(next http.Handler) http.Handler {

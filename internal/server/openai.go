@@ -213,12 +213,19 @@ func (s *Server) streamCompletion(r *http.Request, sse *sseWriter, base completi
 	}
 	empty := ""
 	sse.event("", chunk(&openAIReply{Role: "assistant", Content: &empty}, nil))
-	turn, err := run(r.Context(), func(e agent.Event) {
-		if e.Type == agent.EventText && e.Text != "" {
-			text := e.Text
+	// Deltas are masked as a stream, so a key split over two is still caught.
+	masked := s.o.Secrets.Stream()
+	send := func(text string) {
+		if text != "" {
 			sse.event("", chunk(&openAIReply{Content: &text}, nil))
 		}
+	}
+	turn, err := run(r.Context(), func(e agent.Event) {
+		if e.Type == agent.EventText {
+			send(masked.Next(e.Text))
+		}
 	})
+	send(masked.Flush())
 	if err != nil && !(errors.Is(err, agent.ErrIterationLimit) && turn != nil) {
 		if r.Context().Err() != nil && !errors.Is(r.Context().Err(), context.DeadlineExceeded) {
 			return

@@ -6,9 +6,9 @@ import (
 )
 
 // routes is every route of the server, in one place, wrapped in the
-// middleware every request goes through (outermost first): recovery and
-// logging, host and origin checks with CORS, the bearer token, the body
-// limit and the timeout.
+// middleware every request goes through (outermost first): secret
+// masking of the response, recovery and logging, host and origin checks
+// with CORS, the bearer token, the body limit and the timeout.
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	short, chat := s.cfg.Server.RequestTimeout.Duration, s.cfg.Server.ChatTimeout.Duration
@@ -40,5 +40,5 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, http.StatusNotFound, codeNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path+"; see docs/http-api.md")
 	})
-	return s.recoverAndLog(s.checkOrigin(s.authenticate(s.limitBody(mux))))
+	return s.maskSecrets(s.recoverAndLog(s.checkOrigin(s.authenticate(s.limitBody(mux)))))
 }

@@ -17,8 +17,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/localgpt-go/localgpt/internal/assistant"
 	"github.com/localgpt-go/localgpt/internal/config"
 	"github.com/localgpt-go/localgpt/internal/memory"
+	"github.com/localgpt-go/localgpt/internal/secret"
 	"github.com/localgpt-go/localgpt/internal/session"
 )
 
@@ -35,6 +37,10 @@ type Options struct {
 	NextHeartbeat func() time.Time
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
+	// Secrets are masked in every response body, in session files and in
+	// tool results. The daemon passes the process's masker; nil builds
+	// one from Config.
+	Secrets *secret.Masker
 }
 
 // Server serves the API. It is an http.Handler; Run listens on the
@@ -75,6 +81,9 @@ func New(o Options) (*Server, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.Secrets == nil {
+		o.Secrets = assistant.NewSecrets(o.Config, o.Paths, o.Getenv)
+	}
 	sc := o.Config.Server
 	if !IsLoopback(sc.Bind) && sc.APIToken == "" {
 		return nil, &config.Error{File: o.Paths.ConfigFile, Key: "server.bind",
@@ -82,7 +91,7 @@ func New(o Options) (*Server, error) {
 	}
 	s := &Server{
 		o: o, cfg: o.Config, log: o.Log, started: o.Now(),
-		store: session.NewStore(o.Paths.Sessions), locks: newSessionLocks(),
+		store: &session.Store{Dir: o.Paths.Sessions, Secrets: o.Secrets}, locks: newSessionLocks(),
 		loopback: IsLoopback(sc.Bind),
 	}
 	if sc.APIToken != "" {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/localgpt-go/localgpt/internal/fsutil"
+	"github.com/localgpt-go/localgpt/internal/secret"
 )
 
 // Session is a session file open for appending, with its transcript in
@@ -20,9 +21,10 @@ type Session struct {
 	id   string
 	path string
 
-	mu sync.Mutex
-	f  *os.File
-	t  *Transcript
+	mu      sync.Mutex
+	f       *os.File
+	t       *Transcript
+	secrets *secret.Masker
 }
 
 // Create starts a new session file with its header, fsynced.
@@ -45,7 +47,7 @@ func (s *Store) Create(model string, now time.Time) (*Session, error) {
 			return nil, err
 		}
 		header := Entry{Type: TypeSession, At: now.UTC(), Version: FormatVersion, ID: id, Model: model}
-		sess := &Session{id: id, path: path, f: f, t: &Transcript{Header: header, last: -1}}
+		sess := &Session{id: id, path: path, f: f, t: &Transcript{Header: header, last: -1}, secrets: s.Secrets}
 		if err := sess.write([]Entry{header}); err != nil {
 			f.Close()
 			os.Remove(path)
@@ -91,7 +93,7 @@ func (s *Store) Open(idOrPrefix string) (*Session, error) {
 			return nil, fmt.Errorf("cut the incomplete last line of session %s: %w", id, err)
 		}
 	}
-	return &Session{id: id, path: path, f: f, t: t}, nil
+	return &Session{id: id, path: path, f: f, t: t, secrets: s.Secrets}, nil
 }
 
 // ErrInUse means another open Session (another process, usually) is
@@ -142,12 +144,14 @@ func (s *Session) Append(entries ...Entry) error {
 	return nil
 }
 
-// write encodes and appends entries, fsynced; the caller holds mu or owns s.
+// write encodes and appends entries, fsynced, with the secrets masked in
+// the encoded lines; the caller holds mu or owns s.
 func (s *Session) write(entries []Entry) error {
 	data, err := encodeLines(entries)
 	if err != nil {
 		return fmt.Errorf("session %s: %w", s.id, err)
 	}
+	data = s.secrets.MaskBytes(data)
 	n, err := s.f.Write(data)
 	if err != nil {
 		s.rollback(n)

@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/localgpt-go/localgpt/internal/secret"
 )
 
 // ErrNotFound is returned (wrapped) when no session matches an ID.
@@ -18,6 +20,9 @@ var ErrNotFound = errors.New("no such session")
 type Store struct {
 	// Dir holds one ID.jsonl file per session.
 	Dir string
+	// Secrets are masked in every line written (a user may paste a key,
+	// an error may echo one); nil masks nothing.
+	Secrets *secret.Masker
 }
 
 // NewStore returns the store of the sessions folder dir.

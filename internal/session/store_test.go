@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/localgpt-go/localgpt/internal/llm"
+	"github.com/localgpt-go/localgpt/internal/secret"
 )
 
 var t0 = time.Date(2025, 3, 14, 9, 15, 2, 0, time.UTC)
@@ -237,4 +238,42 @@ func TestSessionIsLockedWhileOpen(t *testing.T) {
 		t.Fatalf("after close: %v", err)
 	}
 	again.Close()
+}
+
+// TestSecretsMaskedInSessionFiles: a key pasted by the user, echoed in a
+// tool's error and in tool arguments never reaches the session file, and
+// the masked file still loads.
+func TestSecretsMaskedInSessionFiles(t *testing.T) {
+	const key = "sk-ant-api03-Hk4jG7fD2sA9qW5eR8tYxx0"
+	st := NewStore(t.TempDir() + "/sessions")
+	st.Secrets = secret.New(key)
+	s, err := st.Create("openai/m", t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	call := llm.Message{Role: llm.RoleAssistant, Parts: []llm.Part{llm.ToolCallPart(llm.ToolCall{ID: "c1", Name: "web_fetch",
+		Arguments: []byte(`{"url":"https://x.example/?k=` + key + `"}`)})}}
+	msgs := []llm.Message{llm.UserText("my key is " + key), call,
+		llm.ToolResults(llm.ToolResult{CallID: "c1", Name: "web_fetch", Content: "Error: 401 \"bad key «" + key + "»\"", IsError: true}),
+		llm.AssistantText("noted")}
+	for i := range msgs {
+		if err := s.Append(Entry{Type: TypeMessage, At: t0, Message: &msgs[i]}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Close()
+	data, err := os.ReadFile(s.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(data), key) || strings.Contains(string(data), "Hk4jG7fD2sA9qW5eR8tY") {
+		t.Fatalf("the session file holds the key:\n%s", data)
+	}
+	tr, err := st.Load(s.ID())
+	if err != nil || len(tr.Warnings) != 0 || len(tr.Messages()) != 4 {
+		t.Fatalf("masked file does not load cleanly: %v %v", err, tr)
+	}
+	if got := tr.Messages()[0].Text(); got != "my key is "+secret.Display(key) {
+		t.Fatalf("user message %q", got)
+	}
 }
