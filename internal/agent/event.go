@@ -3,6 +3,7 @@ package agent
 import (
 	"time"
 
+	"github.com/localgpt-go/localgpt/internal/clip"
 	"github.com/localgpt-go/localgpt/internal/llm"
 )
 
@@ -50,13 +51,4 @@ type ToolEvent struct {
 // PreviewChars is how much of a tool result an EventToolEnd carries.
 const PreviewChars = 200
 
-func preview(s string) string {
-	if len(s) <= PreviewChars {
-		return s
-	}
-	cut := PreviewChars
-	for cut > 0 && s[cut]&0xC0 == 0x80 { // do not split a UTF-8 sequence
-		cut--
-	}
-	return s[:cut] + "…"
-}
+func preview(s string) string { return clip.Bytes(s, PreviewChars, "…") }

@@ -4,6 +4,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/localgpt-go/localgpt/internal/clip"
 )
 
 // identity is the fixed head of every system prompt.
@@ -80,8 +82,5 @@ func readWorkspaceFile(dir, name string) string {
 		return ""
 	}
 	s := strings.TrimSpace(string(data))
-	if len(s) > maxPersonaBytes {
-		s = s[:maxPersonaBytes] + "\n[… " + name + " truncated …]"
-	}
-	return s
+	return clip.Bytes(s, maxPersonaBytes, "\n[… "+name+" truncated …]")
 }

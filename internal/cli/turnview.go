@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/localgpt-go/localgpt/internal/agent"
+	"github.com/localgpt-go/localgpt/internal/clip"
 	"github.com/localgpt-go/localgpt/internal/termmd"
 )
 
@@ -95,9 +96,5 @@ func (v *turnView) style(code, s string) string {
 // oneLine shortens s to one line of at most n runes, without control
 // characters (it shows model-written arguments on the terminal).
 func oneLine(s string, n int) string {
-	s = strings.Join(strings.Fields(termmd.Sanitize(s)), " ")
-	if r := []rune(s); len(r) > n {
-		return string(r[:n-1]) + "…"
-	}
-	return s
+	return clip.Runes(strings.Join(strings.Fields(termmd.Sanitize(s)), " "), n, "…")
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/localgpt-go/localgpt/internal/clip"
 )
 
 // maxFileInPrompt bounds HEARTBEAT.md in the prompt.
@@ -58,9 +60,7 @@ func buildPrompt(file string, due []Task, changed bool, problems []Problem, now 
 		now.Format("2006-01-02 15:04") + "\" to it; leave recurring tasks under Pending; do not touch tasks that are not due. " +
 		"Finally reply with a short summary of what you did, for today's daily log. If nothing needed doing, reply with exactly " +
 		OKToken + ".\n\n")
-	if len(file) > maxFileInPrompt {
-		file = file[:maxFileInPrompt] + "\n[… HEARTBEAT.md truncated; read the rest with read_file …]"
-	}
+	file = clip.Bytes(file, maxFileInPrompt, "\n[… HEARTBEAT.md truncated; read the rest with read_file …]")
 	b.WriteString("Current HEARTBEAT.md:\n\n````markdown\n" + strings.ToValidUTF8(file, "\uFFFD") + "\n````\n")
 	return b.String()
 }

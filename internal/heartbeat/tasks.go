@@ -9,6 +9,8 @@ package heartbeat
 import (
 	"strings"
 	"time"
+
+	"github.com/localgpt-go/localgpt/internal/clip"
 )
 
 // Task is one task of HEARTBEAT.md: a "### Title" block with "- Key: value"
@@ -288,9 +290,5 @@ type formatError struct{ msg string }
 
 func (e *formatError) Error() string { return e.msg }
 
-func quote(s string) string {
-	if r := []rune(s); len(r) > 80 {
-		s = string(r[:80]) + "…"
-	}
-	return "\"" + s + "\""
-}
+// quote quotes s for a message, shortened to 80 runes and an ellipsis.
+func quote(s string) string { return "\"" + clip.Runes(s, 81, "…") + "\"" }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/localgpt-go/localgpt/internal/clip"
 	"github.com/localgpt-go/localgpt/internal/llm"
 	"github.com/localgpt-go/localgpt/internal/tokens"
 )
@@ -62,28 +63,16 @@ func renderForSummary(b *strings.Builder, msgs []llm.Message) {
 				}
 				b.WriteString(role + ": " + strings.TrimSpace(p.Text) + "\n\n")
 			case p.Type == llm.PartToolCall && p.ToolCall != nil:
-				fmt.Fprintf(b, "Assistant called tool %s %s\n\n", p.ToolCall.Name, clip(string(p.ToolCall.Arguments), maxResultBytes))
+				fmt.Fprintf(b, "Assistant called tool %s %s\n\n", p.ToolCall.Name, clip.Bytes(strings.TrimSpace(string(p.ToolCall.Arguments)), maxResultBytes, " […]"))
 			case p.Type == llm.PartToolResult && p.ToolResult != nil:
 				status := "result"
 				if p.ToolResult.IsError {
 					status = "error"
 				}
-				fmt.Fprintf(b, "Tool %s %s: %s\n\n", p.ToolResult.Name, status, clip(p.ToolResult.Content, maxResultBytes))
+				fmt.Fprintf(b, "Tool %s %s: %s\n\n", p.ToolResult.Name, status, clip.Bytes(strings.TrimSpace(p.ToolResult.Content), maxResultBytes, " […]"))
 			}
 		}
 	}
-}
-
-// clip shortens s to at most n bytes on a UTF-8 boundary, marking the cut.
-func clip(s string, n int) string {
-	s = strings.TrimSpace(s)
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && s[n]&0xC0 == 0x80 {
-		n--
-	}
-	return s[:n] + " […]"
 }
 
 // summariser writes compaction summaries with a model.

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/localgpt-go/localgpt/internal/clip"
 	"github.com/localgpt-go/localgpt/internal/llm"
 )
 
@@ -52,7 +53,7 @@ func writeMessageMD(b *strings.Builder, m llm.Message, at time.Time) {
 				if r.IsError {
 					mark = "✗"
 				}
-				fmt.Fprintf(b, "\n> %s `%s` result:\n\n```\n%s\n```\n", mark, r.Name, strings.ReplaceAll(clip(r.Content, 4000), "```", "ʼʼʼ"))
+				fmt.Fprintf(b, "\n> %s `%s` result:\n\n```\n%s\n```\n", mark, r.Name, strings.ReplaceAll(clip.Bytes(strings.TrimSpace(r.Content), 4000, " […]"), "```", "ʼʼʼ"))
 			}
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 
+	"github.com/localgpt-go/localgpt/internal/clip"
 	"github.com/localgpt-go/localgpt/internal/llm"
 )
 
@@ -79,7 +80,7 @@ func around(line string, i, n int) string {
 	const width = 160
 	line = strings.TrimRight(line, "\r")
 	if len(line) <= width || i < 0 {
-		return strings.TrimSpace(clip(line, width))
+		return strings.TrimSpace(clip.Bytes(strings.TrimSpace(line), width, " […]"))
 	}
 	from := max(0, i-(width-n)/2)
 	to := min(len(line), from+width)

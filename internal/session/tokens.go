@@ -4,6 +4,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/localgpt-go/localgpt/internal/clip"
 	"github.com/localgpt-go/localgpt/internal/llm"
 	"github.com/localgpt-go/localgpt/internal/tokens"
 )
@@ -88,10 +89,7 @@ type Breakdown struct {
 func firstLine(s string, n int) string {
 	for _, l := range strings.Split(s, "\n") {
 		if l = strings.TrimSpace(l); l != "" {
-			if r := []rune(l); len(r) > n {
-				return string(r[:n-1]) + "…"
-			}
-			return l
+			return clip.Runes(l, n, "…")
 		}
 	}
 	return ""

@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/localgpt-go/localgpt/internal/clip"
 )
 
 // Limits of read_file.
@@ -172,7 +174,7 @@ func readLines(ctx context.Context, br *bufio.Reader, path string, offset, limit
 		}
 		text := strings.ToValidUTF8(strings.TrimRight(string(raw), "\r\n"), "\uFFFD")
 		if cut || utf8.RuneCountInString(text) > maxLineChars {
-			text = runePrefix(text, maxLineChars) + " [… line cut …]"
+			text = clip.Runes(text, maxLineChars, "") + " [… line cut …]"
 		}
 		entry := fmt.Sprintf("%6d\t%s\n", line, text)
 		if maxChars > 0 && out.Len()+len(entry) > maxChars && shown > 0 {

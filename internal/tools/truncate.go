@@ -3,7 +3,8 @@ package tools
 import (
 	"fmt"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/localgpt-go/localgpt/internal/clip"
 )
 
 // omittedMarker is what replaces the middle of an output that is too long.
@@ -15,38 +16,7 @@ func omittedMarker(n int, unit string) string {
 // characters (runes) of s remain, with a marker saying how many were
 // left out. Output that fits is returned unchanged.
 func truncateMiddle(s string, max int) string {
-	if max <= 0 || len(s) <= max {
-		return s
-	}
-	n := utf8.RuneCountInString(s)
-	if n <= max {
-		return s
-	}
-	headRunes := max / 2
-	tailRunes := max - headRunes
-	head := runePrefix(s, headRunes)
-	tail := runeSuffix(s, tailRunes)
-	return head + omittedMarker(n-headRunes-tailRunes, "characters") + tail
-}
-
-// runePrefix returns the first n runes of s.
-func runePrefix(s string, n int) string {
-	i := 0
-	for k := 0; k < n && i < len(s); k++ {
-		_, size := utf8.DecodeRuneInString(s[i:])
-		i += size
-	}
-	return s[:i]
-}
-
-// runeSuffix returns the last n runes of s.
-func runeSuffix(s string, n int) string {
-	i := len(s)
-	for k := 0; k < n && i > 0; k++ {
-		_, size := utf8.DecodeLastRuneInString(s[:i])
-		i -= size
-	}
-	return s[i:]
+	return clip.Middle(s, max, func(n int) string { return omittedMarker(n, "characters") })
 }
 
 // headTailBuffer is an io.Writer that keeps the first and the last limit/2
