@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/localgpt-go/localgpt/internal/daemon"
-	"github.com/localgpt-go/localgpt/internal/filelock"
+	"github.com/localgpt-go/localgpt/internal/keylock"
 )
 
 func TestMemoryCommands(t *testing.T) {
@@ -166,7 +166,7 @@ func TestSearchTrustsTheDaemonsWatcher(t *testing.T) {
 	if r := run(t, home, "memory", "reindex"); r.code != 0 {
 		t.Fatalf("%+v", r)
 	}
-	lock, err := filelock.TryLock(filepath.Join(home, "state", daemon.LockFile)) // a daemon runs
+	lock, err := keylock.TryLockFile(filepath.Join(home, "state", daemon.LockFile)) // a daemon runs
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,8 +14,8 @@ import (
 	"time"
 
 	"github.com/localgpt-go/localgpt/internal/config"
-	"github.com/localgpt-go/localgpt/internal/filelock"
 	"github.com/localgpt-go/localgpt/internal/heartbeat"
+	"github.com/localgpt-go/localgpt/internal/keylock"
 )
 
 // Status is what `localgpt daemon status` shows.
@@ -52,7 +52,7 @@ type HeartbeatStatus struct {
 // Running reports whether a daemon runs for the home: it holds the daemon
 // lock for as long as it lives. It never disturbs a running daemon.
 func Running(paths config.Paths) bool {
-	held, err := filelock.Held(filepath.Join(paths.State, LockFile))
+	held, err := keylock.Held(filepath.Join(paths.State, LockFile))
 	return err == nil && held
 }
 
@@ -60,7 +60,7 @@ func Running(paths config.Paths) bool {
 // heartbeat last did. It never disturbs a running daemon.
 func ReadStatus(cfg *config.Config, paths config.Paths, now time.Time) (Status, error) {
 	var s Status
-	held, err := filelock.Held(filepath.Join(paths.State, LockFile))
+	held, err := keylock.Held(filepath.Join(paths.State, LockFile))
 	if err != nil {
 		return s, fmt.Errorf("daemon: %w", err)
 	}
@@ -106,7 +106,7 @@ func ReadStatus(cfg *config.Config, paths config.Paths, now time.Time) (Status, 
 // exit. It returns the daemon's pid.
 func Stop(ctx context.Context, paths config.Paths, timeout time.Duration) (int, error) {
 	lockPath := filepath.Join(paths.State, LockFile)
-	held, err := filelock.Held(lockPath)
+	held, err := keylock.Held(lockPath)
 	if err != nil {
 		return 0, fmt.Errorf("daemon: %w", err)
 	}
@@ -122,7 +122,7 @@ func Stop(ctx context.Context, paths config.Paths, timeout time.Duration) (int, 
 	}
 	deadline := time.Now().Add(timeout)
 	for {
-		if held, err := filelock.Held(lockPath); err == nil && !held {
+		if held, err := keylock.Held(lockPath); err == nil && !held {
 			return pid, nil
 		}
 		if time.Now().After(deadline) {
@@ -157,7 +157,7 @@ type StartOptions struct {
 // Start starts a detached daemon (a new session, no terminal) and waits
 // until it reports ready or fails. It returns the daemon's pid.
 func Start(ctx context.Context, paths config.Paths, o StartOptions) (int, error) {
-	if held, err := filelock.Held(filepath.Join(paths.State, LockFile)); err != nil {
+	if held, err := keylock.Held(filepath.Join(paths.State, LockFile)); err != nil {
 		return 0, fmt.Errorf("daemon: %w", err)
 	} else if held {
 		return readPID(paths.State), fmt.Errorf("%w (pid %d); stop it with `localgpt daemon stop`", ErrRunning, readPID(paths.State))

@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/localgpt-go/localgpt/internal/config"
-	"github.com/localgpt-go/localgpt/internal/filelock"
 	"github.com/localgpt-go/localgpt/internal/fsutil"
+	"github.com/localgpt-go/localgpt/internal/keylock"
 	"github.com/localgpt-go/localgpt/internal/memory"
 	"github.com/localgpt-go/localgpt/internal/secret"
 )
@@ -131,17 +131,17 @@ func Run(ctx context.Context, o Options) error {
 
 // acquire takes the daemon lock, retrying briefly while a status probe
 // holds it.
-func acquire(ctx context.Context, state string, wait time.Duration) (*filelock.Lock, error) {
+func acquire(ctx context.Context, state string, wait time.Duration) (*keylock.File, error) {
 	if wait <= 0 {
 		wait = 500 * time.Millisecond
 	}
 	deadline := time.Now().Add(wait)
 	for {
-		lock, err := filelock.TryLock(filepath.Join(state, LockFile))
+		lock, err := keylock.TryLockFile(filepath.Join(state, LockFile))
 		if err == nil {
 			return lock, nil
 		}
-		if !errors.Is(err, filelock.ErrLocked) {
+		if !errors.Is(err, keylock.ErrLocked) {
 			return nil, fmt.Errorf("daemon: %w", err)
 		}
 		if time.Now().After(deadline) {

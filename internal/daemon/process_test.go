@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/localgpt-go/localgpt/internal/filelock"
 	"github.com/localgpt-go/localgpt/internal/heartbeat"
+	"github.com/localgpt-go/localgpt/internal/keylock"
 	"github.com/localgpt-go/localgpt/internal/llm/llmtest"
 	"github.com/localgpt-go/localgpt/internal/testbin"
 )
@@ -114,7 +114,7 @@ func TestProcessStartStatusStop(t *testing.T) {
 	}
 	if syscall.Kill(pid, 0) == nil {
 		// The process may linger a moment as a zombie of init; the lock is the truth.
-		if held, _ := filelock.Held(filepath.Join(home, "state", LockFile)); held {
+		if held, _ := keylock.Held(filepath.Join(home, "state", LockFile)); held {
 			t.Fatal("daemon still holds its lock after stop")
 		}
 	}

@@ -1,11 +1,11 @@
 package fsutil
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"syscall"
+
+	"github.com/localgpt-go/localgpt/internal/keylock"
 )
 
 // AppendSync appends data to path (creating it and its parents) and fsyncs
@@ -19,8 +19,8 @@ func AppendSync(path string, data []byte) error {
 // AppendEntry appends data to path, creating it and its parents, and
 // fsyncs before returning. When the file is empty, header is written
 // first, in the same write as data, so a log gets exactly one header
-// however many writers create it at once. The append holds an exclusive
-// flock(2) on the file, so concurrent AppendEntry calls from goroutines and
+// however many writers create it at once. The append holds the exclusive
+// file lock (keylock.LockOpen), so concurrent AppendEntry calls from goroutines and
 // processes are serialised: each entry lands whole, after the header.
 func AppendEntry(path string, header, data []byte) error {
 	dir := filepath.Dir(path)
@@ -52,15 +52,9 @@ func openLocked(path string) (*os.File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	for {
-		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX)
-		if !errors.Is(err, syscall.EINTR) {
-			break
-		}
-	}
-	if err != nil {
+	if err := keylock.LockOpen(f); err != nil {
 		f.Close()
-		return nil, fmt.Errorf("lock %s for appending: %w", path, err)
+		return nil, fmt.Errorf("append to %s: %w", path, err)
 	}
 	return f, nil
 }

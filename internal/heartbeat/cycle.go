@@ -16,7 +16,7 @@ import (
 
 	"github.com/localgpt-go/localgpt/internal/assistant"
 	"github.com/localgpt-go/localgpt/internal/config"
-	"github.com/localgpt-go/localgpt/internal/filelock"
+	"github.com/localgpt-go/localgpt/internal/keylock"
 	"github.com/localgpt-go/localgpt/internal/memory"
 	"github.com/localgpt-go/localgpt/internal/secret"
 	"github.com/localgpt-go/localgpt/internal/tools"
@@ -106,8 +106,8 @@ func (r *Runner) Cycle(ctx context.Context) (*Result, error) {
 		return nil, ErrBusy
 	}
 	defer r.mu.Unlock()
-	lock, err := filelock.TryLock(filepath.Join(r.o.Paths.State, LockFile))
-	if errors.Is(err, filelock.ErrLocked) {
+	lock, err := keylock.TryLockFile(filepath.Join(r.o.Paths.State, LockFile))
+	if errors.Is(err, keylock.ErrLocked) {
 		return nil, fmt.Errorf("%w (another localgpt process holds %s)", ErrBusy, filepath.Join(r.o.Paths.State, LockFile))
 	}
 	if err != nil {

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/localgpt-go/localgpt/internal/config"
-	"github.com/localgpt-go/localgpt/internal/filelock"
+	"github.com/localgpt-go/localgpt/internal/keylock"
 	"github.com/localgpt-go/localgpt/internal/llm/llmtest"
 	"github.com/localgpt-go/localgpt/internal/memory"
 )
@@ -316,7 +316,7 @@ func TestTimeoutAndInterrupt(t *testing.T) {
 func TestNoConcurrentCycles(t *testing.T) {
 	e := newEnv(t)
 	e.writeHeartbeat(t, "- [ ] x\n")
-	l, err := filelock.TryLock(filepath.Join(e.paths.State, LockFile))
+	l, err := keylock.TryLockFile(filepath.Join(e.paths.State, LockFile))
 	if err != nil {
 		t.Fatal(err)
 	}

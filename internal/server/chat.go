@@ -85,7 +85,7 @@ func (s *Server) prepare(r *http.Request) (*chatTurn, error) {
 	}
 	t.as = as
 	if t.id != "" {
-		unlock, err := s.locks.lock(r.Context(), t.id)
+		unlock, err := s.locks.Lock(r.Context(), t.id)
 		if err != nil {
 			return nil, err
 		}

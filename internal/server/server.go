@@ -19,6 +19,7 @@ import (
 
 	"github.com/localgpt-go/localgpt/internal/assistant"
 	"github.com/localgpt-go/localgpt/internal/config"
+	"github.com/localgpt-go/localgpt/internal/keylock"
 	"github.com/localgpt-go/localgpt/internal/memory"
 	"github.com/localgpt-go/localgpt/internal/secret"
 	"github.com/localgpt-go/localgpt/internal/session"
@@ -52,7 +53,7 @@ type Server struct {
 	started time.Time
 	handler http.Handler
 	store   *session.Store
-	locks   *sessionLocks
+	locks   keylock.Table // serialises the requests that touch one session (turns, deletion)
 	models  *assistants
 	// loopback says the server is bound to loopback: requests must then
 	// name a loopback host (against DNS rebinding).
@@ -91,7 +92,7 @@ func New(o Options) (*Server, error) {
 	}
 	s := &Server{
 		o: o, cfg: o.Config, log: o.Log, started: o.Now(),
-		store: &session.Store{Dir: o.Paths.Sessions, Secrets: o.Secrets}, locks: newSessionLocks(),
+		store:    &session.Store{Dir: o.Paths.Sessions, Secrets: o.Secrets},
 		loopback: IsLoopback(sc.Bind),
 	}
 	if sc.APIToken != "" {

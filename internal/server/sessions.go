@@ -122,7 +122,7 @@ func (s *Server) handleDeleteSession(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	unlock, err := s.locks.lock(r.Context(), id) // a turn in flight finishes first
+	unlock, err := s.locks.Lock(r.Context(), id) // a turn in flight finishes first
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -8,10 +8,10 @@ import (
 	"io/fs"
 	"os"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/localgpt-go/localgpt/internal/fsutil"
+	"github.com/localgpt-go/localgpt/internal/keylock"
 	"github.com/localgpt-go/localgpt/internal/secret"
 )
 
@@ -100,12 +100,13 @@ func (s *Store) Open(idOrPrefix string) (*Session, error) {
 // writing to the same session file.
 var ErrInUse = errors.New("is open in another localgpt process")
 
-// lockFile takes an exclusive flock on the open session file for as long
-// as it stays open, so two processes (say `chat --resume` and the daemon's
-// web API) never append to one session with different ideas of its end.
+// lockFile takes the exclusive file lock on the open session file for as
+// long as it stays open, so two processes (say `chat --resume` and the
+// daemon's web API) never append to one session with different ideas of
+// its end.
 func lockFile(f *os.File, id string) error {
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		if errors.Is(err, syscall.EWOULDBLOCK) {
+	if err := keylock.TryLockOpen(f); err != nil {
+		if errors.Is(err, keylock.ErrLocked) {
 			return fmt.Errorf("session %s %w; finish that chat first, or start a new session", id, ErrInUse)
 		}
 		return fmt.Errorf("lock session %s: %w", id, err)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/localgpt-go/localgpt/internal/config"
+	"github.com/localgpt-go/localgpt/internal/keylock"
 	"github.com/localgpt-go/localgpt/internal/secret"
 	"github.com/localgpt-go/localgpt/internal/tools/webfetch"
 	"github.com/localgpt-go/localgpt/internal/version"
@@ -42,8 +43,16 @@ type Options struct {
 	// process-wide table, so every registry of the process (the daemon's
 	// server assistants and its heartbeat, say) is covered; tests may pass
 	// their own.
-	Locks *PathLocks
+	Locks *keylock.Table
 }
+
+// processLocks is the lock table of every registry built without one of
+// its own. Files are shared by the whole process, so their locks are too:
+// in the daemon, the HTTP server's assistants (one per model) and the
+// heartbeat build separate registries, and must still not interleave
+// their edits of one file. It is the one deliberate piece of package
+// state here: a lock table, not configuration.
+var processLocks keylock.Table
 
 // New builds the registry of built-in tools from the configuration. It is
 // cheap (no I/O, no connections), so it can be called for every turn.

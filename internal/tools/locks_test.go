@@ -2,7 +2,6 @@ package tools
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -69,58 +68,8 @@ func TestConcurrentEditsAllLand(t *testing.T) {
 			t.Fatalf("link.md is no longer a symbolic link: %v %v", fi, err)
 		}
 	}
-	if n := e.reg.tools["edit_file"].(*EditFile).Paths.Locks.size(); n != 0 {
+	if n := e.reg.tools["edit_file"].(*EditFile).Paths.Locks.Len(); n != 0 {
 		t.Fatalf("%d lock entries left after every call returned", n)
-	}
-}
-
-// TestPathLocks: a held lock excludes others on the same path only, a
-// waiter gives up when its context ends, and released entries go away.
-func TestPathLocks(t *testing.T) {
-	var l PathLocks
-	ctx := context.Background()
-	unlockA, err := l.Lock(ctx, "/a")
-	if err != nil {
-		t.Fatal(err)
-	}
-	steps := []struct {
-		name    string
-		path    string
-		cancel  bool
-		wantErr error
-	}{
-		{"another path is free", "/b", false, nil},
-		{"the held path waits until cancelled", "/a", true, context.Canceled},
-	}
-	for _, s := range steps {
-		c, cancel := context.WithCancel(ctx)
-		if s.cancel {
-			cancel()
-		}
-		unlock, err := l.Lock(c, s.path)
-		cancel()
-		if !errors.Is(err, s.wantErr) {
-			t.Fatalf("%s: err = %v, want %v", s.name, err, s.wantErr)
-		}
-		if err == nil {
-			unlock()
-		}
-	}
-	unlockA()
-	unlockA() // a second call is harmless
-	again, err := l.Lock(ctx, "/a")
-	if err != nil {
-		t.Fatalf("relock after unlock: %v", err)
-	}
-	again()
-	if n := l.size(); n != 0 {
-		t.Fatalf("%d entries left", n)
-	}
-	var nilLocks *PathLocks
-	if u, err := nilLocks.Lock(ctx, "/a"); err != nil {
-		t.Fatal(err)
-	} else {
-		u()
 	}
 }
 

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/localgpt-go/localgpt/internal/keylock"
 )
 
 // PathPolicy resolves the paths the model names and decides where it may
@@ -25,9 +27,15 @@ type PathPolicy struct {
 	// AllowedPaths are absolute folders where writes need no approval.
 	AllowedPaths []string
 	// Locks serialises the calls that rewrite one file (write_file,
-	// edit_file, memory_save); every tool of a registry shares it. Nil
-	// means no locking, which is only safe when calls never overlap.
-	Locks *PathLocks
+	// edit_file, memory_save), keyed by the resolved real path, so two
+	// names for one file (a symbolic link, "./a" and "a") share a lock.
+	// The agent runs the tool calls of one reply at once, and edit_file
+	// reads, changes and rewrites a whole file: without the lock, two
+	// edits of one file read the same old content and the later write
+	// erases the earlier edit while both report success. Every tool of a
+	// registry shares it. Nil means no locking, which is only safe when
+	// calls never overlap.
+	Locks *keylock.Table
 }
 
 // Resolve turns a path from the model into a clean absolute path.
