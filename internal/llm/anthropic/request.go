@@ -10,9 +10,10 @@ import (
 )
 
 // buildParams turns a neutral request into Messages parameters: the system
-// prompt top-level, tool results as tool_result blocks in a user turn,
-// consecutive messages of the same role merged (the API wants user and
-// assistant to alternate), and max_tokens always set.
+// prompt top-level, tool results as tool_result blocks in a user turn
+// (every tool_use answered: llm.PairToolCalls), consecutive messages of
+// the same role merged (the API wants user and assistant to alternate),
+// and max_tokens always set.
 func buildParams(req llm.Request) (sdk.MessageNewParams, error) {
 	p := sdk.MessageNewParams{Model: sdk.Model(req.Model), MaxTokens: int64(req.MaxTokens)}
 	if p.MaxTokens <= 0 {
@@ -24,7 +25,7 @@ func buildParams(req llm.Request) (sdk.MessageNewParams, error) {
 	if req.System != "" {
 		p.System = []sdk.TextBlockParam{{Text: req.System}}
 	}
-	for _, m := range req.Messages {
+	for _, m := range llm.PairToolCalls(req.Messages) {
 		role, blocks, err := convertMessage(m)
 		if err != nil {
 			return p, err

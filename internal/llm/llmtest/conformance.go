@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -228,6 +230,43 @@ func Conformance(t *testing.T, newServer func(testing.TB) *Server, model string,
 		}
 	})
 
+	t.Run("a call without its result is answered as interrupted", func(t *testing.T) {
+		s := newServer(t)
+		s.SetModels(Model{Name: model})
+		s.Enqueue(Text("ok"))
+		retry, _ := Retry(0)
+		call := func(id string) llm.Part {
+			return llm.ToolCallPart(llm.ToolCall{ID: id, Name: "get_weather", Arguments: json.RawMessage(`{"city":"Oslo"}`)})
+		}
+		broken := req
+		broken.Messages = []llm.Message{
+			llm.UserText("weather in Oslo and Bergen?"),
+			{Role: llm.RoleAssistant, Parts: []llm.Part{call("c1"), call("c2")}},
+			llm.ToolResults(llm.ToolResult{CallID: "c1", Name: "get_weather", Content: "sunny"}),
+			{Role: llm.RoleAssistant, Parts: []llm.Part{call("c3")}},
+			llm.UserText("and now?"),
+		}
+		st, err := build(t, s, retry).Stream(context.Background(), broken)
+		if err == nil {
+			for _, e := range st.Events() {
+				if e != nil {
+					err = e
+				}
+			}
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		body := s.Requests()[len(s.Requests())-1].JSON(t)
+		got := strings.Join(toolIDs(body), " ")
+		if want := "call:c1 call:c2 result:c1 result:c2 call:c3 result:c3"; got != want {
+			t.Errorf("tool calls and results on the wire: %s, want %s", got, want)
+		}
+		if n := strings.Count(string(s.Requests()[len(s.Requests())-1].Body), "interrupted: no result"); n != 2 {
+			t.Errorf("%d interrupted results on the wire, want 2", n)
+		}
+	})
+
 	t.Run("models", func(t *testing.T) {
 		s := newServer(t)
 		s.SetModels(Model{Name: model}, Model{Name: "other-model"})
@@ -272,4 +311,40 @@ func assertJSON(t *testing.T, got json.RawMessage, want string) {
 	if string(gb) != string(wb) {
 		t.Errorf("arguments = %s, want %s", gb, wb)
 	}
+}
+
+// toolIDs lists, in request order, the tool calls ("call:ID") and tool
+// results ("result:ID") of a request body in any of the three protocols:
+// OpenAI and Ollama "tool_calls" and "tool_call_id", Anthropic "tool_use"
+// and "tool_use_id" blocks.
+func toolIDs(v any) []string {
+	var out []string
+	switch v := v.(type) {
+	case []any:
+		for _, x := range v {
+			out = append(out, toolIDs(x)...)
+		}
+	case map[string]any:
+		if id, ok := v["tool_call_id"].(string); ok {
+			return append(out, "result:"+id)
+		}
+		if id, ok := v["tool_use_id"].(string); ok {
+			return append(out, "result:"+id)
+		}
+		if v["type"] == "tool_use" {
+			return append(out, fmt.Sprint("call:", v["id"]))
+		}
+		if calls, ok := v["tool_calls"].([]any); ok {
+			for _, c := range calls {
+				if c, ok := c.(map[string]any); ok {
+					out = append(out, fmt.Sprint("call:", c["id"]))
+				}
+			}
+			return out
+		}
+		for _, k := range []string{"messages", "content"} {
+			out = append(out, toolIDs(v[k])...)
+		}
+	}
+	return out
 }

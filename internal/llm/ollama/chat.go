@@ -83,7 +83,7 @@ func (p *Provider) buildRequest(req llm.Request) (*api.ChatRequest, error) {
 	if req.System != "" {
 		chat.Messages = append(chat.Messages, api.Message{Role: "system", Content: req.System})
 	}
-	for _, m := range req.Messages {
+	for _, m := range llm.PairToolCalls(req.Messages) { // every call answered
 		switch m.Role {
 		case llm.RoleUser:
 			chat.Messages = append(chat.Messages, api.Message{Role: "user", Content: m.Text()})

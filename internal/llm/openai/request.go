@@ -10,7 +10,8 @@ import (
 )
 
 // buildParams turns a neutral request into Chat Completions parameters:
-// the system prompt first, one "tool" message per tool result, usage
+// the system prompt first, one "tool" message per tool result (every call
+// answered: llm.PairToolCalls), usage
 // requested in the stream, and for reasoning models max_completion_tokens
 // without temperature.
 func buildParams(req llm.Request) (sdk.ChatCompletionNewParams, error) {
@@ -30,7 +31,7 @@ func buildParams(req llm.Request) (sdk.ChatCompletionNewParams, error) {
 	if req.System != "" {
 		p.Messages = append(p.Messages, sdk.SystemMessage(req.System))
 	}
-	for _, m := range req.Messages {
+	for _, m := range llm.PairToolCalls(req.Messages) {
 		msgs, err := convertMessage(m)
 		if err != nil {
 			return p, err
