@@ -211,7 +211,10 @@ func TestChatCtrlCCancelsTurnOnly(t *testing.T) {
 	if code != 0 || !strings.Contains(errOut.String(), "(cancelled)") || !strings.Contains(out.String(), "Second answer.") {
 		t.Fatalf("code %d\nstdout %s\nstderr %s", code, out.String(), errOut.String())
 	}
-	// The cancelled turn left nothing half-done in the history.
+	// The cancelled turn left nothing half-done in the history: its partial
+	// answer is not kept, and as the chat's first turn, run no tool, it
+	// left no session (a cancelled turn of an existing session keeps its
+	// user message and completed tool rounds).
 	if body := lastBody(t, srv); strings.Contains(body, "this goes on") || strings.Contains(body, `"first"`) {
 		t.Fatalf("cancelled turn kept in history: %s", body)
 	}

@@ -215,8 +215,8 @@ func (c *chat) turn(ctx context.Context, input string) error {
 		c.turns++
 		return err
 	case turnCtx.Err() != nil && ctx.Err() == nil:
-		// Cancelled by Ctrl-C: keep nothing of the turn, so the history
-		// never holds a tool call without its result.
+		// Cancelled by Ctrl-C: the session kept the user message and the
+		// tool rounds that completed, never a call without its result.
 		fmt.Fprintln(c.app.stderr, "(cancelled)")
 		return nil
 	}

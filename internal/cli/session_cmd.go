@@ -70,6 +70,11 @@ func newSessionListCmd(a *app) *cobra.Command {
 				fmt.Fprintln(a.stdout, "No sessions yet; start one with `localgpt chat`.")
 				return nil
 			}
+			for _, in := range infos {
+				if in.Error != "" {
+					fmt.Fprintf(a.stderr, "localgpt: warning: session %s (%s) cannot be read: %s\n", in.ID, in.Path, in.Error)
+				}
+			}
 			printSessions(a.stdout, infos)
 			return nil
 		},
@@ -82,8 +87,12 @@ func newSessionListCmd(a *app) *cobra.Command {
 func printSessions(w io.Writer, infos []session.Info) {
 	fmt.Fprintf(w, "%-20s  %-16s  %5s  %-22s  %s\n", "ID", "UPDATED", "MSGS", "MODEL", "TITLE")
 	for _, in := range infos {
-		fmt.Fprintf(w, "%-20s  %-16s  %5d  %-22s  %s\n", in.ID, in.Updated.Local().Format("2006-01-02 15:04"),
-			in.Messages, oneLine(in.Model, 22), oneLine(in.Title, 60))
+		msgs, title := fmt.Sprint(in.Messages), oneLine(in.Title, 60)
+		if in.Error != "" {
+			msgs, title = "?", "(cannot be read: see the warning above)"
+		}
+		fmt.Fprintf(w, "%-20s  %-16s  %5s  %-22s  %s\n", in.ID, in.Updated.Local().Format("2006-01-02 15:04"),
+			msgs, oneLine(in.Model, 22), title)
 	}
 }
 

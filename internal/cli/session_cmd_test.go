@@ -86,7 +86,7 @@ func TestSessionCommands(t *testing.T) {
 		t.Fatalf("export -o: %+v", r)
 	}
 	var ex session.Export
-	if data, _ := os.ReadFile(file); json.Unmarshal(data, &ex) != nil || ex.ID != id || len(ex.Entries) != 4 {
+	if data, _ := os.ReadFile(file); json.Unmarshal(data, &ex) != nil || ex.ID != id || len(ex.Entries) != 5 {
 		t.Fatalf("export file: %+v", ex)
 	}
 	// A torn last line is reported and skipped.

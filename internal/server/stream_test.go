@@ -196,8 +196,10 @@ func TestSessionsSerialisedAndParallel(t *testing.T) {
 	for _, m := range tr.Messages() {
 		roles += string(m.Role)[:1]
 	}
-	if roles != "uaua" {
-		t.Fatalf("session A holds %q, want two whole turns", roles)
+	// The cancelled turn keeps its user message (it ran no tool), then
+	// the two whole turns.
+	if roles != "uuaua" || tr.Messages()[0].Text() != "slow" {
+		t.Fatalf("session A holds %q, want the cancelled message and two whole turns", roles)
 	}
 }
 

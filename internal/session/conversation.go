@@ -161,9 +161,11 @@ func (c *Conversation) Close() error {
 }
 
 // Send runs one user message as a turn and appends it to the session.
-// emit receives the turn's events (see agent.Run). A cancelled or failed
-// turn leaves nothing in the session; a turn stopped by the iteration
-// limit is kept, and its error returned.
+// emit receives the turn's events (see agent.Run). A turn is appended
+// however it ends: answered, stopped by the iteration limit, cancelled or
+// failed; the last two keep the user message and the tool rounds that
+// completed (so the next turn knows what already ran) with a commit
+// record saying how the turn ended. The turn's error is returned.
 func (c *Conversation) Send(ctx context.Context, input string, emit func(agent.Event)) (*agent.Turn, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -173,13 +175,26 @@ func (c *Conversation) Send(ctx context.Context, input string, emit func(agent.E
 	if err != nil && llm.IsContextOverflow(err) && ctx.Err() == nil && c.sess != nil {
 		return c.retryAfterOverflow(ctx, user, turn, err, emit)
 	}
-	if err != nil && !errors.Is(err, agent.ErrIterationLimit) {
-		return turn, err
+	return turn, c.finish(ctx, turn, err)
+}
+
+// finish appends turn with the status err gives it and returns err,
+// joined with the append's error if that failed too.
+func (c *Conversation) finish(ctx context.Context, turn *agent.Turn, err error) error {
+	status, why := TurnAnswered, ""
+	switch {
+	case err == nil:
+	case errors.Is(err, agent.ErrIterationLimit):
+		status = TurnLimit
+	case ctx.Err() != nil:
+		status = TurnCancelled
+	default:
+		status, why = TurnFailed, err.Error()
 	}
-	if perr := c.persist(turn); perr != nil {
-		return turn, errors.Join(err, perr)
+	if perr := c.persist(turn, status, why); perr != nil {
+		return errors.Join(err, perr)
 	}
-	return turn, err
+	return err
 }
 
 // continueNote is the message that resumes a turn cut short by a context
@@ -194,29 +209,23 @@ func (c *Conversation) retryAfterOverflow(ctx context.Context, user llm.Message,
 	c.o.Log.Warn("context overflow; compacting and retrying", "session", c.sess.ID(), "err", cause)
 	ranTools := turn != nil && len(turn.ToolsUsed) > 0
 	if ranTools {
-		if err := c.persist(turn); err != nil {
+		if err := c.persist(turn, TurnFailed, cause.Error()); err != nil {
 			return turn, errors.Join(cause, err)
 		}
 	}
 	if _, err := c.compact(ctx, ReasonOverflow); err != nil {
-		return turn, fmt.Errorf("%w (compacting to make room failed: %v)", cause, err)
+		err = fmt.Errorf("%w (compacting to make room failed: %v)", cause, err)
+		if !ranTools {
+			return turn, c.finish(ctx, turn, err)
+		}
+		return turn, err
 	}
 	if !ranTools {
 		retry, err := c.o.Agent.RunMessage(ctx, c.history(), user, emit)
-		if err != nil && !errors.Is(err, agent.ErrIterationLimit) {
-			return retry, err
-		}
-		if perr := c.persist(retry); perr != nil {
-			return retry, errors.Join(err, perr)
-		}
-		return retry, err
+		return retry, c.finish(ctx, retry, err)
 	}
 	rest, err := c.o.Agent.RunMessage(ctx, c.history(), llm.UserText(continueNote), emit)
-	if rest != nil && (err == nil || errors.Is(err, agent.ErrIterationLimit)) {
-		if perr := c.persist(rest); perr != nil {
-			return rest, errors.Join(err, perr)
-		}
-	}
+	err = c.finish(ctx, rest, err)
 	return joinTurns(turn, rest), err
 }
 
@@ -266,9 +275,14 @@ func (c *Conversation) estimateNext(user llm.Message) int {
 	return c.breakdown().Estimated + MessageTokens(user)
 }
 
-// persist appends the turn's messages, the usage on the last one.
-func (c *Conversation) persist(turn *agent.Turn) error {
+// persist appends the turn's messages, the usage on the last one, and
+// the commit record with its status. A new conversation whose first turn
+// failed before any tool ran leaves no session behind.
+func (c *Conversation) persist(turn *agent.Turn, status, why string) error {
 	if turn == nil || len(turn.Messages) == 0 {
+		return nil
+	}
+	if c.sess == nil && status != TurnAnswered && status != TurnLimit && len(turn.Messages) < 2 {
 		return nil
 	}
 	if err := c.ensureSession(); err != nil {
@@ -282,7 +296,7 @@ func (c *Conversation) persist(turn *agent.Turn) error {
 	last := &entries[len(entries)-1]
 	u := turn.Usage
 	last.Usage, last.ContextTokens, last.Model = &u, turn.ContextTokens, c.o.Label
-	return c.sess.Append(entries...)
+	return c.sess.AppendTurn(now, status, why, entries...)
 }
 
 func (c *Conversation) ensureSession() error {

@@ -210,7 +210,7 @@ func TestMemoryTurn(t *testing.T) {
 }
 
 // TestReactiveCompaction: a context-overflow error compacts and retries
-// once; a second overflow is returned and nothing of the turn is kept.
+// once; a second overflow is returned, and the turn is kept as failed.
 func TestReactiveCompaction(t *testing.T) {
 	e := newEnv(t, 128000, 8000, true, 0)
 	e.srv.Enqueue(llmtest.Text("one"), llmtest.Text("two"))
@@ -238,8 +238,9 @@ func TestReactiveCompaction(t *testing.T) {
 		t.Fatalf("%d calls after an overflow: retried more than once", n)
 	}
 	tr, _ := e.store.Load(e.conv.ID())
-	if strings.Contains(fmt.Sprint(tr.Messages()), "fourth question") {
-		t.Fatal("the failed turn was kept")
+	commit := tr.Entries[len(tr.Entries)-1]
+	if msgs := tr.Messages(); msgs[len(msgs)-1].Text() != "fourth question" || commit.Type != TypeCommit || commit.Status != TurnFailed || !strings.Contains(commit.Error, "context window") {
+		t.Fatalf("the failed turn: %+v", commit)
 	}
 }
 

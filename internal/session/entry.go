@@ -1,7 +1,8 @@
 // Package session owns conversations that outlive a process: transcripts
 // stored as JSONL under the sessions folder (one header line, then one line
-// per message, compaction and memory-flush record, appended and fsynced
-// after every turn), their loading with torn-line tolerance, listing,
+// per message, compaction and memory-flush record; a turn's lines end with
+// a commit record, written and fsynced together, so a turn is there whole
+// or not at all), their loading with torn-line tolerance, listing,
 // search, export and deletion, token accounting against the model's
 // window, and compaction: older turns summarised by the model, recent
 // turns kept verbatim, with a memory flush before every compaction.
@@ -16,8 +17,10 @@ import (
 	"github.com/localgpt-go/localgpt/internal/llm"
 )
 
-// FormatVersion is the version written in new session headers.
-const FormatVersion = 1
+// FormatVersion is the version written in new session headers. Version
+// 2 ends every turn with a commit record; version 1 files (no commits)
+// are read as before and continue in version 2 after a format line.
+const FormatVersion = 2
 
 // Entry types, the "type" field of every JSONL line.
 const (
@@ -31,6 +34,27 @@ const (
 	TypeCompaction = "compaction"
 	// TypeFlush records a memory flush of the current compaction cycle.
 	TypeFlush = "flush"
+	// TypeCommit ends a turn: the message lines since the previous commit
+	// belong to the session only once it follows them. Count is how many
+	// there are; Status says how the turn ended.
+	TypeCommit = "commit"
+	// TypeFormat (with Version) is appended when a version 1 file is
+	// first continued: from that line on, turns end with a commit.
+	TypeFormat = "format"
+)
+
+// Turn statuses, the Status of a commit record.
+const (
+	// TurnAnswered is a turn the model finished (Status is left empty).
+	TurnAnswered = ""
+	// TurnLimit stopped at agent.max_tool_iterations.
+	TurnLimit = "iteration_limit"
+	// TurnCancelled was cancelled by the user (Ctrl-C, a client that went
+	// away): its completed tool rounds and the user message are kept.
+	TurnCancelled = "cancelled"
+	// TurnFailed ended on an error (Error says which); what it completed
+	// is kept, so the next turn does not repeat its tools.
+	TurnFailed = "failed"
 )
 
 // Flush kinds.
@@ -48,7 +72,7 @@ type Entry struct {
 	Type string    `json:"type"`
 	At   time.Time `json:"at"`
 
-	// Header (TypeSession).
+	// Header (TypeSession), and TypeFormat.
 	Version int    `json:"version,omitempty"`
 	ID      string `json:"id,omitempty"`
 	// Model is the model label ("openai/gpt-4o-mini") of the header, or
@@ -78,4 +102,10 @@ type Entry struct {
 	Cycle int      `json:"cycle,omitempty"`
 	Tools []string `json:"tools,omitempty"`
 	Path  string   `json:"path,omitempty"`
+
+	// Commit (TypeCommit): the turn's message count, how it ended
+	// (TurnAnswered, TurnLimit, …) and, when it failed, why.
+	Count  int    `json:"count,omitempty"`
+	Status string `json:"status,omitempty"`
+	Error  string `json:"error,omitempty"`
 }

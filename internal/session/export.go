@@ -26,6 +26,10 @@ func WriteMarkdown(w io.Writer, t *Transcript) error {
 		case TypeMessage:
 			writeMessageMD(&b, *e.Message, e.At)
 			idx++
+		case TypeCommit:
+			if note := turnNote(e); note != "" {
+				fmt.Fprintf(&b, "\n*%s*\n", note)
+			}
 		case TypeCompaction:
 			fmt.Fprintf(&b, "\n---\n\n*Compacted at %s (%s): the %d messages above were replaced for the model by this summary.*\n\n%s\n\n---\n",
 				e.At.Local().Format(time.DateTime), e.Reason, e.Replaced, e.Summary)
@@ -34,6 +38,23 @@ func WriteMarkdown(w io.Writer, t *Transcript) error {
 	_, err := io.WriteString(w, b.String())
 	return err
 }
+
+// turnNote says how a turn that was not answered ended, "" for one that was.
+func turnNote(commit Entry) string {
+	switch commit.Status {
+	case TurnAnswered:
+		return ""
+	case TurnCancelled:
+		return "(This turn was cancelled; what it completed is kept.)"
+	case TurnLimit:
+		return "(This turn stopped at the tool iteration limit.)"
+	case TurnFailed:
+		return "(This turn failed: " + oneLineText(commit.Error) + ")"
+	}
+	return "(This turn ended: " + commit.Status + ")"
+}
+
+func oneLineText(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 func writeMessageMD(b *strings.Builder, m llm.Message, at time.Time) {
 	switch m.Role {

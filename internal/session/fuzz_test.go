@@ -13,6 +13,9 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(header + `{"type":"flush","at":"2025-03-14T09:16:00Z","kind":"memory_turn"}` + "\n{\n"))
 	f.Add([]byte(header + `{"type":"message","message":{"role":"tool","parts":[{"type":"tool_result","tool_result":null}]}}` + "\n"))
 	f.Add([]byte(header[:30]))
+	v2 := `{"type":"session","at":"2025-03-14T09:15:02Z","version":2,"id":"s1"}` + "\n"
+	f.Add([]byte(v2 + msgLine("user", "hi") + `{"type":"commit","at":"2025-03-14T09:16:00Z","count":1}` + "\n" + msgLine("user", "lost")))
+	f.Add([]byte(header + msgLine("user", "a") + `{"type":"format","version":2}` + "\n" + msgLine("user", "b")))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		tr, err := Parse(data)
 		if err != nil {

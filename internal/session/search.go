@@ -35,6 +35,9 @@ func (s *Store) Search(ctx context.Context, query string, limit int) ([]Hit, err
 		if err := ctx.Err(); err != nil {
 			return hits, err
 		}
+		if in.Error != "" {
+			continue
+		}
 		t, err := s.load(in.ID)
 		if err != nil {
 			continue

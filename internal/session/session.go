@@ -47,7 +47,7 @@ func (s *Store) Create(model string, now time.Time) (*Session, error) {
 			return nil, err
 		}
 		header := Entry{Type: TypeSession, At: now.UTC(), Version: FormatVersion, ID: id, Model: model}
-		sess := &Session{id: id, path: path, f: f, t: &Transcript{Header: header, last: -1}, secrets: s.Secrets}
+		sess := &Session{id: id, path: path, f: f, t: &Transcript{Header: header, last: -1, commits: true}, secrets: s.Secrets}
 		if err := sess.write([]Entry{header}); err != nil {
 			f.Close()
 			os.Remove(path)
@@ -129,12 +129,18 @@ func (s *Session) Transcript() *Transcript {
 }
 
 // Append writes entries as lines in one write and fsyncs the file before
-// returning: once it returns, the entries survive a crash.
+// returning: once it returns, the entries survive a crash. A failed write
+// leaves the file as it was. Message entries must come as a whole turn
+// ended by its commit record (see AppendTurn); other records stand alone.
 func (s *Session) Append(entries ...Entry) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.f == nil {
 		return fmt.Errorf("append to session %s: it is closed", s.id)
+	}
+	if !s.t.commits && len(entries) > 0 {
+		// A version 1 file continues in version 2: say so once, first.
+		entries = append([]Entry{{Type: TypeFormat, At: entries[0].At, Version: FormatVersion}}, entries...)
 	}
 	if err := s.write(entries); err != nil {
 		return err
@@ -145,8 +151,20 @@ func (s *Session) Append(entries ...Entry) error {
 	return nil
 }
 
+// AppendTurn appends a turn: its messages and the commit record that
+// makes them part of the session, in one write. A crash in the middle
+// leaves lines without a commit, which loading drops.
+func (s *Session) AppendTurn(at time.Time, status, errText string, messages ...Entry) error {
+	all := make([]Entry, 0, len(messages)+1)
+	all = append(all, messages...)
+	all = append(all, Entry{Type: TypeCommit, At: at.UTC(), Count: len(messages), Status: status, Error: errText})
+	return s.Append(all...)
+}
+
 // write encodes and appends entries, fsynced, with the secrets masked in
-// the encoded lines; the caller holds mu or owns s.
+// the encoded lines; the caller holds mu or owns s. On any failure the
+// file is cut back to its previous size (the flock is held all along), so
+// it never ends in half a turn.
 func (s *Session) write(entries []Entry) error {
 	data, err := encodeLines(entries)
 	if err != nil {
@@ -154,21 +172,24 @@ func (s *Session) write(entries []Entry) error {
 	}
 	data = s.secrets.MaskBytes(data)
 	n, err := s.f.Write(data)
+	if err == nil {
+		err = s.f.Sync()
+	}
 	if err != nil {
 		s.rollback(n)
-		return fmt.Errorf("append to session %s (%s): %w; the disk may be full", s.id, s.path, err)
-	}
-	if err := s.f.Sync(); err != nil {
-		return fmt.Errorf("sync session %s (%s): %w", s.id, s.path, err)
+		return fmt.Errorf("append to session %s (%s): %w; nothing of it was kept (is the disk full?)", s.id, s.path, err)
 	}
 	s.t.Size += int64(n)
 	return nil
 }
 
-// rollback removes the part of a failed write, so the file ends on a line.
+// rollback removes the part of a failed write, so the file ends where it
+// did before it.
 func (s *Session) rollback(written int) {
 	if written > 0 {
-		_ = s.f.Truncate(s.t.Size)
+		if s.f.Truncate(s.t.Size) == nil {
+			_ = s.f.Sync()
+		}
 	}
 }
 

@@ -1,6 +1,8 @@
 package session
 
 import (
+	"bufio"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -78,27 +80,52 @@ func (s *Store) Resolve(idOrPrefix string) (string, error) {
 	return "", fmt.Errorf("session ID %q is ambiguous: it starts %s; type more of it", idOrPrefix, strings.Join(matches, ", "))
 }
 
-// Latest returns the ID of the most recently updated session.
+// Latest returns the ID of the most recently updated session that can be
+// read: one whose header is corrupt is skipped (`session list` shows it
+// with a warning).
 func (s *Store) Latest() (string, error) {
 	ids, err := s.ids()
 	if err != nil {
 		return "", err
 	}
-	var best string
-	var bestTime time.Time
+	type file struct {
+		id  string
+		mod time.Time
+	}
+	var files []file
 	for _, id := range ids {
-		info, err := os.Stat(s.Path(id))
-		if err != nil {
-			continue
-		}
-		if best == "" || !info.ModTime().Before(bestTime) {
-			best, bestTime = id, info.ModTime()
+		if info, err := os.Stat(s.Path(id)); err == nil {
+			files = append(files, file{id, info.ModTime()})
 		}
 	}
-	if best == "" {
-		return "", fmt.Errorf("%w to resume: %s holds none yet; start one with `localgpt chat`", ErrNotFound, s.Dir)
+	sort.SliceStable(files, func(i, j int) bool { return files[i].mod.After(files[j].mod) })
+	for _, f := range files {
+		if _, err := readHeader(s.Path(f.id)); err == nil {
+			return f.id, nil
+		}
 	}
-	return best, nil
+	if len(files) > 0 {
+		return "", fmt.Errorf("%w to resume: no session in %s can be read (`localgpt session list` says why); start a new one with `localgpt chat`", ErrNotFound, s.Dir)
+	}
+	return "", fmt.Errorf("%w to resume: %s holds none yet; start one with `localgpt chat`", ErrNotFound, s.Dir)
+}
+
+// readHeader reads and checks the first line of a session file.
+func readHeader(path string) (Entry, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return Entry{}, err
+	}
+	defer f.Close()
+	line, err := bufio.NewReaderSize(f, 4096).ReadSlice('\n')
+	if err != nil && !errors.Is(err, bufio.ErrBufferFull) {
+		return Entry{}, ErrNoHeader
+	}
+	var h Entry
+	if json.Unmarshal(line, &h) != nil || h.Type != TypeSession {
+		return Entry{}, ErrNoHeader
+	}
+	return h, nil
 }
 
 // Load reads session id (an ID or a unique prefix) without opening it for
@@ -137,6 +164,9 @@ type Info struct {
 	Path        string `json:"path"`
 	// Warnings are the lines skipped on load.
 	Warnings []string `json:"warnings,omitempty"`
+	// Error says why the session cannot be read at all (its header line
+	// is corrupt, say); such a session is listed but not resumed.
+	Error string `json:"error,omitempty"`
 }
 
 // InfoOf summarises a loaded transcript.
@@ -155,8 +185,8 @@ func InfoOf(t *Transcript, path string) Info {
 	return in
 }
 
-// List returns every session, most recently updated first. Files that are
-// not sessions are left out.
+// List returns every session, most recently updated first. A file that
+// cannot be read is listed with its Error, so it does not silently vanish.
 func (s *Store) List() ([]Info, error) {
 	ids, err := s.ids()
 	if err != nil {
@@ -166,12 +196,25 @@ func (s *Store) List() ([]Info, error) {
 	for _, id := range ids {
 		t, err := s.load(id)
 		if err != nil {
+			out = append(out, unreadable(id, s.Path(id), err))
 			continue
 		}
 		out = append(out, InfoOf(t, s.Path(id)))
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Updated.After(out[j].Updated) })
 	return out, nil
+}
+
+// unreadable describes a session file that cannot be loaded.
+func unreadable(id, path string, err error) Info {
+	in := Info{ID: id, Path: path, Error: err.Error()}
+	if errors.Is(err, ErrNoHeader) {
+		in.Error = "its first line is not a session header (the file is corrupt); it is left out of --resume"
+	}
+	if fi, err := os.Stat(path); err == nil {
+		in.Updated = fi.ModTime().UTC()
+	}
+	return in
 }
 
 // Delete removes session id (an ID or a unique prefix) and returns what it was.

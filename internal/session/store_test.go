@@ -72,7 +72,7 @@ func TestCreateAppendOpenRoundTrip(t *testing.T) {
 		entries = append(entries, Entry{Type: TypeMessage, At: t0, Message: &msgs[i]})
 	}
 	entries[3].Usage, entries[3].ContextTokens = &u, 100
-	if err := s.Append(entries...); err != nil {
+	if err := s.AppendTurn(t0, TurnAnswered, "", entries...); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Close(); err != nil {
@@ -98,7 +98,7 @@ func TestCreateAppendOpenRoundTrip(t *testing.T) {
 		t.Fatalf("context %d title %q", tr.LastContextTokens(), tr.Title())
 	}
 	more := llm.UserText("next")
-	if err := s2.Append(Entry{Type: TypeMessage, At: t0, Message: &more}); err != nil {
+	if err := s2.AppendTurn(t0, TurnCancelled, "", Entry{Type: TypeMessage, At: t0, Message: &more}); err != nil {
 		t.Fatal(err)
 	}
 	s2.Close()
@@ -125,14 +125,16 @@ func TestStoreResolveListSearchDelete(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer s.Close()
+		var turn []Entry
 		for i, x := range texts {
 			m := llm.UserText(x)
 			if i%2 == 1 {
 				m = llm.AssistantText(x)
 			}
-			if err := s.Append(Entry{Type: TypeMessage, At: at.Add(time.Duration(i) * time.Minute), Message: &m}); err != nil {
-				t.Fatal(err)
-			}
+			turn = append(turn, Entry{Type: TypeMessage, At: at.Add(time.Duration(i) * time.Minute), Message: &m})
+		}
+		if err := s.AppendTurn(at.Add(time.Duration(len(texts)-1)*time.Minute), TurnAnswered, "", turn...); err != nil {
+			t.Fatal(err)
 		}
 		return s.ID()
 	}
@@ -157,8 +159,13 @@ func TestStoreResolveListSearchDelete(t *testing.T) {
 		}
 	}
 	infos, err := st.List()
-	if err != nil || len(infos) != 2 || infos[0].ID != b || infos[1].Title != "Plan the garden" || infos[1].Messages != 2 || infos[1].Model != "ollama/llama3.2" {
+	if err != nil || len(infos) != 3 || infos[0].ID != "broken" || !strings.Contains(infos[0].Error, "not a session header") ||
+		infos[1].ID != b || infos[2].Title != "Plan the garden" || infos[2].Messages != 2 || infos[2].Model != "ollama/llama3.2" || infos[2].Error != "" {
 		t.Fatalf("list: %v %+v", err, infos)
+	}
+	// The corrupt file is the newest, but --resume skips it.
+	if latest, err := st.Latest(); err != nil || latest != b {
+		t.Fatalf("latest = %q, %v; want %s", latest, err, b)
 	}
 	hits, err := st.Search(context.Background(), "tomatoes", 0)
 	if err != nil || len(hits) != 2 || hits[0].ID != a || hits[0].Line != "with tomatoes" || hits[1].Line != "Plant TOMATOES in May." || hits[1].Role != llm.RoleAssistant {
@@ -256,10 +263,12 @@ func TestSecretsMaskedInSessionFiles(t *testing.T) {
 	msgs := []llm.Message{llm.UserText("my key is " + key), call,
 		llm.ToolResults(llm.ToolResult{CallID: "c1", Name: "web_fetch", Content: "Error: 401 \"bad key «" + key + "»\"", IsError: true}),
 		llm.AssistantText("noted")}
+	var turn []Entry
 	for i := range msgs {
-		if err := s.Append(Entry{Type: TypeMessage, At: t0, Message: &msgs[i]}); err != nil {
-			t.Fatal(err)
-		}
+		turn = append(turn, Entry{Type: TypeMessage, At: t0, Message: &msgs[i]})
+	}
+	if err := s.AppendTurn(t0, TurnFailed, "provider said: bad key "+key, turn...); err != nil {
+		t.Fatal(err)
 	}
 	s.Close()
 	data, err := os.ReadFile(s.Path())

@@ -25,8 +25,9 @@ type Transcript struct {
 	Size int64
 
 	messages []llm.Message
-	last     int // index in Entries of the latest compaction, -1 if none
-	cycle    int // compactions so far
+	commits  bool // turns end with a commit record (format version 2)
+	last     int  // index in Entries of the latest compaction, -1 if none
+	cycle    int  // compactions so far
 	flushed  map[string]bool
 }
 
@@ -34,44 +35,125 @@ type Transcript struct {
 var ErrNoHeader = errors.New("not a session file: the first line is not a session header")
 
 // Parse reads a session file's content. A last line without its newline
-// (the turn in flight when the process died) and lines that are not valid
-// JSON are skipped with a warning; everything before them is kept. Large
-// files are decoded on every CPU: loading is on the path of every resume.
+// (the turn in flight when the process died), the lines of a turn that
+// has no commit record after them, and lines that are not valid JSON are
+// skipped with a warning; everything before them is kept. Large files are
+// decoded on every CPU: loading is on the path of every resume.
 func Parse(data []byte) (*Transcript, error) {
-	t := &Transcript{last: -1}
 	var lines [][]byte
+	torn := 0
 	for len(data) > 0 {
 		nl := bytes.IndexByte(data, '\n')
 		if nl < 0 {
-			t.Warnings = append(t.Warnings, fmt.Sprintf("line %d: incomplete last line (%d bytes) ignored: the process probably stopped while writing it", len(lines)+1, len(data)))
+			torn = len(data)
 			break
 		}
 		lines = append(lines, data[:nl])
-		t.Size += int64(nl + 1)
 		data = data[nl+1:]
 	}
 	entries, errs := decodeLines(lines)
+	b := newBuilder()
 	for i, line := range lines {
-		if len(bytes.TrimSpace(line)) == 0 {
-			continue
+		if err := b.line(line, entries[i], errs[i]); err != nil {
+			return nil, err
 		}
-		if errs[i] != nil {
-			t.Warnings = append(t.Warnings, fmt.Sprintf("line %d: unreadable line ignored: %v", i+1, errs[i]))
-			continue
-		}
-		if t.Header.Type == "" {
-			if entries[i].Type != TypeSession {
-				return nil, ErrNoHeader
-			}
-			t.Header = entries[i]
-			continue
-		}
-		t.add(entries[i])
 	}
-	if t.Header.Type != TypeSession {
+	if torn > 0 {
+		b.t.Warnings = append(b.t.Warnings, fmt.Sprintf("line %d: incomplete last line (%d bytes) ignored: the process probably stopped while writing it", len(lines)+1, torn))
+	}
+	return b.finish()
+}
+
+// builder applies a file's lines in order. From format version 2 on, it
+// holds a turn's messages until the commit record that follows them.
+type builder struct {
+	t       *Transcript
+	n       int   // lines seen
+	off     int64 // offset of the next line
+	commits bool  // turns end with a commit record
+	pending []Entry
+	from    int64 // offset of the first pending line
+}
+
+func newBuilder() *builder { return &builder{t: &Transcript{last: -1}} }
+
+// line applies one complete line (without its newline), decoded as e, or
+// err if it could not be decoded.
+func (b *builder) line(line []byte, e Entry, err error) error {
+	b.n++
+	at := b.off
+	b.off += int64(len(line)) + 1
+	if len(bytes.TrimSpace(line)) == 0 {
+		b.advance()
+		return nil
+	}
+	t := b.t
+	if err != nil {
+		t.Warnings = append(t.Warnings, fmt.Sprintf("line %d: unreadable line ignored: %v", b.n, err))
+		b.advance()
+		return nil
+	}
+	if t.Header.Type == "" {
+		if e.Type != TypeSession {
+			return ErrNoHeader
+		}
+		t.Header = e
+		b.commits = e.Version >= 2
+		b.advance()
+		return nil
+	}
+	switch {
+	case e.Type == TypeMessage && b.commits:
+		if len(b.pending) == 0 {
+			b.from = at
+		}
+		b.pending = append(b.pending, e)
+		return nil
+	case e.Type == TypeCommit:
+		for _, m := range b.pending {
+			t.add(m)
+		}
+		if e.Count != len(b.pending) {
+			t.Warnings = append(t.Warnings, fmt.Sprintf("line %d: a turn of %d messages was committed as %d", b.n, len(b.pending), e.Count))
+		}
+		b.pending = b.pending[:0]
+	case len(b.pending) > 0:
+		b.drop(fmt.Sprintf("line %d", b.n))
+	}
+	if e.Type == TypeFormat && e.Version >= 2 {
+		b.commits = true
+	}
+	t.add(e)
+	b.advance()
+	return nil
+}
+
+// advance moves the intact end of the file past the current line, unless
+// an unfinished turn holds it back.
+func (b *builder) advance() {
+	if len(b.pending) == 0 {
+		b.t.Size = b.off
+	}
+}
+
+// drop forgets the pending messages of a turn that was never committed.
+func (b *builder) drop(where string) {
+	b.t.Warnings = append(b.t.Warnings, fmt.Sprintf("%s: an unfinished turn of %d messages was dropped: the process stopped before the turn was saved whole", where, len(b.pending)))
+	b.pending = b.pending[:0]
+}
+
+// finish ends the file: a turn without its commit is dropped, and Size
+// stays where it began, so the next append replaces it.
+func (b *builder) finish() (*Transcript, error) {
+	if b.t.Header.Type != TypeSession {
 		return nil, ErrNoHeader
 	}
-	return t, nil
+	if len(b.pending) > 0 {
+		b.drop("end of file")
+		b.t.Size = b.from
+	}
+	b.t.commits = b.commits
+	return b.t, nil
 }
 
 // parallelLines is the line count from which decoding is split across CPUs.
@@ -123,6 +205,8 @@ func (t *Transcript) add(e Entry) {
 		t.last = len(t.Entries)
 		t.cycle++
 		t.flushed = nil
+	case TypeFormat:
+		t.commits = t.commits || e.Version >= 2
 	case TypeFlush:
 		if e.Cycle == t.Cycle() {
 			if t.flushed == nil {

@@ -7,6 +7,7 @@ package llmtest
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -71,6 +72,7 @@ type Server struct {
 	replies []Reply
 	reqs    []Recorded
 	models  []Model
+	respond func(Recorded) Reply
 }
 
 func newServer(t testing.TB, w wire) *Server {
@@ -81,14 +83,28 @@ func newServer(t testing.TB, w wire) *Server {
 	return s
 }
 
+type recordedKey struct{}
+
 // ServeHTTP records the request and hands it to the protocol's routes.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	r.Body = io.NopCloser(bytes.NewReader(body))
+	rec := Recorded{Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(), Body: body}
 	s.mu.Lock()
-	s.reqs = append(s.reqs, Recorded{Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(), Body: body})
+	s.reqs = append(s.reqs, rec)
 	s.mu.Unlock()
-	s.mux.ServeHTTP(w, r)
+	s.mux.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), recordedKey{}, rec)))
+}
+
+// Respond makes the server answer every model call with what f returns
+// for the request, instead of playing the queue: a script that follows
+// the conversation (say, tool results in, next tool calls out), so a
+// client killed and restarted at any point is still answered sensibly.
+// f may be called from several goroutines at once.
+func (s *Server) Respond(f func(Recorded) Reply) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.respond = f
 }
 
 // Client returns an HTTP client for the server.
@@ -152,7 +168,13 @@ func (s *Server) Last(t testing.TB, path string) Recorded {
 	return calls[len(calls)-1]
 }
 
-func (s *Server) next() (Reply, bool) {
+func (s *Server) next(req *http.Request) (Reply, bool) {
+	s.mu.Lock()
+	respond := s.respond
+	s.mu.Unlock()
+	if rec, ok := req.Context().Value(recordedKey{}).(Recorded); ok && respond != nil {
+		return respond(rec), true
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if len(s.replies) == 0 {
@@ -165,7 +187,7 @@ func (s *Server) next() (Reply, bool) {
 
 // play answers a model call with the next scripted reply.
 func (s *Server) play(w http.ResponseWriter, r *http.Request, model string) {
-	reply, ok := s.next()
+	reply, ok := s.next(r)
 	if !ok {
 		s.t.Errorf("llmtest: %s %s called but no reply is scripted", r.Method, r.URL.Path)
 		http.Error(w, `{"error":{"message":"llmtest: no reply scripted"}}`, http.StatusInternalServerError)
