@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -404,9 +405,11 @@ func TestPage(t *testing.T) {
 	}
 }
 
-// TestSessionOpenElsewhereIsAConflict: a session that another process
-// (say `localgpt chat --resume`) holds open answers 409, not 500.
-func TestSessionOpenElsewhereIsAConflict(t *testing.T) {
+// TestChatStatusesBeforeStreaming: both chat endpoints answer a session
+// open in another process (say `localgpt chat --resume`) with 409, an
+// unknown session with 404 and a bad request with 400, as real HTTP
+// statuses with a JSON error body: the stream has not started yet.
+func TestChatStatusesBeforeStreaming(t *testing.T) {
 	f := newFixture(t, "")
 	f.llm.Enqueue(llmtest.Text("Hello."))
 	code, body := f.do("POST", "/api/chat", `{"message":"hi"}`)
@@ -419,8 +422,30 @@ func TestSessionOpenElsewhereIsAConflict(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer held.Close()
-	code, body = f.do("POST", "/api/chat", `{"message":"again","session_id":"`+r.SessionID+`"}`)
-	if code != http.StatusConflict || errorCode(t, body) != "conflict" || !strings.Contains(string(body), "another localgpt process") {
-		t.Fatalf("%d %s", code, body)
+	tests := []struct {
+		name, body string
+		status     int
+		code, says string
+	}{
+		{"open in another process", `{"message":"again","session_id":"` + r.SessionID + `"}`, http.StatusConflict, "conflict", "another localgpt process"},
+		{"unknown session", `{"message":"again","session_id":"19990101"}`, http.StatusNotFound, "not_found", "no such session"},
+		{"no message", `{"message":"  "}`, http.StatusBadRequest, "invalid_request", "is required: the text"},
+		{"not JSON", `{"message":`, http.StatusBadRequest, "invalid_request", ""},
+	}
+	for _, tt := range tests {
+		for _, path := range []string{"/api/chat", "/api/chat/stream"} {
+			t.Run(tt.name+" "+path, func(t *testing.T) {
+				resp := f.send(context.Background(), "POST", path, tt.body)
+				defer resp.Body.Close()
+				data, _ := io.ReadAll(resp.Body)
+				if resp.StatusCode != tt.status || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") ||
+					errorCode(t, data) != tt.code || !strings.Contains(string(data), tt.says) {
+					t.Fatalf("%d %s %s", resp.StatusCode, resp.Header.Get("Content-Type"), data)
+				}
+			})
+		}
+	}
+	if n := f.llm.Pending(); n != 0 || len(f.llm.Calls("/v1/chat/completions")) != 1 {
+		t.Fatal("a refused request reached the model")
 	}
 }

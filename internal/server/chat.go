@@ -52,12 +52,15 @@ type toolUse struct {
 type chatTurn struct {
 	req    chatRequest
 	as     *assistant.Assistant
-	id     string // "" for a new session
+	id     string           // "" for a new session
+	sess   *session.Session // the session opened for writing, nil for a new one
 	unlock func()
 }
 
-// prepare checks a chat request and takes its session's lock, so that
-// every mistake is answered with a status before any streaming starts.
+// prepare checks a chat request, takes its session's lock and opens the
+// session file, so that every mistake (400 bad request, 404 no such
+// session, 409 a session open in another process) is answered with its
+// status before any streaming starts.
 func (s *Server) prepare(r *http.Request) (*chatTurn, error) {
 	var req chatRequest
 	if err := decodeBody(r, &req); err != nil {
@@ -89,25 +92,24 @@ func (s *Server) prepare(r *http.Request) (*chatTurn, error) {
 		if err != nil {
 			return nil, err
 		}
-		t.unlock = unlock
+		sess, err := s.store.Open(t.id) // after the lock: our own turn on it has ended
+		if err != nil {
+			unlock()
+			return nil, err
+		}
+		t.sess, t.unlock = sess, unlock
 	}
 	return t, nil
 }
 
-// run runs the turn, sending its events to emit, and persists it.
+// run runs the turn, sending its events to emit, and persists it. It
+// closes the session and releases the lock prepare took.
 func (s *Server) run(ctx context.Context, t *chatTurn, emit func(agent.Event)) (*chatResponse, error) {
 	defer t.unlock()
-	var sess *session.Session
-	if t.id != "" {
-		var err error
-		if sess, err = s.store.Open(t.id); err != nil {
-			return nil, err
-		}
-	}
 	as := t.as
 	o := session.Options{
 		Agent: as.Agent, Provider: as.Provider, Model: as.Resolved.Model, Label: as.Label(),
-		Store: s.store, Session: sess,
+		Store: s.store, Session: t.sess,
 		ContextWindow: as.ContextWindow, ReserveTokens: s.cfg.Agent.ReserveTokens, Log: s.log,
 	}
 	if as.Memory != nil {
