@@ -46,9 +46,10 @@ func AppendEntry(path string, header, data []byte) error {
 	}
 }
 
-// openLocked opens path for appending and waits for the exclusive lock.
+// openLocked opens path for appending (and reading its last byte) and
+// waits for the exclusive lock.
 func openLocked(path string) (*os.File, error) {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_APPEND|os.O_CREATE, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
@@ -71,26 +72,45 @@ func stillAt(f *os.File, path string) bool {
 
 // appendLocked writes header (if the file is empty) and data to the
 // locked file f in one write, then fsyncs it, and its folder when the
-// file was new.
+// file was new. The append is all or nothing: if the write or the fsync
+// fails (a full disk writes part of it), the file is cut back to its
+// size before, still under the lock, so no torn entry stays for later
+// entries to follow. A file that does not end with a newline (cut by a
+// crash) gets one first, so the new entry starts on its own line.
 func appendLocked(f *os.File, path string, header, data []byte) error {
 	fi, err := f.Stat()
 	if err != nil {
 		return fmt.Errorf("append to %s: %w", path, err)
 	}
-	buf := data
-	fresh := fi.Size() == 0
-	if fresh && len(header) > 0 {
-		buf = make([]byte, 0, len(header)+len(data))
-		buf = append(append(buf, header...), data...)
+	size := fi.Size()
+	var buf []byte
+	switch {
+	case size == 0 && len(header) > 0:
+		buf = append(append(make([]byte, 0, len(header)+len(data)), header...), data...)
+	case size > 0 && !endsWithNewline(f, size):
+		buf = append(append(make([]byte, 0, 1+len(data)), '\n'), data...)
+	default:
+		buf = data
 	}
-	if _, err := f.Write(buf); err != nil {
-		return fmt.Errorf("append to %s: %w", path, err)
+	n, err := f.Write(buf)
+	if err == nil {
+		err = f.Sync()
 	}
-	if err := f.Sync(); err != nil {
-		return fmt.Errorf("sync %s: %w", path, err)
+	if err != nil {
+		if n > 0 && f.Truncate(size) == nil {
+			_ = f.Sync()
+		}
+		return fmt.Errorf("append to %s: %w; nothing was added (is the disk full?)", path, err)
 	}
-	if fresh {
+	if size == 0 {
 		return SyncDir(filepath.Dir(path))
 	}
 	return nil
+}
+
+// endsWithNewline reports whether the file of size bytes ends with '\n'.
+func endsWithNewline(f *os.File, size int64) bool {
+	var b [1]byte
+	_, err := f.ReadAt(b[:], size-1)
+	return err != nil || b[0] == '\n' // unreadable: do not guess
 }

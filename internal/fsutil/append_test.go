@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/localgpt-go/localgpt/internal/tinyfs"
 )
 
 // appendChildEnv makes the test binary a second process appending to the
@@ -120,5 +122,49 @@ func TestAppendEntryFollowsReplacement(t *testing.T) {
 		if got := readString(t, path); got != s.want {
 			t.Fatalf("step %d: %q, want %q", i, got, s.want)
 		}
+	}
+}
+
+// TestAppendEntryDiskFull: on a real full disk (a tiny tmpfs), an append
+// that only partly fits fails with a clear error and leaves the file as it
+// was, so the next entry does not follow half of this one.
+func TestAppendEntryDiskFull(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "fs")
+	tinyfs.Mount(t, dir, 256*1024)
+	path := filepath.Join(dir, "log.md")
+	if err := AppendEntry(path, []byte(appendHeader), []byte("\n## first\n\nkept\n")); err != nil {
+		t.Fatal(err)
+	}
+	before := readString(t, path)
+	release := tinyfs.Fill(t, dir, tinyfs.Page)
+	big := "\n## torn\n\n" + strings.Repeat("this entry does not fit. ", 600) + "\n" // ~15 KB
+	err := AppendEntry(path, []byte(appendHeader), []byte(big))
+	if err == nil || !strings.Contains(err.Error(), "no space left") || !strings.Contains(err.Error(), "nothing was added") {
+		t.Fatalf("append to a full disk: %v", err)
+	}
+	if got := readString(t, path); got != before {
+		t.Fatalf("the failed append left %d bytes behind:\n%q", len(got)-len(before), got[len(before):min(len(got), len(before)+80)])
+	}
+	release()
+	if err := AppendEntry(path, []byte(appendHeader), []byte("\n## next\n\nwhole\n")); err != nil {
+		t.Fatal(err)
+	}
+	if got := readString(t, path); got != before+"\n## next\n\nwhole\n" {
+		t.Fatalf("after freeing space: %q", got)
+	}
+}
+
+// TestAppendEntryAfterTornLine: a log cut mid-line by a crash gets a
+// newline before the next entry, which starts on its own line.
+func TestAppendEntryAfterTornLine(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "log.md")
+	if err := os.WriteFile(path, []byte(appendHeader+"\n## cut\n\nhalf a sen"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := AppendEntry(path, []byte(appendHeader), []byte("\n## next\n\nwhole\n")); err != nil {
+		t.Fatal(err)
+	}
+	if got := readString(t, path); got != appendHeader+"\n## cut\n\nhalf a sen\n\n## next\n\nwhole\n" {
+		t.Fatalf("%q", got)
 	}
 }

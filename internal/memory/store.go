@@ -127,7 +127,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	db, err := openDB(ctx, o.IndexPath)
 	if err != nil {
 		if !isRecoverable(err) {
-			return nil, fmt.Errorf("memory: open index %s: %w", o.IndexPath, err)
+			return nil, fmt.Errorf("memory: open index %s: %w", o.IndexPath, diskFull(err))
 		}
 		if db, err = s.recreate(ctx, err); err != nil {
 			return nil, err
@@ -175,6 +175,22 @@ func isRecoverable(err error) bool {
 	return false
 }
 
+// diskFull says what to do about an index error that a full disk caused
+// (the write, or growing the WAL's shared-memory file, failed); other
+// errors are returned as they are. The transaction was rolled back: the
+// index holds what it held before.
+func diskFull(err error) error {
+	var se *sqlite.Error
+	if err == nil || !errors.As(err, &se) {
+		return err
+	}
+	switch se.Code() {
+	case sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR_SHMSIZE, sqlite3.SQLITE_IOERR_WRITE:
+		return fmt.Errorf("%w: no space left on device for the index (probably); free some space, the index catches up by itself", err)
+	}
+	return err
+}
+
 // recreate deletes the index files and opens a fresh, empty index.
 func (s *Store) recreate(ctx context.Context, cause error) (*sql.DB, error) {
 	path := s.opts.IndexPath
@@ -213,7 +229,7 @@ func (s *Store) withDB(ctx context.Context, fn func(*sql.DB) error) error {
 	}
 	err := fn(db)
 	if err == nil || !isRecoverable(err) {
-		return err
+		return diskFull(err)
 	}
 	s.dbMu.Lock()
 	if s.db == db { // nobody recreated it meanwhile

@@ -1,0 +1,74 @@
+// Package tinyfs gives tests a real disk that fills up: a small tmpfs
+// mounted where the code under test writes, and a filler that leaves it
+// only a few bytes free. Mounting needs root, as CI runs: as root a test
+// that cannot mount fails loudly; as another user it is skipped.
+package tinyfs
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"syscall"
+	"testing"
+)
+
+// Page is the unit tmpfs allocates in.
+const Page = 4096
+
+// Mount mounts a tmpfs of size bytes on dir (created if missing) and
+// unmounts it when the test ends. It skips the test when not run as root.
+func Mount(t testing.TB, dir string, size int) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to mount a tmpfs (CI runs as root)")
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, fmt.Sprintf("size=%d,mode=0700", size)); err != nil {
+		t.Fatalf("mount a %d-byte tmpfs on %s as root: %v (the disk-full tests need it; `mount -t tmpfs` must work here)", size, dir, err)
+	}
+	t.Cleanup(func() {
+		if err := syscall.Unmount(dir, syscall.MNT_DETACH); err != nil {
+			t.Errorf("unmount %s: %v", dir, err)
+		}
+	})
+}
+
+// Fill fills the filesystem of dir until only leave bytes (rounded up to
+// whole pages) are free, and returns a function that frees the space.
+func Fill(t testing.TB, dir string, leave int) (release func()) {
+	t.Helper()
+	path := filepath.Join(dir, ".tinyfs-filler")
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	chunk := make([]byte, 64*1024)
+	for n := len(chunk); n > 0; {
+		if _, err := f.Write(chunk[:n]); err != nil {
+			if !errors.Is(err, syscall.ENOSPC) {
+				t.Fatalf("fill %s: %v", dir, err)
+			}
+			n /= 2 // the last few pages, in smaller writes
+		}
+	}
+	if leave > 0 {
+		fi, err := f.Stat()
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages := (fi.Size() + Page - 1) / Page
+		keep := max(0, pages-int64((leave+Page-1)/Page))
+		if err := f.Truncate(keep * Page); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return func() {
+		if err := os.Remove(path); err != nil {
+			t.Errorf("free %s: %v", dir, err)
+		}
+	}
+}
