@@ -12,6 +12,8 @@ import (
 	"sync"
 
 	"github.com/pelletier/go-toml/v2"
+
+	"github.com/localgpt-go/localgpt/internal/fuzzy"
 )
 
 // Key describes one dotted config key, such as "agent.default_model".
@@ -84,9 +86,9 @@ func suggestKey(name string) string {
 	section, leaf := splitKey(name)
 	best, bestDist := "", max(2, len(name)/5)+1
 	for _, k := range keyList() {
-		d := editDistance(name, k.Name)
+		d := fuzzy.Distance(name, k.Name)
 		if ks, kl := splitKey(k.Name); ks == section && section != "" {
-			if ld := editDistance(leaf, kl); ld <= max(1, len(leaf)/3) {
+			if ld := fuzzy.Distance(leaf, kl); ld <= max(1, len(leaf)/3) {
 				d = min(d, ld)
 			}
 		}
@@ -102,26 +104,6 @@ func splitKey(name string) (section, leaf string) {
 		return name[:i], name[i+1:]
 	}
 	return "", name
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // Value returns the value of key in c: a scalar, a slice, or a section
