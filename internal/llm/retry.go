@@ -33,6 +33,15 @@ func DefaultRetryPolicy() RetryPolicy {
 	return RetryPolicy{MaxRetries: 3, BaseDelay: 500 * time.Millisecond, MaxDelay: 10 * time.Second, MaxRetryAfter: 30 * time.Second}
 }
 
+// For returns the policy for req: no retries when the caller retries
+// the call itself (Request.NoRetry).
+func (p RetryPolicy) For(req Request) RetryPolicy {
+	if req.NoRetry {
+		p.MaxRetries = 0
+	}
+	return p
+}
+
 // delay returns how long to wait before retry number n (0-based) after
 // err, and false when err must not be retried.
 func (p RetryPolicy) delay(err error, n int) (time.Duration, bool) {

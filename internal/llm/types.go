@@ -152,7 +152,40 @@ type Request struct {
 	MaxTokens int
 	// Temperature is nil for the model's default. Reasoning models ignore it.
 	Temperature *float64
+	// TopP, Stop and Seed are sampling settings passed through when set
+	// (a client of /v1 chose them); nil or empty leaves the model's own.
+	// Anthropic has no seed: it is not sent there.
+	TopP *float64
+	Stop []string
+	Seed *int64
+	// ResponseFormat asks for JSON output; nil is free text. Adapters
+	// whose API cannot enforce it return a KindBadRequest *Error.
+	ResponseFormat *ResponseFormat
+	// ToolChoice is "" or "auto" (the model decides), "none", "required",
+	// or the name of the one tool the model must call.
+	ToolChoice string
+	// NoRetry says the caller retries this call itself (an HTTP client of
+	// the server does, for the first call of a turn): the first failure is
+	// returned as it is, so that retries do not stack.
+	NoRetry bool
 }
+
+// ResponseFormat asks the model for JSON: any JSON object ("json_object"),
+// or one that matches Schema ("json_schema").
+type ResponseFormat struct {
+	Type string `json:"type"`
+	// Name, Description, Schema and Strict describe a "json_schema" format.
+	Name        string          `json:"name,omitempty"`
+	Description string          `json:"description,omitempty"`
+	Schema      json.RawMessage `json:"schema,omitempty"`
+	Strict      bool            `json:"strict,omitempty"`
+}
+
+// Response format types.
+const (
+	FormatJSONObject = "json_object"
+	FormatJSONSchema = "json_schema"
+)
 
 // Usage counts tokens of one call.
 type Usage struct {

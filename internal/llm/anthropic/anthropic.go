@@ -69,7 +69,7 @@ func (p *Provider) Stream(ctx context.Context, req llm.Request) (*llm.Stream, er
 	if err != nil {
 		return nil, &llm.Error{Kind: llm.KindBadRequest, Provider: llm.Anthropic, Model: req.Model, Message: err.Error(), Err: err}
 	}
-	return llm.NewStream(ctx, llm.Anthropic, req.Model, p.opts.Retry, func(ctx context.Context) (llm.Decoder, error) {
+	return llm.NewStream(ctx, llm.Anthropic, req.Model, p.opts.Retry.For(req), func(ctx context.Context) (llm.Decoder, error) {
 		st := p.messages.NewStreaming(ctx, params)
 		if err := st.Err(); err != nil {
 			_ = st.Close()

@@ -2,6 +2,9 @@ package anthropic
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
+	"strings"
 	"testing"
 
 	"github.com/localgpt-go/localgpt/internal/llm"
@@ -111,5 +114,53 @@ func TestReasoningSignature(t *testing.T) {
 	p := resp.Message.Parts[0]
 	if p.Type != llm.PartReasoning || p.Text != "think" || p.Signature != "sig-llmtest" {
 		t.Errorf("reasoning part = %+v, want text and signature kept for the next turn", p)
+	}
+}
+
+// TestPassThroughFields: top_p, stop sequences and the tool choice reach
+// the Messages API; a JSON output format, which it lacks, is refused
+// before any call.
+func TestPassThroughFields(t *testing.T) {
+	s := llmtest.NewAnthropic(t)
+	s.Enqueue(llmtest.Text("ok"), llmtest.Text("ok"))
+	retry, _ := llmtest.Retry(0)
+	p := newTestProvider(t, s, retry)
+	topP, seed := 0.5, int64(3)
+	base := llm.Request{Model: "claude-sonnet-4-5", Messages: []llm.Message{llm.UserText("hi")}, Tools: []llm.Tool{{Name: "get_time"}}}
+	cases := []struct {
+		edit func(r *llm.Request)
+		want map[string]string
+	}{
+		{func(r *llm.Request) { r.TopP, r.Seed, r.Stop, r.ToolChoice = &topP, &seed, []string{"END"}, "required" },
+			map[string]string{"top_p": `0.5`, "stop_sequences": `["END"]`, "tool_choice": `{"type":"any"}`, "seed": ""}},
+		{func(r *llm.Request) { r.ToolChoice = "get_time" }, map[string]string{"tool_choice": `{"name":"get_time","type":"tool"}`}},
+	}
+	for _, tc := range cases {
+		req := base
+		tc.edit(&req)
+		if _, err := llm.Complete(context.Background(), p, req); err != nil {
+			t.Fatal(err)
+		}
+		b := s.Last(t, "/v1/messages").JSON(t)
+		for k, want := range tc.want {
+			got := ""
+			if v, ok := b[k]; ok {
+				raw, _ := json.Marshal(v)
+				got = string(raw)
+			}
+			if got != want {
+				t.Errorf("%s = %s, want %s", k, got, want)
+			}
+		}
+	}
+	req := base
+	req.ResponseFormat = &llm.ResponseFormat{Type: llm.FormatJSONObject}
+	_, err := llm.Complete(context.Background(), p, req)
+	var le *llm.Error
+	if !errors.As(err, &le) || le.Kind != llm.KindBadRequest || !strings.Contains(le.Message, "response_format") {
+		t.Fatalf("err = %v, want a bad request about response_format", err)
+	}
+	if n := len(s.Calls("/v1/messages")); n != 2 {
+		t.Fatalf("%d calls, want 2 (the refused one made none)", n)
 	}
 }

@@ -13,7 +13,8 @@ import (
 // prompt top-level, tool results as tool_result blocks in a user turn
 // (every tool_use answered: llm.PairToolCalls), consecutive messages of
 // the same role merged (the API wants user and assistant to alternate),
-// and max_tokens always set.
+// and max_tokens always set. The API has no seed (it is not sent) and no
+// JSON output format (asking for one is an error).
 func buildParams(req llm.Request) (sdk.MessageNewParams, error) {
 	p := sdk.MessageNewParams{Model: sdk.Model(req.Model), MaxTokens: int64(req.MaxTokens)}
 	if p.MaxTokens <= 0 {
@@ -21,6 +22,23 @@ func buildParams(req llm.Request) (sdk.MessageNewParams, error) {
 	}
 	if req.Temperature != nil {
 		p.Temperature = sdk.Float(*req.Temperature)
+	}
+	if req.TopP != nil {
+		p.TopP = sdk.Float(*req.TopP)
+	}
+	p.StopSequences = req.Stop
+	if req.ResponseFormat != nil {
+		return p, fmt.Errorf("response_format %s is not supported by Anthropic's Messages API; "+
+			"ask for JSON in the prompt, or describe the output as a tool", req.ResponseFormat.Type)
+	}
+	switch c := req.ToolChoice; c {
+	case "", "auto":
+	case "none":
+		p.ToolChoice.OfNone = &sdk.ToolChoiceNoneParam{}
+	case "required":
+		p.ToolChoice.OfAny = &sdk.ToolChoiceAnyParam{}
+	default:
+		p.ToolChoice = sdk.ToolChoiceParamOfTool(c)
 	}
 	if req.System != "" {
 		p.System = []sdk.TextBlockParam{{Text: req.System}}

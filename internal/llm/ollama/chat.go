@@ -29,7 +29,7 @@ func (p *Provider) Stream(ctx context.Context, req llm.Request) (*llm.Stream, er
 	for _, t := range req.Tools {
 		offered[t.Name] = true
 	}
-	return llm.NewStream(ctx, llm.Ollama, req.Model, p.opts.Retry, func(ctx context.Context) (llm.Decoder, error) {
+	return llm.NewStream(ctx, llm.Ollama, req.Model, p.opts.Retry.For(req), func(ctx context.Context) (llm.Decoder, error) {
 		numCtx, err := p.ContextWindow(ctx, req.Model)
 		if err != nil {
 			return nil, err
@@ -79,6 +79,25 @@ func (p *Provider) buildRequest(req llm.Request) (*api.ChatRequest, error) {
 	}
 	if req.Temperature != nil {
 		chat.Options["temperature"] = *req.Temperature
+	}
+	if req.TopP != nil {
+		chat.Options["top_p"] = *req.TopP
+	}
+	if len(req.Stop) > 0 {
+		chat.Options["stop"] = req.Stop
+	}
+	if req.Seed != nil {
+		chat.Options["seed"] = *req.Seed
+	}
+	if f := req.ResponseFormat; f != nil {
+		switch {
+		case f.Type == llm.FormatJSONObject:
+			chat.Format = json.RawMessage(`"json"`)
+		case f.Type == llm.FormatJSONSchema && len(f.Schema) > 0:
+			chat.Format = f.Schema
+		default:
+			return nil, fmt.Errorf("response_format %q: Ollama takes json_object or json_schema with a schema", f.Type)
+		}
 	}
 	if req.System != "" {
 		chat.Messages = append(chat.Messages, api.Message{Role: "system", Content: req.System})

@@ -2,6 +2,7 @@ package ollama
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -167,5 +168,51 @@ func TestErrors(t *testing.T) {
 func TestNewRejectsBadKeepAlive(t *testing.T) {
 	if _, err := New(Options{KeepAlive: "forever"}); err == nil {
 		t.Fatal("keep_alive \"forever\" accepted")
+	}
+}
+
+// TestPassThroughFields: sampling settings go to options, a JSON output
+// format to "format" ("json", or the schema itself).
+func TestPassThroughFields(t *testing.T) {
+	topP, seed := 0.7, int64(11)
+	cases := []struct {
+		name string
+		req  llm.Request
+		opts map[string]string
+		fmt  string
+	}{
+		{"sampling", llm.Request{TopP: &topP, Seed: &seed, Stop: []string{"END"}},
+			map[string]string{"top_p": `0.7`, "seed": `11`, "stop": `["END"]`}, ""},
+		{"json object", llm.Request{ResponseFormat: &llm.ResponseFormat{Type: llm.FormatJSONObject}}, nil, `"json"`},
+		{"json schema", llm.Request{ResponseFormat: &llm.ResponseFormat{Type: llm.FormatJSONSchema, Name: "x", Schema: []byte(`{"type":"object"}`)}}, nil, `{"type":"object"}`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := llmtest.NewOllama(t)
+			s.SetModels(llmtest.Model{Name: "qwen3"})
+			s.Enqueue(llmtest.Text("{}"))
+			retry, _ := llmtest.Retry(0)
+			req := tc.req
+			req.Model, req.Messages = "qwen3", []llm.Message{llm.UserText("hi")}
+			if _, err := llm.Complete(context.Background(), newProvider(t, s, retry, "", 0), req); err != nil {
+				t.Fatal(err)
+			}
+			b := s.Last(t, "/api/chat").JSON(t)
+			opts, _ := b["options"].(map[string]any)
+			for k, want := range tc.opts {
+				raw, _ := json.Marshal(opts[k])
+				if string(raw) != want {
+					t.Errorf("options.%s = %s, want %s", k, raw, want)
+				}
+			}
+			got := ""
+			if v, ok := b["format"]; ok {
+				raw, _ := json.Marshal(v)
+				got = string(raw)
+			}
+			if got != tc.fmt {
+				t.Errorf("format = %s, want %s", got, tc.fmt)
+			}
+		})
 	}
 }

@@ -65,7 +65,7 @@ func (p *Provider) Stream(ctx context.Context, req llm.Request) (*llm.Stream, er
 	if err != nil {
 		return nil, &llm.Error{Kind: llm.KindBadRequest, Provider: llm.OpenAI, Model: req.Model, Message: err.Error(), Err: err}
 	}
-	return llm.NewStream(ctx, llm.OpenAI, req.Model, p.opts.Retry, func(ctx context.Context) (llm.Decoder, error) {
+	return llm.NewStream(ctx, llm.OpenAI, req.Model, p.opts.Retry.For(req), func(ctx context.Context) (llm.Decoder, error) {
 		st := p.chat.NewStreaming(ctx, params)
 		if err := st.Err(); err != nil {
 			_ = st.Close()

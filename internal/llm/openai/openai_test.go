@@ -2,6 +2,7 @@ package openai
 
 import (
 	"context"
+	"encoding/json"
 	"testing"
 
 	"github.com/localgpt-go/localgpt/internal/llm"
@@ -107,4 +108,53 @@ func join(ss []string) string {
 		out += s
 	}
 	return out
+}
+
+// TestPassThroughFields: the sampling, output-format and tool-choice
+// fields a client chose reach Chat Completions as OpenAI names them.
+func TestPassThroughFields(t *testing.T) {
+	topP, seed := 0.8, int64(7)
+	schema := llm.ResponseFormat{Type: llm.FormatJSONSchema, Name: "city", Strict: true, Schema: []byte(`{"type":"object"}`)}
+	cases := []struct {
+		name string
+		req  llm.Request
+		want map[string]string // key → JSON of the expected value; "" means absent
+	}{
+		{"sampling", llm.Request{TopP: &topP, Seed: &seed, Stop: []string{"END", "STOP"}},
+			map[string]string{"top_p": `0.8`, "seed": `7`, "stop": `["END","STOP"]`, "response_format": "", "tool_choice": ""}},
+		{"json object", llm.Request{ResponseFormat: &llm.ResponseFormat{Type: llm.FormatJSONObject}, ToolChoice: "required"},
+			map[string]string{"response_format": `{"type":"json_object"}`, "tool_choice": `"required"`}},
+		{"json schema, named tool", llm.Request{ResponseFormat: &schema, ToolChoice: "get_time"},
+			map[string]string{"response_format": `{"json_schema":{"name":"city","schema":{"type":"object"},"strict":true},"type":"json_schema"}`,
+				"tool_choice": `{"function":{"name":"get_time"},"type":"function"}`}},
+		{"reasoning models take no top_p", llm.Request{Model: "o3-mini", TopP: &topP}, map[string]string{"top_p": ""}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := llmtest.NewOpenAI(t)
+			s.Enqueue(llmtest.Text("ok"))
+			retry, _ := llmtest.Retry(0)
+			req := tc.req
+			if req.Model == "" {
+				req.Model = "gpt-4o"
+			}
+			req.Messages = []llm.Message{llm.UserText("hi")}
+			req.Tools = []llm.Tool{{Name: "get_time"}}
+			if _, err := llm.Complete(context.Background(), newTestProvider(t, s, retry), req); err != nil {
+				t.Fatal(err)
+			}
+			b := s.Last(t, "/v1/chat/completions").JSON(t)
+			for k, want := range tc.want {
+				v, ok := b[k]
+				got := ""
+				if ok {
+					raw, _ := json.Marshal(v)
+					got = string(raw)
+				}
+				if got != want {
+					t.Errorf("%s = %s, want %s", k, got, want)
+				}
+			}
+		})
+	}
 }

@@ -28,6 +28,26 @@ func buildParams(req llm.Request) (sdk.ChatCompletionNewParams, error) {
 	if req.Temperature != nil && !reasoning {
 		p.Temperature = sdk.Float(*req.Temperature)
 	}
+	if req.TopP != nil && !reasoning {
+		p.TopP = sdk.Float(*req.TopP)
+	}
+	if len(req.Stop) > 0 {
+		p.Stop.OfStringArray = req.Stop
+	}
+	if req.Seed != nil {
+		p.Seed = sdk.Int(*req.Seed)
+	}
+	if err := setResponseFormat(&p, req.ResponseFormat); err != nil {
+		return p, err
+	}
+	switch c := req.ToolChoice; c {
+	case "", "auto":
+	case "none", "required":
+		p.ToolChoice.OfAuto = sdk.String(c)
+	default:
+		p.ToolChoice.OfFunctionToolChoice = &sdk.ChatCompletionNamedToolChoiceParam{
+			Function: sdk.ChatCompletionNamedToolChoiceFunctionParam{Name: c}}
+	}
 	if req.System != "" {
 		p.Messages = append(p.Messages, sdk.SystemMessage(req.System))
 	}
@@ -54,6 +74,36 @@ func buildParams(req llm.Request) (sdk.ChatCompletionNewParams, error) {
 		p.Tools = append(p.Tools, sdk.ChatCompletionFunctionTool(fd))
 	}
 	return p, nil
+}
+
+// setResponseFormat passes a JSON output format through as
+// response_format.
+func setResponseFormat(p *sdk.ChatCompletionNewParams, f *llm.ResponseFormat) error {
+	switch {
+	case f == nil:
+		return nil
+	case f.Type == llm.FormatJSONObject:
+		p.ResponseFormat.OfJSONObject = &shared.ResponseFormatJSONObjectParam{}
+		return nil
+	case f.Type == llm.FormatJSONSchema:
+		js := shared.ResponseFormatJSONSchemaJSONSchemaParam{Name: f.Name}
+		if f.Description != "" {
+			js.Description = sdk.String(f.Description)
+		}
+		if f.Strict {
+			js.Strict = sdk.Bool(true)
+		}
+		if len(f.Schema) > 0 {
+			var schema map[string]any
+			if err := json.Unmarshal(f.Schema, &schema); err != nil {
+				return errorf("response_format: the schema is not a JSON object: %w", err)
+			}
+			js.Schema = schema
+		}
+		p.ResponseFormat.OfJSONSchema = &shared.ResponseFormatJSONSchemaParam{JSONSchema: js}
+		return nil
+	}
+	return errorf("response_format type %q is not json_object or json_schema", f.Type)
 }
 
 func convertMessage(m llm.Message) ([]sdk.ChatCompletionMessageParamUnion, error) {
