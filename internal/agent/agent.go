@@ -51,6 +51,11 @@ type Options struct {
 	MaxIterations int
 	// MaxTokens bounds each answer; 0 lets the provider choose.
 	MaxTokens int
+	// ClientRetries says the caller (an HTTP client of the server) retries
+	// a failed turn itself: the first model call of a turn is then not
+	// retried here, so retries do not stack. Later calls are, since the
+	// caller cannot retry them without running the turn's tools again.
+	ClientRetries bool
 	// Now and Location give the date and time of the prompt (defaults:
 	// time.Now and local time).
 	Now      func() time.Time
@@ -109,6 +114,31 @@ type Turn struct {
 	ToolsUsed     []ToolUse
 	Iterations    int
 	StopReason    llm.StopReason
+	// ClientCalls are the calls of Params.ClientTools the model made: the
+	// turn ended there (StopReason tool_use) for the caller to run them and
+	// send their results in the next turn's history.
+	ClientCalls []llm.ToolCall
+}
+
+// Params are a turn's settings chosen by the caller (a client of the
+// OpenAI-compatible API); the zero Params uses the agent's own.
+type Params struct {
+	// Temperature, TopP, Stop, Seed and ResponseFormat are passed to every
+	// model call of the turn (see llm.Request).
+	Temperature, TopP *float64
+	Stop              []string
+	Seed              *int64
+	ResponseFormat    *llm.ResponseFormat
+	// MaxTokens bounds each answer instead of Options.MaxTokens when > 0.
+	MaxTokens int
+	// ToolChoice applies to the turn's first model call only (see
+	// llm.Request), so that a forced tool is not forced again once it ran.
+	ToolChoice string
+	// ClientTools are offered next to the agent's own tools (their names
+	// must differ). A model reply that calls one ends the turn with the
+	// calls in Turn.ClientCalls; the agent's own calls of that reply are not
+	// run (the model may ask for them again).
+	ClientTools []llm.Tool
 }
 
 // ErrIterationLimit is returned (wrapped) when the model still wanted tools
@@ -125,6 +155,11 @@ func (a *Agent) Run(ctx context.Context, history []llm.Message, input string, em
 
 // RunMessage is Run with a prepared user message.
 func (a *Agent) RunMessage(ctx context.Context, history []llm.Message, user llm.Message, emit func(Event)) (*Turn, error) {
+	return a.RunWith(ctx, history, user, Params{}, emit)
+}
+
+// RunWith is RunMessage with the caller's Params.
+func (a *Agent) RunWith(ctx context.Context, history []llm.Message, user llm.Message, p Params, emit func(Event)) (*Turn, error) {
 	var mu sync.Mutex
 	send := func(e Event) {
 		if emit != nil {
@@ -139,6 +174,17 @@ func (a *Agent) RunMessage(ctx context.Context, history []llm.Message, user llm.
 	if a.opts.Tools != nil {
 		specs = a.opts.Tools.Specs()
 	}
+	client := map[string]bool{}
+	for _, t := range p.ClientTools {
+		client[t.Name] = true
+	}
+	if len(p.ClientTools) > 0 {
+		specs = append(append([]llm.Tool(nil), specs...), p.ClientTools...)
+	}
+	maxTokens := a.opts.MaxTokens
+	if p.MaxTokens > 0 {
+		maxTokens = p.MaxTokens
+	}
 	msgs := append(append(make([]llm.Message, 0, len(history)+8), history...), user)
 	for {
 		if turn.Iterations >= a.opts.MaxIterations {
@@ -146,10 +192,16 @@ func (a *Agent) RunMessage(ctx context.Context, history []llm.Message, user llm.
 			send(Event{Type: EventError, Err: err})
 			return turn, err
 		}
+		req := llm.Request{
+			Model: a.opts.Model, System: system, Messages: msgs, Tools: specs, MaxTokens: maxTokens,
+			Temperature: p.Temperature, TopP: p.TopP, Stop: p.Stop, Seed: p.Seed, ResponseFormat: p.ResponseFormat,
+		}
+		if turn.Iterations == 0 {
+			req.ToolChoice = p.ToolChoice
+			req.NoRetry = a.opts.ClientRetries
+		}
 		turn.Iterations++
-		resp, err := a.call(ctx, llm.Request{
-			Model: a.opts.Model, System: system, Messages: msgs, Tools: specs, MaxTokens: a.opts.MaxTokens,
-		}, send)
+		resp, err := a.call(ctx, req, send)
 		if err != nil {
 			send(Event{Type: EventError, Err: err})
 			return turn, err
@@ -165,6 +217,16 @@ func (a *Agent) RunMessage(ctx context.Context, history []llm.Message, user llm.
 		calls := resp.Message.ToolCalls()
 		if len(calls) == 0 || specs == nil {
 			turn.Text = resp.Message.Text()
+			return turn, nil
+		}
+		for _, c := range calls {
+			if client[c.Name] {
+				turn.ClientCalls = append(turn.ClientCalls, c)
+			}
+		}
+		if len(turn.ClientCalls) > 0 {
+			turn.Text = resp.Message.Text()
+			turn.StopReason = llm.StopToolUse
 			return turn, nil
 		}
 		var results []llm.ToolResult
