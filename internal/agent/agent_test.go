@@ -387,3 +387,63 @@ func TestCutOffToolCallsDoNotRun(t *testing.T) {
 		t.Fatalf("turn %+v", turn)
 	}
 }
+
+// TestClientTools: a client tool is offered beside the agent's own; its
+// call ends the turn with the call for the caller, and the agent's own
+// calls of that reply are not run. The turn's parameters reach every
+// model call, the tool choice only the first.
+func TestClientTools(t *testing.T) {
+	tools := newTestTools()
+	a, srv := newAgent(t, tools, nil)
+	srv.Enqueue(
+		llmtest.ToolCalls(llmtest.Call{ID: "o1", Name: "echo", Args: `{"text":"a"}`}),
+		llmtest.ToolCalls(llmtest.Call{ID: "c1", Name: "get_weather", Args: `{"city":"Paris"}`}, llmtest.Call{ID: "o2", Name: "echo", Args: `{"text":"b"}`}),
+	)
+	temp := 0.1
+	p := Params{Temperature: &temp, MaxTokens: 77, ToolChoice: "required",
+		ClientTools: []llm.Tool{{Name: "get_weather", Parameters: json.RawMessage(`{"type":"object"}`)}}}
+	turn, err := a.RunWith(context.Background(), nil, llm.UserText("weather?"), p, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(turn.ClientCalls) != 1 || turn.ClientCalls[0].ID != "c1" || turn.StopReason != llm.StopToolUse {
+		t.Fatalf("turn = %+v", turn)
+	}
+	if strings.Join(tools.calls, ",") != "echo" {
+		t.Fatalf("own tools run: %v, want only the first reply's echo", tools.calls)
+	}
+	calls := srv.Calls("/v1/chat/completions")
+	if len(calls) != 2 {
+		t.Fatalf("%d model calls", len(calls))
+	}
+	for i, c := range calls {
+		b := c.JSON(t)
+		if b["temperature"] != 0.1 || b["max_tokens"] != float64(77) {
+			t.Errorf("call %d: temperature %v max_tokens %v", i, b["temperature"], b["max_tokens"])
+		}
+		if _, forced := b["tool_choice"]; forced != (i == 0) {
+			t.Errorf("call %d: tool_choice %v", i, b["tool_choice"])
+		}
+		if n := len(b["tools"].([]any)); n != 5 {
+			t.Errorf("call %d offered %d tools, want 4 own and 1 client", i, n)
+		}
+	}
+}
+
+// TestClientRetries: with ClientRetries the turn's first model call is
+// not retried (the caller retries the request); later ones are.
+func TestClientRetries(t *testing.T) {
+	retry, waits := llmtest.Retry(3)
+	srv := llmtest.NewOpenAI(t)
+	a := New(Options{Provider: openai.New(openai.Options{BaseURL: srv.URL + "/v1", APIKey: "sk-test", Retry: retry}),
+		Model: "gpt-4o-mini", Tools: newTestTools(), ClientRetries: true})
+	srv.Enqueue(llmtest.HTTPError(503, "busy"))
+	if _, err := a.Run(context.Background(), nil, "hi", nil); err == nil || len(waits.All()) != 0 {
+		t.Fatalf("first call: err %v, waits %v; want the error at once", err, waits.All())
+	}
+	srv.Enqueue(llmtest.ToolCalls(llmtest.Call{ID: "o1", Name: "echo", Args: `{}`}), llmtest.HTTPError(503, "busy"), llmtest.Text("done"))
+	turn, err := a.Run(context.Background(), nil, "hi", nil)
+	if err != nil || turn.Text != "done" || len(waits.All()) != 1 {
+		t.Fatalf("later call: %v %+v, waits %v; want one retry", err, turn, waits.All())
+	}
+}
