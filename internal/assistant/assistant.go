@@ -14,6 +14,7 @@ import (
 	"github.com/localgpt-go/localgpt/internal/agent"
 	"github.com/localgpt-go/localgpt/internal/config"
 	"github.com/localgpt-go/localgpt/internal/llm"
+	"github.com/localgpt-go/localgpt/internal/llm/catalog"
 	"github.com/localgpt-go/localgpt/internal/llm/provider"
 	"github.com/localgpt-go/localgpt/internal/memory"
 	"github.com/localgpt-go/localgpt/internal/secret"
@@ -38,8 +39,15 @@ type Options struct {
 	// composition root builds one (NewSecrets) and passes it everywhere;
 	// nil builds one from Config for this assistant alone.
 	Secrets *secret.Masker
-	Log     *slog.Logger
-	Getenv  func(string) string
+	// Models resolves the model name (a bare name listed by one provider
+	// goes there); nil uses a catalog of its own. Pass the process's one
+	// catalog so that its cached listings are shared.
+	Models *catalog.Catalog
+	// ClientRetries says the caller retries failed turns itself (the HTTP
+	// server's clients do): see agent.Options.ClientRetries.
+	ClientRetries bool
+	Log           *slog.Logger
+	Getenv        func(string) string
 }
 
 // Assistant is an agent with everything it was built from.
@@ -66,10 +74,20 @@ func Open(ctx context.Context, o Options) (*Assistant, error) {
 	if model == "" {
 		model = cfg.Agent.DefaultModel
 	}
-	prov, resolved, err := provider.New(cfg, model, provider.Options{ConfigFile: o.Paths.ConfigFile, Log: log})
+	popts := provider.Options{ConfigFile: o.Paths.ConfigFile, Log: log}
+	models := o.Models
+	if models == nil {
+		models = catalog.New(cfg, catalog.Options{Provider: popts})
+	}
+	r, err := models.Resolve(ctx, model)
 	if err != nil {
 		return nil, err
 	}
+	prov, resolved, err := provider.New(cfg, r.String(), popts)
+	if err != nil {
+		return nil, err
+	}
+	resolved.Explicit = r.Explicit
 	window := cfg.Agent.ContextWindow
 	if w, err := prov.ContextWindow(ctx, resolved.Model); err == nil && w > 0 {
 		window = w
@@ -109,6 +127,7 @@ func Open(ctx context.Context, o Options) (*Assistant, error) {
 		Provider: prov, Model: resolved.Model, Tools: agentToolSet, Memory: mem,
 		Workspace: o.Paths.Workspace, ContextWindow: window, ReserveTokens: cfg.Agent.ReserveTokens,
 		MaxIterations: cfg.Agent.MaxToolIterations, MaxTokens: cfg.Agent.MaxTokens, Now: time.Now, Log: log,
+		ClientRetries: o.ClientRetries,
 		// Local time, as the memory writers use: "today's log" in the
 		// prompt is the one memory_save appends to. heartbeat.timezone only
 		// schedules the heartbeat.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/localgpt-go/localgpt/internal/assistant"
 	"github.com/localgpt-go/localgpt/internal/config"
+	"github.com/localgpt-go/localgpt/internal/llm/catalog"
 	"github.com/localgpt-go/localgpt/internal/logging"
 	"github.com/localgpt-go/localgpt/internal/memory"
 	"github.com/localgpt-go/localgpt/internal/secret"
@@ -41,6 +42,7 @@ type app struct {
 	paths    config.Paths
 	log      *slog.Logger
 	closeLog func() error
+	catalog  *catalog.Catalog // see models()
 }
 
 // home returns the LocalGPT home and the config file in use.

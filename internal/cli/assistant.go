@@ -29,7 +29,7 @@ func (a *app) openAssistant(ctx context.Context, o assistantOptions) (*assistant
 	}
 	return assistant.Open(ctx, assistant.Options{
 		Config: a.cfg, Paths: a.paths, NoTools: o.noTools, NoMemory: o.noMemory,
-		Approver: approver, Log: a.log, Getenv: a.getenv, Secrets: a.secrets,
+		Approver: approver, Log: a.log, Getenv: a.getenv, Secrets: a.secrets, Models: a.models(),
 	})
 }
 

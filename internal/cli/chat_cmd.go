@@ -140,7 +140,7 @@ func (c *chat) run(ctx context.Context) error {
 				if ctx.Err() != nil {
 					return ctx.Err()
 				}
-				fmt.Fprintf(c.app.stderr, "localgpt: %v\n", err)
+				fmt.Fprintf(c.app.stderr, "localgpt: %v\n", c.app.models().Explain(ctx, "", err))
 				if !c.interactive {
 					return err
 				}

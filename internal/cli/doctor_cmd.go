@@ -107,7 +107,7 @@ func (a *app) runChecks(ctx context.Context) []check {
 	}
 	checks := []check{{Name: "config", OK: true, Detail: a.paths.ConfigFile + " is valid"}}
 	opts := a.providerOptions()
-	def, err := provider.Resolve(a.cfg, "", opts)
+	def, err := a.models().Resolve(ctx, "")
 	if err != nil {
 		return append(checks, check{Name: "default model", Detail: err.Error(), err: err})
 	}

@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/localgpt-go/localgpt/internal/llm"
+	"github.com/localgpt-go/localgpt/internal/llm/catalog"
 	"github.com/localgpt-go/localgpt/internal/llm/provider"
 )
 
@@ -20,49 +22,56 @@ type providerModels struct {
 	Provider   llm.ProviderName `json:"provider"`
 	Endpoint   string           `json:"endpoint"`
 	Configured bool             `json:"configured"`
-	Models     []listedModel    `json:"models"`
-	Error      string           `json:"error,omitempty"`
-	ErrorKind  llm.ErrorKind    `json:"error_kind,omitempty"`
-	err        error
+	// Used is true for the default model's provider: a failure of any
+	// other is only noted.
+	Used      bool          `json:"used"`
+	Models    []listedModel `json:"models"`
+	Error     string        `json:"error,omitempty"`
+	ErrorKind llm.ErrorKind `json:"error_kind,omitempty"`
+	err       error
 }
 
 type listedModel struct {
+	// ID is the name that picks this model in -m, /model and /v1.
+	ID string `json:"id"`
+	// Name is the provider's own name of the model.
 	Name    string `json:"name"`
 	Size    int64  `json:"size,omitempty"`
 	Default bool   `json:"default"`
 }
 
-// listModels asks every configured provider for its models. Ollama is
-// always asked; OpenAI and Anthropic only when they have a key or a base
-// URL of their own. One failing provider does not stop the others.
+// models returns the process's model catalog, built on first use: it
+// resolves -m and /model names and caches the providers' listings.
+func (a *app) models() *catalog.Catalog {
+	if a.catalog == nil {
+		a.catalog = catalog.New(a.cfg, catalog.Options{Provider: a.providerOptions(), Timeout: providerCallTimeout})
+	}
+	return a.catalog
+}
+
+// listModels asks every configured provider for its models, at once.
+// Ollama is always asked; OpenAI and Anthropic only when they have a key
+// or a base URL of their own. One failing provider does not stop the others.
 func (a *app) listModels(ctx context.Context, def llm.Resolved) []providerModels {
-	var out []providerModels
-	for _, name := range llm.Providers() {
-		pm := providerModels{Provider: name, Endpoint: provider.Endpoint(a.cfg, name),
-			Configured: provider.Configured(a.cfg, name), Models: []listedModel{}}
-		if !pm.Configured {
-			pm.err = provider.Check(a.cfg, name, "", a.providerOptions())
+	ls := a.models().List(ctx)
+	out := make([]providerModels, 0, len(ls))
+	for _, l := range ls {
+		pm := providerModels{Provider: l.Provider, Endpoint: l.Endpoint, Configured: l.Configured,
+			Used:   l.Provider == def.Provider,
+			Models: []listedModel{}, err: l.Err}
+		if !l.Configured {
+			pm.err = provider.Check(a.cfg, l.Provider, "", a.providerOptions())
+		}
+		if pm.err != nil {
 			pm.Error = pm.err.Error()
-			out = append(out, pm)
-			continue
-		}
-		p, err := provider.For(a.cfg, name, a.providerOptions())
-		if err == nil {
-			cctx, cancel := context.WithTimeout(ctx, providerCallTimeout)
-			var ms []llm.ModelInfo
-			ms, err = p.Models(cctx)
-			cancel()
-			for _, m := range ms {
-				pm.Models = append(pm.Models, listedModel{Name: m.Name, Size: m.Size,
-					Default: def.Provider == name && provider.SameModel(name, m.Name, def.Model)})
-			}
-		}
-		if err != nil {
-			pm.err, pm.Error = err, err.Error()
 			var le *llm.Error
-			if errors.As(err, &le) {
+			if errors.As(pm.err, &le) {
 				pm.ErrorKind = le.Kind
 			}
+		}
+		for _, m := range l.Models {
+			pm.Models = append(pm.Models, listedModel{ID: catalog.Name(a.cfg, ls, m), Name: m.Name, Size: m.Size,
+				Default: def.Provider == l.Provider && provider.SameModel(l.Provider, m.Name, def.Model)})
 		}
 		out = append(out, pm)
 	}
@@ -84,14 +93,20 @@ func newModelsCmd(a *app) *cobra.Command {
 OpenAI's and Anthropic's (/v1/models) when they have an API key or a base_url
 of their own. The default model is marked with *.
 
-A provider that cannot be reached is reported and the others are still listed.
-The exit code is 3 only when no provider that was asked could answer.`,
+Each model is printed by the name that picks it in -m, in chat's /model and
+on the HTTP API's /v1: its bare name when that leads to it, otherwise
+provider/NAME (for example when two providers offer a model of that name).
+
+A provider that is not configured, or not in use and not running, is one
+quiet line. One that is in use and fails is reported with what to do; the
+others are still listed. The exit code is 3 only when no provider that was
+asked could answer.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := a.setup(); err != nil {
 				return err
 			}
-			def, err := provider.Resolve(a.cfg, "", a.providerOptions())
+			def, err := a.models().Resolve(cmd.Context(), "")
 			if err != nil {
 				return err
 			}
@@ -134,10 +149,16 @@ The exit code is 3 only when no provider that was asked could answer.`,
 func (a *app) printModels(list []providerModels) {
 	color := useColor(a.getenv, a.stdout)
 	for _, pm := range list {
-		fmt.Fprintf(a.stdout, "%s (%s)\n", pm.Provider, pm.Endpoint)
 		switch {
 		case !pm.Configured:
-			fmt.Fprintf(a.stdout, "  not configured: %s\n", pm.Error)
+			fmt.Fprintf(a.stdout, "%s: not configured (%s)\n", pm.Provider, setupHint(pm.Provider))
+			continue
+		case pm.err != nil && !pm.Used:
+			fmt.Fprintf(a.stdout, "%s (%s): %s, not in use\n", pm.Provider, pm.Endpoint, quietReason(pm.err))
+			continue
+		}
+		fmt.Fprintf(a.stdout, "%s (%s)\n", pm.Provider, pm.Endpoint)
+		switch {
 		case pm.err != nil:
 			fmt.Fprintf(a.stdout, "  %s %s\n", mark(false, color), pm.Error)
 		case len(pm.Models) == 0:
@@ -145,7 +166,7 @@ func (a *app) printModels(list []providerModels) {
 		}
 		width := 0
 		for _, m := range pm.Models {
-			width = max(width, len(m.Name))
+			width = max(width, len(m.ID))
 		}
 		for _, m := range pm.Models {
 			star := " "
@@ -156,9 +177,29 @@ func (a *app) printModels(list []providerModels) {
 			if m.Size > 0 {
 				size = humanBytes(m.Size)
 			}
-			fmt.Fprintf(a.stdout, "  %s %-*s  %s\n", star, width, m.Name, size)
+			fmt.Fprintln(a.stdout, strings.TrimRight(fmt.Sprintf("  %s %-*s  %s", star, width, m.ID, size), " "))
 		}
 	}
+}
+
+// setupHint says in a few words how to configure a provider.
+func setupHint(name llm.ProviderName) string {
+	switch name {
+	case llm.OpenAI:
+		return "export OPENAI_API_KEY, or set providers.openai.base_url to a compatible server; `localgpt setup` finds local ones"
+	case llm.Anthropic:
+		return "export ANTHROPIC_API_KEY"
+	}
+	return "`localgpt setup`"
+}
+
+// quietReason says why a provider not in use could not be asked, in a few words.
+func quietReason(err error) string {
+	var le *llm.Error
+	if errors.As(err, &le) && le.Kind == llm.KindUnreachable {
+		return "not running"
+	}
+	return "not answering"
 }
 
 // mark is the ✓ or ✗ of a check, green or red on a colour terminal.

@@ -47,13 +47,15 @@ func TestModels(t *testing.T) {
 		wantErr  string   // substring of stderr
 	}{
 		{"ollama only", fmt.Sprintf("[providers.ollama]\nendpoint = %q\n", ol.URL), nil, nil, 0,
-			[]string{"ollama (" + ol.URL + ")", "* llama3.2:latest", "qwen3:8b", "2.0 GB", "openai (https://api.openai.com/v1)", "not configured", "OPENAI_API_KEY"}, ""},
+			[]string{"ollama (" + ol.URL + ")", "* llama3.2:latest", "qwen3:8b", "2.0 GB", "openai: not configured (export OPENAI_API_KEY", "anthropic: not configured"}, ""},
 		{"every provider, default on openai", fmt.Sprintf("[agent]\ndefault_model = \"gpt-4o\"\n[providers.ollama]\nendpoint = %q\n[providers.openai]\nbase_url = %q\n[providers.anthropic]\napi_key = \"sk-ant-x\"\nbase_url = %q\n", ol.URL, oa.URL+"/v1", an.URL),
 			nil, nil, 0, []string{"* gpt-4o", "  o3-mini", "claude-sonnet-4-5-20250929", "  llama3.2:latest"}, ""},
 		{"key from the environment", fmt.Sprintf("[providers.ollama]\nendpoint = %q\n[providers.openai]\nbase_url = %q\n", ol.URL, oa.URL+"/v1"),
 			map[string]string{"OPENAI_API_KEY": "sk-env"}, []string{"-m", "o3-mini"}, 0, []string{"* o3-mini", "  llama3.2:latest"}, ""},
 		{"ollama down, openai up", fmt.Sprintf("[providers.ollama]\nendpoint = %q\n[providers.openai]\napi_key = \"sk-x\"\nbase_url = %q\n", down.URL, oa.URL+"/v1"),
 			nil, nil, 0, []string{"✗ ollama", "ollama serve", "gpt-4o"}, ""},
+		{"ollama down and not in use: one quiet line", fmt.Sprintf("[agent]\ndefault_model = \"gpt-4o\"\n[providers.ollama]\nendpoint = %q\n[providers.openai]\nbase_url = %q\n", down.URL, oa.URL+"/v1"),
+			nil, nil, 0, []string{"ollama (" + down.URL + "): not running, not in use\nopenai (", "* gpt-4o"}, ""},
 		{"everything down", fmt.Sprintf("[providers.ollama]\nendpoint = %q\n", down.URL), nil, nil, 3,
 			[]string{"✗ ollama"}, "no provider could list its models"},
 	}
@@ -114,5 +116,58 @@ func TestModelsJSON(t *testing.T) {
 	}
 	if p := out.Providers[1]; p.Configured || !strings.Contains(p.Error, "providers.openai.api_key") {
 		t.Errorf("openai = %+v", p)
+	}
+}
+
+// TestModelNamesRoundTrip: every name `models --json` prints picks that
+// very model with -m (ask sends it to that provider under its own name).
+func TestModelNamesRoundTrip(t *testing.T) {
+	ol, oa, _ := fakes(t)
+	oa.SetModels(llmtest.Model{Name: "fake-small"}, llmtest.Model{Name: "llama3.2"}, llmtest.Model{Name: "gpt-4o"})
+	ol.SetModels(llmtest.Model{Name: "llama3.2"}, llmtest.Model{Name: "gpt-oss:20b"})
+	home := providerHome(t, fmt.Sprintf("[providers.ollama]\nendpoint = %q\n[providers.openai]\nbase_url = %q\n", ol.URL, oa.URL+"/v1"))
+	r := run(t, home, "models", "--json")
+	var out struct {
+		Providers []struct {
+			Provider string
+			Models   []struct{ ID, Name string }
+		}
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil || r.code != 0 {
+		t.Fatalf("%v %+v", err, r)
+	}
+	ids := map[string]string{}
+	for _, p := range out.Providers {
+		for _, m := range p.Models {
+			ids[p.Provider+"/"+m.Name] = m.ID
+		}
+	}
+	want := map[string]string{"openai/fake-small": "fake-small", "openai/llama3.2": "openai/llama3.2", "openai/gpt-4o": "gpt-4o",
+		"ollama/llama3.2:latest": "llama3.2:latest", "ollama/gpt-oss:20b": "ollama/gpt-oss:20b"}
+	for k, v := range want {
+		if ids[k] != v {
+			t.Errorf("%s is listed as %q, want %q (all: %v)", k, ids[k], v, ids)
+		}
+	}
+	for key, id := range ids {
+		provider, name, _ := strings.Cut(key, "/")
+		srv, path := ol, "/api/chat"
+		if provider == "openai" {
+			srv, path = oa, "/v1/chat/completions"
+		}
+		before := len(srv.Calls(path))
+		srv.Enqueue(llmtest.Text("hi from " + key))
+		r := run(t, home, "-m", id, "ask", "--no-tools", "--no-memory", "hello")
+		if r.code != 0 || !strings.Contains(r.stdout, "hi from "+key) || len(srv.Calls(path)) != before+1 {
+			t.Fatalf("-m %s: %+v", id, r)
+		}
+		if got := srv.Last(t, path).JSON(t)["model"]; got != name && got != strings.TrimSuffix(name, ":latest") {
+			t.Errorf("-m %s sent model %v, want %s", id, got, name)
+		}
+	}
+	// A typo gets a suggestion.
+	r = run(t, home, "-m", "fake-smal", "ask", "--no-tools", "--no-memory", "hello")
+	if r.code != 3 || !strings.Contains(r.stderr, `did you mean "fake-small"`) {
+		t.Fatalf("typo: %+v", r)
 	}
 }

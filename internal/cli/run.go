@@ -53,6 +53,9 @@ func (a *app) run(ctx context.Context, args []string) error {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	err := root.ExecuteContext(ctx)
+	if a.catalog != nil && err != nil {
+		err = a.catalog.Explain(ctx, "", err) // "did you mean" for a model not found
+	}
 	if cerr := a.close(); err == nil {
 		err = cerr
 	}

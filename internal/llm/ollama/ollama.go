@@ -160,8 +160,10 @@ func (p *Provider) wrap(ctx context.Context, model string, err error, h http.Hea
 	case llm.IsNetwork(err):
 		e := llm.NetworkError(llm.Ollama, model, p.opts.Endpoint, err)
 		e.Hint = fmt.Sprintf("Ollama is not running at %s; start it with `ollama serve` (and `ollama pull %s`), "+
-			"set providers.ollama.endpoint if it runs elsewhere, or use a hosted model: set ANTHROPIC_API_KEY "+
-			"(or OPENAI_API_KEY) and run `localgpt config set agent.default_model claude-sonnet-4-5` (or gpt-4o)",
+			"or set providers.ollama.endpoint if it runs elsewhere. For LM Studio, llama.cpp, vLLM, Jan or any "+
+			"OpenAI-compatible server, set providers.openai.base_url to it and name the model openai/NAME; "+
+			"for a hosted model, set OPENAI_API_KEY or ANTHROPIC_API_KEY and pick it (gpt-4o, claude-sonnet-4-5). "+
+			"`localgpt setup` finds what runs here and writes the config",
 			p.opts.Endpoint, cmp.Or(model, "llama3.2"))
 		return e
 	}
