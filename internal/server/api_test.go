@@ -34,7 +34,7 @@ func TestHealthStatusModels(t *testing.T) {
 		t.Fatalf("status lacks uptime_seconds: %s", body)
 	}
 	code, body = f.do("GET", "/v1/models", "")
-	if code != 200 || !strings.Contains(string(body), `"id":"localgpt"`) || !strings.Contains(string(body), `"id":"openai/gpt-4o-mini"`) {
+	if code != 200 || !strings.Contains(string(body), `"id":"localgpt"`) || !strings.Contains(string(body), `"id":"gpt-4o-mini","object":"model","created":`) {
 		t.Fatalf("models: %d %s", code, body)
 	}
 	code, body = f.do("GET", "/api/memory/stats", "")
@@ -86,8 +86,12 @@ func TestBadRequests(t *testing.T) {
 			if code != tt.status || errorCode(t, body) != tt.code {
 				t.Fatalf("%s %s: %d %s, want %d %s", tt.method, tt.path, code, body, tt.status, tt.code)
 			}
-			if strings.HasPrefix(tt.path, "/v1/") && !strings.Contains(string(body), `"type":"`+tt.code+`"`) {
-				t.Fatalf("/v1 error lacks the OpenAI type field: %s", body)
+			var e struct {
+				Error map[string]any `json:"error"`
+			}
+			_ = json.Unmarshal(body, &e)
+			if _, ok := e.Error["param"]; !ok || e.Error["type"] != errorType(tt.status) {
+				t.Fatalf("the error is not in OpenAI's shape (type %s, a param): %s", errorType(tt.status), body)
 			}
 		})
 	}
@@ -244,26 +248,83 @@ func TestChatToolsAndMemory(t *testing.T) {
 	}
 }
 
+// TestProviderFailure: each kind of provider failure is answered with the
+// status an OpenAI client acts on, on /api and /v1 alike, and the server
+// does not retry the turn's first model call (the client does).
 func TestProviderFailure(t *testing.T) {
+	cases := []struct {
+		name       string
+		reply      llmtest.Reply
+		status     int
+		code       string
+		retryAfter string
+	}{
+		{"bad key", llmtest.HTTPError(401, "Incorrect API key provided"), 401, codeProviderAuth, ""},
+		{"forbidden", llmtest.HTTPError(403, "Project lacks access"), 403, codeProviderAuth, ""},
+		{"unknown model", llmtest.Reply{Status: 404, Error: "The model `gpt-4o-mini` does not exist", ErrorCode: "model_not_found"}, 404, codeModelNotFound, ""},
+		{"rate limited", llmtest.RateLimited("7"), 429, codeRateLimited, "7"},
+		{"rate limited without a wait", llmtest.RateLimited(""), 429, codeRateLimited, "2"},
+		{"overloaded", llmtest.HTTPError(503, "upstream overloaded"), 503, codeOverloaded, ""},
+		{"server error", llmtest.HTTPError(500, "boom"), 503, codeOverloaded, ""},
+		{"bad request", llmtest.HTTPError(400, "tools are not supported"), 400, codeInvalid, ""},
+		{"too long", llmtest.Overflow(), 400, codeContextLength, ""},
+		{"garbage", llmtest.Reply{Raw: []byte("data: {not json\n\n")}, 502, codeProvider, ""},
+	}
 	f := newFixture(t, "")
-	f.llm.Enqueue(llmtest.HTTPError(401, "Incorrect API key provided"), llmtest.HTTPError(401, "Incorrect API key provided"),
-		llmtest.HTTPError(401, "Incorrect API key provided"))
-	code, body := f.do("POST", "/api/chat", `{"message":"hi"}`)
-	if code != 502 || errorCode(t, body) != codeProvider || !strings.Contains(string(body), "Incorrect API key") {
-		t.Fatalf("%d %s", code, body)
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, ep := range []struct{ path, body string }{
+				{"/api/chat", `{"message":"hi"}`},
+				{"/v1/chat/completions", `{"model":"localgpt","messages":[{"role":"user","content":"hi"}]}`},
+			} {
+				f.llm.Enqueue(tc.reply)
+				resp := f.send(context.Background(), "POST", ep.path, ep.body)
+				body, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != tc.status || errorCode(t, body) != tc.code {
+					t.Fatalf("%s: %d %s, want %d %s", ep.path, resp.StatusCode, body, tc.status, tc.code)
+				}
+				if got := resp.Header.Get("Retry-After"); got != tc.retryAfter {
+					t.Errorf("%s: Retry-After %q, want %q", ep.path, got, tc.retryAfter)
+				}
+				if n := f.llm.Pending(); n != 0 {
+					t.Fatalf("%s: the reply was not used (%d pending)", ep.path, n)
+				}
+			}
+		})
 	}
-	code, body = f.do("POST", "/v1/chat/completions", `{"model":"localgpt","messages":[{"role":"user","content":"hi"}]}`)
-	if code != 502 || errorCode(t, body) != codeProvider {
-		t.Fatalf("%d %s", code, body)
+	// Nothing was retried: one model call per request.
+	if got, want := len(f.llm.Calls("/v1/chat/completions")), 2*len(cases); got != want {
+		t.Fatalf("%d model calls for %d requests: the server retried", got, want)
 	}
+	f.llm.Enqueue(llmtest.HTTPError(401, "Incorrect API key provided"))
 	resp := f.send(context.Background(), "POST", "/api/chat/stream", `{"message":"hi"}`)
 	defer resp.Body.Close()
 	events := readSSE(t, resp.Body)
-	if resp.StatusCode != 200 || len(events) != 1 || events[0].Name != "error" || errorCode(t, []byte(events[0].Data)) != codeProvider {
+	if resp.StatusCode != 200 || len(events) != 1 || events[0].Name != "error" || errorCode(t, []byte(events[0].Data)) != codeProviderAuth {
 		t.Fatalf("%d %+v", resp.StatusCode, events)
 	}
 	if entries, _ := os.ReadDir(f.paths.Sessions); len(entries) != 0 {
 		t.Fatalf("a failed first turn left %d session files", len(entries))
+	}
+}
+
+// TestLaterModelCallsAreRetried: once the turn's tools ran, the client
+// cannot retry without running them again, so the server retries the
+// model call after them itself.
+func TestLaterModelCallsAreRetried(t *testing.T) {
+	f := newFixture(t, "")
+	f.llm.Enqueue(
+		llmtest.ToolCalls(llmtest.Call{ID: "c1", Name: "memory_search", Args: `{"query":"tea"}`}),
+		llmtest.HTTPError(503, "overloaded for a moment"),
+		llmtest.Text("Found nothing about tea."),
+	)
+	code, body := f.do("POST", "/v1/chat/completions", `{"model":"localgpt","messages":[{"role":"user","content":"tea?"}]}`)
+	if code != 200 || !strings.Contains(string(body), "Found nothing about tea.") {
+		t.Fatalf("%d %s", code, body)
+	}
+	if n := len(f.llm.Calls("/v1/chat/completions")); n != 3 {
+		t.Fatalf("%d model calls, want 3 (the second retried once)", n)
 	}
 }
 

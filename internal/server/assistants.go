@@ -6,15 +6,17 @@ import (
 	"sync"
 
 	"github.com/localgpt-go/localgpt/internal/assistant"
+	"github.com/localgpt-go/localgpt/internal/llm/catalog"
 )
 
 // assistants keeps one assistant per model (and memory choice), built on
 // first use and shared by every request: an agent keeps no conversation
 // state, so one serves any number of sessions at once.
 type assistants struct {
-	o  Options
-	mu sync.Mutex
-	m  map[assistantKey]*assistant.Assistant
+	o       Options
+	catalog *catalog.Catalog
+	mu      sync.Mutex
+	m       map[assistantKey]*assistant.Assistant
 }
 
 type assistantKey struct {
@@ -22,8 +24,8 @@ type assistantKey struct {
 	noMemory bool
 }
 
-func newAssistants(o Options) *assistants {
-	return &assistants{o: o, m: map[assistantKey]*assistant.Assistant{}}
+func newAssistants(o Options, c *catalog.Catalog) *assistants {
+	return &assistants{o: o, catalog: c, m: map[assistantKey]*assistant.Assistant{}}
 }
 
 // get returns the assistant for model ("" is agent.default_model).
@@ -44,6 +46,7 @@ func (a *assistants) get(ctx context.Context, model string, noMemory bool) (*ass
 	as, err := assistant.Open(ctx, assistant.Options{
 		Config: a.o.Config, Paths: a.o.Paths, Model: model, NoMemory: noMemory,
 		Log: a.o.Log, Getenv: a.o.Getenv, Secrets: a.o.Secrets, // no Approver: tools needing approval are refused
+		Models: a.catalog, ClientRetries: true,
 	})
 	if err != nil {
 		return nil, err

@@ -82,9 +82,12 @@ func (s *Server) prepare(r *http.Request) (*chatTurn, error) {
 	if model == openAIModel {
 		model = ""
 	}
+	if err := s.checkModel(r.Context(), model); err != nil {
+		return nil, err
+	}
 	as, err := s.models.get(r.Context(), model, noMemory)
 	if err != nil {
-		return nil, err
+		return nil, s.explain(r, model, err)
 	}
 	t.as = as
 	if t.id != "" {
@@ -197,8 +200,7 @@ func (s *Server) handleChatStream(w http.ResponseWriter, r *http.Request) {
 		if r.Context().Err() != nil && !errors.Is(r.Context().Err(), context.DeadlineExceeded) {
 			return // the client went away; the turn was cancelled
 		}
-		_, code, msg := classify(err)
-		sse.event("error", errorBody(r, code, msg))
+		sse.event("error", errorBody(classify(err)))
 		return
 	}
 	sse.event("done", resp)

@@ -11,15 +11,19 @@ import (
 
 // FuzzToConversation feeds arbitrary request bodies to the parser of
 // /v1/chat/completions: it never panics, and whatever it accepts ends on a
-// non-empty user message with a history of user and assistant messages.
+// non-empty user message or on tool results, with a history in which
+// every tool call of the assistant has its result; the request's
+// parameters are checked without panicking either.
 func FuzzToConversation(f *testing.F) {
 	for _, seed := range []string{
 		`{"messages":[{"role":"user","content":"hi"}]}`,
 		`{"messages":[{"role":"system","content":"be brief"},{"role":"user","content":[{"type":"text","text":"a"},{"type":"text","text":"b"}]}]}`,
 		`{"messages":[{"role":"user","content":"a"},{"role":"assistant","content":null},{"role":"user","content":"c"}]}`,
+		`{"messages":[{"role":"user","content":"a"},{"role":"assistant","tool_calls":[{"id":"1","type":"function","function":{"name":"f","arguments":"{}"}}]},{"role":"tool","tool_call_id":"1","content":"r"}]}`,
 		`{"messages":[{"role":"tool","content":"x"}]}`,
 		`{"messages":[{"role":"user","content":[{"type":"image_url"}]}]}`,
 		`{"messages":[{"role":"user","content":{"text":1}}]}`,
+		`{"messages":[{"role":"user","content":"x"}],"n":2,"stop":["a"],"tools":[{"type":"function","function":{"name":"f"}}],"tool_choice":"required","response_format":{"type":"json_schema","json_schema":{"schema":{}}}}`,
 		`{"messages":[]}`, `{}`, `[`,
 	} {
 		f.Add(seed)
@@ -29,19 +33,25 @@ func FuzzToConversation(f *testing.F) {
 		if json.Unmarshal([]byte(body), &req) != nil {
 			return
 		}
-		history, user, err := toConversation(req.Messages)
+		if _, err := req.params(); err != nil {
+			if _, ok := err.(invalidError); !ok {
+				t.Fatalf("params: error of type %T: %v", err, err)
+			}
+		}
+		history, last, err := toConversation(req.Messages)
 		if err != nil {
 			if _, ok := err.(invalidError); !ok {
 				t.Fatalf("error of type %T: %v", err, err)
 			}
 			return
 		}
-		if user.Role != llm.RoleUser || strings.TrimSpace(user.Text()) == "" {
-			t.Fatalf("accepted a last message %+v", user)
+		if !(last.Role == llm.RoleUser && strings.TrimSpace(last.Text()) != "") && last.Role != llm.RoleTool {
+			t.Fatalf("accepted a last message %+v", last)
 		}
-		for _, m := range history {
-			if m.Role != llm.RoleUser && m.Role != llm.RoleAssistant {
-				t.Fatalf("history holds a %s message", m.Role)
+		all := append(history, last)
+		for i, m := range all {
+			if m.Role == llm.RoleAssistant && len(m.ToolCalls()) > 0 && (i+1 >= len(all) || all[i+1].Role != llm.RoleTool) {
+				t.Fatalf("a tool call without its result was accepted: %+v", all)
 			}
 		}
 	})

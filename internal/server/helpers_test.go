@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -37,6 +38,7 @@ type fixture struct {
 func newFixture(t testing.TB, extra string) *fixture {
 	t.Helper()
 	fake := llmtest.NewOpenAI(t)
+	fake.SetModels(llmtest.Model{Name: "gpt-4o-mini"}, llmtest.Model{Name: "fake-small"})
 	f := &fixture{t: t, llm: fake, cancelled: make(chan string, 16), home: t.TempDir()}
 	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fake.ServeHTTP(w, r)
@@ -45,7 +47,9 @@ func newFixture(t testing.TB, extra string) *fixture {
 		}
 	}))
 	t.Cleanup(front.Close)
-	cfgText := llmtest.OpenAIConfig(front.URL) + extra
+	ollama := llmtest.NewOllama(t) // where bare names go by default: a local server with one model
+	ollama.SetModels(llmtest.Model{Name: "llama3.2"})
+	cfgText := llmtest.OpenAIConfig(front.URL) + fmt.Sprintf("[providers.ollama]\nendpoint = %q\n", ollama.URL) + extra
 	file := filepath.Join(f.home, "config.toml")
 	if err := os.WriteFile(file, []byte(cfgText), 0o600); err != nil {
 		t.Fatal(err)

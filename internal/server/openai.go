@@ -4,105 +4,14 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"net/http"
-	"strings"
 
 	"github.com/localgpt-go/localgpt/internal/agent"
+	"github.com/localgpt-go/localgpt/internal/assistant"
 	"github.com/localgpt-go/localgpt/internal/llm"
+	"github.com/localgpt-go/localgpt/internal/llm/catalog"
 )
-
-// openAIModel is the model name that means agent.default_model on /v1.
-const openAIModel = "localgpt"
-
-// completionRequest is the part of an OpenAI chat completion request
-// LocalGPT uses. Other fields (temperature, tools, …) are accepted and
-// ignored: the assistant brings its own tools.
-type completionRequest struct {
-	Model         string          `json:"model"`
-	Messages      []openAIMessage `json:"messages"`
-	Stream        bool            `json:"stream"`
-	StreamOptions *struct {
-		IncludeUsage bool `json:"include_usage"`
-	} `json:"stream_options"`
-}
-
-// openAIMessage is one message of the request; Content is a string or
-// an array of {"type": "text", "text": …} parts.
-type openAIMessage struct {
-	Role    string          `json:"role"`
-	Content json.RawMessage `json:"content"`
-}
-
-func (m openAIMessage) text() (string, error) {
-	if len(m.Content) == 0 || string(m.Content) == "null" {
-		return "", nil
-	}
-	var s string
-	if err := json.Unmarshal(m.Content, &s); err == nil {
-		return s, nil
-	}
-	var parts []struct {
-		Type string `json:"type"`
-		Text string `json:"text"`
-	}
-	if err := json.Unmarshal(m.Content, &parts); err != nil {
-		return "", invalid("a %s message's content must be a string or an array of text parts", m.Role)
-	}
-	var b strings.Builder
-	for _, p := range parts {
-		if p.Type != "text" {
-			return "", invalid("content parts of type %q are not supported; send text", p.Type)
-		}
-		b.WriteString(p.Text)
-	}
-	return b.String(), nil
-}
-
-// toConversation turns the client's messages into the history and the
-// user message to answer. System (and developer) messages are put before
-// the first user message as instructions; the assistant keeps its own
-// system prompt.
-func toConversation(msgs []openAIMessage) ([]llm.Message, llm.Message, error) {
-	if len(msgs) == 0 {
-		return nil, llm.Message{}, invalid(`"messages" is required: at least one {"role": "user", "content": …}`)
-	}
-	var instructions []string
-	var history []llm.Message
-	for i, m := range msgs {
-		text, err := m.text()
-		if err != nil {
-			return nil, llm.Message{}, err
-		}
-		switch m.Role {
-		case "system", "developer":
-			if text != "" {
-				instructions = append(instructions, text)
-			}
-		case "user":
-			history = append(history, llm.UserText(text))
-		case "assistant":
-			history = append(history, llm.AssistantText(text))
-		case "tool", "function":
-			return nil, llm.Message{}, invalid("messages[%d]: %q messages are not supported; LocalGPT runs its own tools", i, m.Role)
-		default:
-			return nil, llm.Message{}, invalid("messages[%d]: unknown role %q", i, m.Role)
-		}
-	}
-	if len(history) == 0 || history[len(history)-1].Role != llm.RoleUser || strings.TrimSpace(history[len(history)-1].Text()) == "" {
-		return nil, llm.Message{}, invalid("the last message must be a non-empty user message")
-	}
-	if len(instructions) > 0 {
-		for i := range history {
-			if history[i].Role == llm.RoleUser {
-				history[i] = llm.UserText("Instructions from the client application:\n" + strings.Join(instructions, "\n\n") + "\n\n" + history[i].Text())
-				break
-			}
-		}
-	}
-	return history[:len(history)-1], history[len(history)-1], nil
-}
 
 type completionChoice struct {
 	Index        int          `json:"index"`
@@ -113,8 +22,9 @@ type completionChoice struct {
 }
 
 type openAIReply struct {
-	Role    string  `json:"role,omitempty"`
-	Content *string `json:"content,omitempty"`
+	Role      string           `json:"role,omitempty"`
+	Content   *string          `json:"content"`
+	ToolCalls []openAIToolCall `json:"tool_calls,omitempty"`
 }
 
 type openAIUsage struct {
@@ -142,69 +52,158 @@ func usageOf(u llm.Usage) *openAIUsage {
 
 func finishReason(t *agent.Turn) *string {
 	r := "stop"
-	if t != nil && t.StopReason == llm.StopLength {
+	switch {
+	case t != nil && len(t.ClientCalls) > 0:
+		r = "tool_calls"
+	case t != nil && t.StopReason == llm.StopLength:
 		r = "length"
 	}
 	return &r
 }
 
-func completionID() string {
+// toolCallsOf writes the client's tool calls of a turn in Chat
+// Completions' shape; indexed is set for stream deltas.
+func toolCallsOf(calls []llm.ToolCall, indexed bool) []openAIToolCall {
+	out := make([]openAIToolCall, len(calls))
+	for i, c := range calls {
+		out[i].ID, out[i].Type = c.ID, "function"
+		out[i].Function.Name, out[i].Function.Arguments = c.Name, string(c.Arguments)
+		if indexed {
+			out[i].Index = &i
+		}
+	}
+	return out
+}
+
+func randomID(prefix string) string {
 	var b [12]byte
 	_, _ = rand.Read(b[:])
-	return "chatcmpl-" + hex.EncodeToString(b[:])
+	return prefix + hex.EncodeToString(b[:])
+}
+
+// openAITurn is a checked request of /v1, ready to run.
+type openAITurn struct {
+	// name is the model as the client named it ("localgpt" for the default).
+	name    string
+	as      *assistant.Assistant
+	history []llm.Message
+	last    llm.Message
+	params  agent.Params
+}
+
+// prepareOpenAI resolves the model and checks what depends on it: a
+// model no provider offers is a 404 before any model call, client tools
+// may not take the names of LocalGPT's own, and Anthropic has no JSON
+// output format.
+func (s *Server) prepareOpenAI(r *http.Request, model string, history []llm.Message, last llm.Message, p agent.Params) (*openAITurn, error) {
+	name := model
+	if model == openAIModel {
+		model = ""
+	}
+	if name == "" {
+		name = openAIModel
+	}
+	if err := s.checkModel(r.Context(), model); err != nil {
+		return nil, err
+	}
+	as, err := s.models.get(r.Context(), model, false)
+	if err != nil {
+		return nil, s.explain(r, model, err)
+	}
+	for _, own := range as.Agent.ToolSpecs() {
+		for _, t := range p.ClientTools {
+			if t.Name == own.Name {
+				return nil, invalidParam("tools", "tool %q has the name of one of LocalGPT's own tools; rename it", t.Name)
+			}
+		}
+	}
+	if p.ResponseFormat != nil && as.Resolved.Provider == llm.Anthropic {
+		return nil, invalidParam("response_format", "model %s is served by Anthropic, whose API has no JSON output format; "+
+			"ask for JSON in the prompt, or describe the output as a tool", as.Label())
+	}
+	return &openAITurn{name: name, as: as, history: history, last: last, params: p}, nil
+}
+
+func (t *openAITurn) run(ctx context.Context, emit func(agent.Event)) (*agent.Turn, error) {
+	return t.as.Agent.RunWith(ctx, t.history, t.last, t.params, emit)
+}
+
+// checkModel answers a bare model name that no provider offers with a
+// 404 before any model call (see catalog.Check).
+func (s *Server) checkModel(ctx context.Context, model string) error {
+	if model == "" {
+		return nil
+	}
+	r, err := s.catalog.Resolve(ctx, model)
+	if err != nil {
+		return err
+	}
+	return s.catalog.Check(ctx, model, r)
+}
+
+// explain adds a "did you mean" to a model that was not found.
+func (s *Server) explain(r *http.Request, model string, err error) error {
+	if model == openAIModel {
+		model = ""
+	}
+	return s.catalog.Explain(r.Context(), model, err)
+}
+
+// turnFailed reports whether a turn's error fails the request; a turn
+// stopped by the tool iteration limit is answered with what it has.
+func turnFailed(turn *agent.Turn, err error) bool {
+	return err != nil && !(errors.Is(err, agent.ErrIterationLimit) && turn != nil)
 }
 
 // handleCompletions is POST /v1/chat/completions: one stateless turn of
-// the assistant (with its memory and tools) over the client's messages.
+// the assistant (with its memory and tools, and the client's tools) over
+// the client's messages.
 func (s *Server) handleCompletions(w http.ResponseWriter, r *http.Request) {
 	var req completionRequest
 	if err := decodeBody(r, &req); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	history, user, err := toConversation(req.Messages)
+	history, last, err := toConversation(req.Messages)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	model := req.Model
-	if model == openAIModel {
-		model = ""
-	}
-	as, err := s.models.get(r.Context(), model, false)
+	params, err := req.params()
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	name := req.Model
-	if name == "" {
-		name = openAIModel
+	t, err := s.prepareOpenAI(r, req.Model, history, last, params)
+	if err != nil {
+		s.fail(w, r, err)
+		return
 	}
-	base := completion{ID: completionID(), Created: s.o.Now().Unix(), Model: name}
+	base := completion{ID: randomID("chatcmpl-"), Created: s.o.Now().Unix(), Model: t.name}
 	if !req.Stream {
-		turn, err := as.Agent.RunMessage(r.Context(), history, user, nil)
-		if err != nil && !(errors.Is(err, agent.ErrIterationLimit) && turn != nil) {
-			s.fail(w, r, err)
+		turn, err := t.run(r.Context(), nil)
+		if turnFailed(turn, err) {
+			s.fail(w, r, s.explain(r, req.Model, err))
 			return
 		}
-		text := turn.Text
+		reply := &openAIReply{Role: "assistant", ToolCalls: toolCallsOf(turn.ClientCalls, false)}
+		if text := turn.Text; text != "" || len(turn.ClientCalls) == 0 {
+			reply.Content = &text
+		}
 		base.Object = "chat.completion"
-		base.Choices = []completionChoice{{Message: &openAIReply{Role: "assistant", Content: &text}, FinishReason: finishReason(turn)}}
+		base.Choices = []completionChoice{{Message: reply, FinishReason: finishReason(turn)}}
 		base.Usage = usageOf(turn.Usage)
 		writeJSON(w, http.StatusOK, base)
 		return
 	}
-	s.streamCompletion(r, newSSE(w), base, req.StreamOptions != nil && req.StreamOptions.IncludeUsage,
-		func(ctx context.Context, emit func(agent.Event)) (*agent.Turn, error) {
-			return as.Agent.RunMessage(ctx, history, user, emit)
-		})
+	s.streamCompletion(r, newSSE(w), base, req.StreamOptions != nil && req.StreamOptions.IncludeUsage, t)
 }
 
 // streamCompletion streams a turn as chat.completion.chunk events ending
-// with "data: [DONE]", as OpenAI does; a failure mid-stream is sent as
-// {"error": …}, which OpenAI clients raise.
-func (s *Server) streamCompletion(r *http.Request, sse *sseWriter, base completion, withUsage bool,
-	run func(context.Context, func(agent.Event)) (*agent.Turn, error)) {
+// with "data: [DONE]", as OpenAI does: the text as it comes, then the
+// client's tool calls, then the finish reason. A failure mid-stream is
+// sent as {"error": …}, which OpenAI clients raise.
+func (s *Server) streamCompletion(r *http.Request, sse *sseWriter, base completion, withUsage bool, t *openAITurn) {
 	base.Object = "chat.completion.chunk"
 	chunk := func(delta *openAIReply, finish *string) completion {
 		c := base
@@ -220,19 +219,21 @@ func (s *Server) streamCompletion(r *http.Request, sse *sseWriter, base completi
 			sse.event("", chunk(&openAIReply{Content: &text}, nil))
 		}
 	}
-	turn, err := run(r.Context(), func(e agent.Event) {
+	turn, err := t.run(r.Context(), func(e agent.Event) {
 		if e.Type == agent.EventText {
 			send(masked.Next(e.Text))
 		}
 	})
 	send(masked.Flush())
-	if err != nil && !(errors.Is(err, agent.ErrIterationLimit) && turn != nil) {
+	if turnFailed(turn, err) {
 		if r.Context().Err() != nil && !errors.Is(r.Context().Err(), context.DeadlineExceeded) {
 			return
 		}
-		_, code, msg := classify(err)
-		sse.event("", errorBody(r, code, msg))
+		sse.event("", errorBody(classify(s.explain(r, t.name, err))))
 		return
+	}
+	if len(turn.ClientCalls) > 0 {
+		sse.event("", chunk(&openAIReply{ToolCalls: toolCallsOf(turn.ClientCalls, true)}, nil))
 	}
 	sse.event("", chunk(&openAIReply{}, finishReason(turn)))
 	if withUsage {
@@ -244,8 +245,10 @@ func (s *Server) streamCompletion(r *http.Request, sse *sseWriter, base completi
 	sse.raw("[DONE]")
 }
 
-// handleModels is GET /v1/models: "localgpt" (the default model) and the
-// configured models by name.
+// handleModels is GET /v1/models: "localgpt" (the default model), then
+// every model of every configured provider, by the name that resolves to
+// it (as `localgpt models` prints it). A provider that cannot be asked is
+// left out (and logged); listings are cached (see catalog).
 func (s *Server) handleModels(w http.ResponseWriter, r *http.Request) {
 	type model struct {
 		ID      string `json:"id"`
@@ -256,10 +259,17 @@ func (s *Server) handleModels(w http.ResponseWriter, r *http.Request) {
 	created := s.started.Unix()
 	out := []model{{ID: openAIModel, Object: "model", Created: created, OwnedBy: "localgpt"}}
 	seen := map[string]bool{openAIModel: true}
-	for _, id := range []string{s.cfg.Agent.DefaultModel, s.cfg.Heartbeat.Model} {
-		if id != "" && !seen[id] {
-			seen[id] = true
-			out = append(out, model{ID: id, Object: "model", Created: created, OwnedBy: "localgpt"})
+	ls := s.catalog.List(r.Context())
+	for _, l := range ls {
+		if l.Err != nil {
+			s.log.Debug("server: a provider could not list its models", "provider", l.Provider, "err", l.Err)
+		}
+		for _, m := range l.Models {
+			id := catalog.Name(s.cfg, ls, m)
+			if !seen[id] {
+				seen[id] = true
+				out = append(out, model{ID: id, Object: "model", Created: created, OwnedBy: string(l.Provider)})
+			}
 		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"object": "list", "data": out})

@@ -20,6 +20,8 @@ import (
 	"github.com/localgpt-go/localgpt/internal/assistant"
 	"github.com/localgpt-go/localgpt/internal/config"
 	"github.com/localgpt-go/localgpt/internal/keylock"
+	"github.com/localgpt-go/localgpt/internal/llm/catalog"
+	"github.com/localgpt-go/localgpt/internal/llm/provider"
 	"github.com/localgpt-go/localgpt/internal/memory"
 	"github.com/localgpt-go/localgpt/internal/secret"
 	"github.com/localgpt-go/localgpt/internal/session"
@@ -55,6 +57,9 @@ type Server struct {
 	store   *session.Store
 	locks   keylock.Table // serialises the requests that touch one session (turns, deletion)
 	models  *assistants
+	// catalog resolves model names and lists every provider's models,
+	// with cached listings shared by every request.
+	catalog *catalog.Catalog
 	// loopback says the server is bound to loopback: requests must then
 	// name a loopback host (against DNS rebinding).
 	loopback bool
@@ -98,7 +103,8 @@ func New(o Options) (*Server, error) {
 	if sc.APIToken != "" {
 		s.token = []byte(sc.APIToken)
 	}
-	s.models = newAssistants(o)
+	s.catalog = catalog.New(o.Config, catalog.Options{Provider: provider.Options{ConfigFile: o.Paths.ConfigFile, Log: o.Log}})
+	s.models = newAssistants(o, s.catalog)
 	s.handler = s.routes()
 	return s, nil
 }
