@@ -59,10 +59,10 @@ test("openai client", async (t) => {
     assert.equal(final.choices[0].message.content, "Accumulated answer.");
   });
 
-  await t.test("a provider failure is an APIError", async () => {
+  await t.test("a provider's refusal of its key is an AuthenticationError", async () => {
     await assert.rejects(
       client.chat.completions.create({ model: "localgpt", messages: [{ role: "user", content: "fail" }] }),
-      (err) => err instanceof OpenAI.APIError && err.status === 502 && err.code === "provider_error",
+      (err) => err instanceof OpenAI.AuthenticationError && err.status === 401 && err.code === "provider_auth",
     );
   });
 
