@@ -230,8 +230,7 @@ func finishConversation(history []llm.Message, instructions []string) ([]llm.Mes
 	if len(history) == 0 {
 		return nil, llm.Message{}, invalidParam("messages", "the last message must be a non-empty user message")
 	}
-	last := history[len(history)-1]
-	if last.Role != llm.RoleTool && (last.Role != llm.RoleUser || strings.TrimSpace(last.Text()) == "") {
+	if last := history[len(history)-1]; last.Role != llm.RoleTool && (last.Role != llm.RoleUser || strings.TrimSpace(last.Text()) == "") {
 		return nil, llm.Message{}, invalidParam("messages", "the last message must be a non-empty user message, or the results of the tool calls the assistant asked for")
 	}
 	if len(instructions) > 0 {
@@ -242,7 +241,7 @@ func finishConversation(history []llm.Message, instructions []string) ([]llm.Mes
 			}
 		}
 	}
-	return history[:len(history)-1], last, nil
+	return history[:len(history)-1], history[len(history)-1], nil
 }
 
 // params checks the sampling and output fields of a chat completion and

@@ -224,3 +224,27 @@ func TestUnknownModel(t *testing.T) {
 		t.Fatalf("%d %s", code, body)
 	}
 }
+
+// TestSystemMessagesAreInstructions: system and developer messages reach
+// the model before the first user message, also when that message is the
+// only one.
+func TestSystemMessagesAreInstructions(t *testing.T) {
+	f := newFixture(t, "")
+	for _, msgs := range []string{
+		`[{"role":"system","content":"Be brief."},{"role":"user","content":"Say hello"}]`,
+		`[{"role":"developer","content":"Be brief."},{"role":"user","content":"Hi"},{"role":"assistant","content":"Hello"},{"role":"user","content":"Say hello"}]`,
+	} {
+		f.llm.Enqueue(llmtest.Text("Hello."))
+		if code, body := f.do("POST", "/v1/chat/completions", `{"messages":`+msgs+`}`); code != 200 {
+			t.Fatalf("%d %s", code, body)
+		}
+		sent := f.llm.Last(t, "/v1/chat/completions").JSON(t)["messages"].([]any)
+		first := sent[1].(map[string]any) // after LocalGPT's own system prompt
+		if first["role"] != "user" || !strings.Contains(first["content"].(string), "Be brief.") {
+			t.Fatalf("the instructions did not reach the model: %v", sent)
+		}
+		if last := sent[len(sent)-1].(map[string]any); !strings.Contains(last["content"].(string), "Say hello") {
+			t.Fatalf("last message %v", last)
+		}
+	}
+}
