@@ -42,12 +42,12 @@ func TestSecretsNeverInResponses(t *testing.T) {
 		status                   int
 		want                     string
 	}{
-		{"api chat, provider echo", "POST", "/api/chat", `{"message":"hi"}`, []llmtest.Reply{echo}, 502, "Incorrect API key provided: sk-…0000"},
+		{"api chat, provider echo", "POST", "/api/chat", `{"message":"hi"}`, []llmtest.Reply{echo}, 401, "Incorrect API key provided: sk-…0000"},
 		{"api stream, provider echo", "POST", "/api/chat/stream", `{"message":"hi"}`, []llmtest.Reply{echo}, 200, "event: error"},
 		{"api stream, memory search", "POST", "/api/chat/stream", `{"message":"my key is ` + fixtureKey + `; find it"}`,
 			[]llmtest.Reply{search, llmtest.Text("It is " + fixtureKey + ".")}, 200, `"preview":"1. keys.md`},
 		{"v1, provider echo", "POST", "/v1/chat/completions", `{"model":"localgpt","messages":[{"role":"user","content":"hi"}]}`,
-			[]llmtest.Reply{echo}, 502, "sk-…0000"},
+			[]llmtest.Reply{echo}, 401, "sk-…0000"},
 		{"v1 stream, memory search", "POST", "/v1/chat/completions", `{"model":"localgpt","stream":true,"messages":[{"role":"user","content":"find the key"}]}`,
 			[]llmtest.Reply{search, llmtest.Text("It is " + fixtureKey + ".")}, 200, `"content":"sk-…0000."`},
 		{"older session file", "GET", "/api/sessions/20250314-091502-abcd", "", nil, 200, "my key is sk-…0000"},
