@@ -79,3 +79,42 @@ func FuzzReadSSE(f *testing.F) {
 		}
 	})
 }
+
+// FuzzResponsesInput feeds arbitrary bodies to the parser of
+// /v1/responses: it never panics, refuses with an invalidError only, and
+// what it accepts ends on a user message or tool results.
+func FuzzResponsesInput(f *testing.F) {
+	for _, seed := range []string{
+		`{"input":"hi"}`,
+		`{"input":[{"role":"user","content":[{"type":"input_text","text":"a"}]}],"instructions":"x"}`,
+		`{"input":[{"role":"user","content":"a"},{"type":"function_call","call_id":"1","name":"f","arguments":"{}"},{"type":"function_call_output","call_id":"1","output":"r"}]}`,
+		`{"input":[{"type":"item_reference","id":"msg_1"}]}`,
+		`{"input":"x","text":{"format":{"type":"json_schema","schema":{}}},"tools":[{"type":"function","name":"f"}],"tool_choice":{"type":"function","name":"f"}}`,
+		`{"input":[]}`, `{}`, `{"input":7}`,
+	} {
+		f.Add(seed)
+	}
+	var items itemStore
+	items.put(inputItem{Type: "message", ID: "msg_1", Role: "assistant", Content: json.RawMessage(`"earlier"`)})
+	f.Fuzz(func(t *testing.T, body string) {
+		var req responsesRequest
+		if json.Unmarshal([]byte(body), &req) != nil {
+			return
+		}
+		if _, err := req.params(); err != nil {
+			if _, ok := err.(invalidError); !ok {
+				t.Fatalf("params: error of type %T: %v", err, err)
+			}
+		}
+		_, last, err := req.conversation(&items)
+		if err != nil {
+			if _, ok := err.(invalidError); !ok {
+				t.Fatalf("error of type %T: %v", err, err)
+			}
+			return
+		}
+		if !(last.Role == llm.RoleUser && strings.TrimSpace(last.Text()) != "") && last.Role != llm.RoleTool {
+			t.Fatalf("accepted a last message %+v", last)
+		}
+	})
+}

@@ -27,6 +27,7 @@ func (s *Server) routes() http.Handler {
 	handle("GET", "/api/memory/search", short, s.handleMemorySearch)
 	handle("GET", "/api/memory/stats", short, s.handleMemoryStats)
 	handle("POST", "/v1/chat/completions", chat, s.handleCompletions)
+	handle("POST", "/v1/responses", chat, s.handleResponses)
 	handle("GET", "/v1/models", short, s.handleModels)
 	handle("GET", "/{$}", short, s.handlePage)
 	handle("GET", "/static/{file}", short, s.handleStatic)
@@ -34,7 +35,7 @@ func (s *Server) routes() http.Handler {
 	// Any other method on a known path is a 405, anything else a 404,
 	// both in the error shape.
 	for _, p := range []string{"/health", "/api/status", "/api/chat", "/api/chat/stream", "/api/sessions",
-		"/api/sessions/{id}", "/api/memory/search", "/api/memory/stats", "/v1/chat/completions", "/v1/models"} {
+		"/api/sessions/{id}", "/api/memory/search", "/api/memory/stats", "/v1/chat/completions", "/v1/responses", "/v1/models"} {
 		mux.HandleFunc(p, methodNotAllowed)
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

@@ -60,6 +60,9 @@ type Server struct {
 	// catalog resolves model names and lists every provider's models,
 	// with cached listings shared by every request.
 	catalog *catalog.Catalog
+	// items are the output items of recent /v1/responses answers, which
+	// clients may refer to by id.
+	items itemStore
 	// loopback says the server is bound to loopback: requests must then
 	// name a loopback host (against DNS rebinding).
 	loopback bool
