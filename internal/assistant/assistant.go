@@ -89,6 +89,9 @@ func Open(ctx context.Context, o Options) (*Assistant, error) {
 	}
 	resolved.Explicit = r.Explicit
 	window := cfg.Agent.ContextWindow
+	if resolved.Provider == llm.Ollama {
+		window = cfg.Providers.Ollama.NumCtx // until /api/show says the model's maximum
+	}
 	if w, err := prov.ContextWindow(ctx, resolved.Model); err == nil && w > 0 {
 		window = w
 	} else if err != nil {
@@ -96,7 +99,7 @@ func Open(ctx context.Context, o Options) (*Assistant, error) {
 		if errors.As(err, &le) && le.Kind == llm.KindUnreachable {
 			return nil, err // fail now with the clear message, not mid-turn
 		}
-		log.Warn("context window unknown; using agent.context_window", "model", resolved.String(), "err", err)
+		log.Warn("context window unknown; using the configured one", "model", resolved.String(), "window", window, "err", err)
 	}
 	as := &Assistant{Provider: prov, Resolved: resolved, ContextWindow: window}
 	secrets := o.Secrets

@@ -10,6 +10,7 @@ import (
 
 	"github.com/localgpt-go/localgpt/internal/config"
 	"github.com/localgpt-go/localgpt/internal/llm"
+	"github.com/localgpt-go/localgpt/internal/llm/ollama"
 	"github.com/localgpt-go/localgpt/internal/llm/provider"
 )
 
@@ -28,7 +29,10 @@ func newDoctorCmd(a *app) *cobra.Command {
 		Short: "Check the configuration, providers and workspace",
 		Long: `Check that LocalGPT can work: the config is valid, the default model's provider
 has its API key, every configured provider answers, the default model exists
-on its provider, and the workspace is writable. One line per check.
+on its provider, and the workspace is writable. One line per check. With
+Ollama in use, one line per pulled model gives the context window calls use
+(providers.ollama.num_ctx, at most the model's own) and an estimate of the
+memory its KV cache takes at that window.
 
 Exit code 2 when the configuration is the problem (invalid, or a key is
 missing), 3 when a provider is unreachable or lacks the model, 1 when the
@@ -137,30 +141,21 @@ func (a *app) runChecks(ctx context.Context) []check {
 		checks = append(checks, check{Name: name, OK: true,
 			Detail: fmt.Sprintf("reachable at %s, %d model(s)", pm.Endpoint, len(pm.Models))})
 		if used {
-			checks = append(checks, a.modelCheck(ctx, def, pm))
+			checks = append(checks, a.modelCheck(def, pm))
+		}
+		if used && pm.Provider == llm.Ollama {
+			checks = append(checks, a.windowChecks(ctx, pm)...)
 		}
 	}
 	return append(checks, workspaceCheck(a.paths.Workspace))
 }
 
-// modelCheck says whether the default model is on its provider and, for
-// Ollama, the context length calls will use.
-func (a *app) modelCheck(ctx context.Context, def llm.Resolved, pm providerModels) check {
+// modelCheck says whether the default model is on its provider.
+func (a *app) modelCheck(def llm.Resolved, pm providerModels) check {
 	for _, m := range pm.Models {
-		if !m.Default {
-			continue
+		if m.Default {
+			return check{Name: "model", OK: true, Detail: fmt.Sprintf("%s is available on %s", def.Model, def.Provider)}
 		}
-		detail := fmt.Sprintf("%s is available on %s", def.Model, def.Provider)
-		if def.Provider == llm.Ollama {
-			if p, err := provider.For(a.cfg, llm.Ollama, a.providerOptions()); err == nil {
-				cctx, cancel := context.WithTimeout(ctx, providerCallTimeout)
-				if n, err := p.ContextWindow(cctx, def.Model); err == nil {
-					detail += fmt.Sprintf(" (num_ctx %d)", n)
-				}
-				cancel()
-			}
-		}
-		return check{Name: "model", OK: true, Detail: detail}
 	}
 	hint := "`localgpt models` lists what is available"
 	if def.Provider == llm.Ollama {
@@ -169,6 +164,42 @@ func (a *app) modelCheck(ctx context.Context, def llm.Resolved, pm providerModel
 	err := &llm.Error{Kind: llm.KindNotFound, Provider: def.Provider, Model: def.Model,
 		Message: "not among the provider's models", Hint: hint}
 	return check{Name: "model", Detail: err.Error(), err: err}
+}
+
+// windowChecks gives, for each Ollama model, the window calls ask for and
+// what its KV cache costs there (from /api/show). They inform: a model
+// whose shape cannot be read is reported, not failed.
+func (a *app) windowChecks(ctx context.Context, pm providerModels) []check {
+	p, err := provider.For(a.cfg, llm.Ollama, a.providerOptions())
+	op, ok := p.(*ollama.Provider)
+	if err != nil || !ok {
+		return nil
+	}
+	var out []check
+	for _, m := range pm.Models {
+		cctx, cancel := context.WithTimeout(ctx, providerCallTimeout)
+		w, err := op.Window(cctx, m.Name)
+		cancel()
+		out = append(out, check{Name: "window", OK: true, Detail: windowDetail(m.Name, w, err)})
+	}
+	return out
+}
+
+// windowDetail describes a model's window and KV cache in one line.
+func windowDetail(model string, w ollama.Window, err error) string {
+	if err != nil {
+		return fmt.Sprintf("%s: window unknown (%v)", model, err)
+	}
+	d := fmt.Sprintf("%s: num_ctx %d", model, w.NumCtx)
+	if w.Max > 0 {
+		d += fmt.Sprintf(" of %d", w.Max)
+	}
+	kv := w.KV
+	if kv.KVHeads == 0 {
+		return d + "; KV cache unknown (/api/show lacks the layer and head counts)"
+	}
+	return d + fmt.Sprintf("; KV cache ≈ %s (%d layers × %d KV heads × %d × %d tokens × 2 for K and V × %d bytes, assuming Ollama's default f16 cache)",
+		humanBytes(kv.KVCacheBytes(w.NumCtx)), kv.Layers, kv.KVHeads/kv.Layers, kv.HeadSize, w.NumCtx, ollama.KVBytesPerElement)
 }
 
 // workspaceCheck creates and removes a probe file in the workspace.

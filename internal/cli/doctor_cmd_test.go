@@ -21,7 +21,9 @@ func TestDoctor(t *testing.T) {
 		notWant  []string
 	}{
 		{"all good", fmt.Sprintf("[providers.ollama]\nendpoint = %q\n", ol.URL), 0,
-			[]string{"✓ config", "✓ default model  llama3.2 → ollama/llama3.2", "✓ ollama", "2 model(s)", "✓ model", "num_ctx 128000", "✓ workspace"},
+			[]string{"✓ config", "✓ default model  llama3.2 → ollama/llama3.2", "✓ ollama", "2 model(s)", "✓ model",
+				"✓ window         llama3.2:latest: num_ctx 16384 of 131072; KV cache ≈ 1.9 GB (28 layers × 8 KV heads × 128 × 16384 tokens × 2 for K and V × 2 bytes, assuming Ollama's default f16 cache)",
+				"✓ window         qwen3:8b: num_ctx 8192 of 8192;", "✓ workspace"},
 			[]string{"✗", "api key", "openai"}},
 		{"model not pulled", fmt.Sprintf("[agent]\ndefault_model = \"mistral\"\n[providers.ollama]\nendpoint = %q\n", ol.URL), 3,
 			[]string{"✓ ollama", "✗ model", "ollama pull mistral", "✓ workspace"}, nil},

@@ -65,6 +65,11 @@ type Ollama struct {
 	// duration such as "10m" ("-1s" keeps it for ever); empty leaves
 	// Ollama's own default (5m).
 	KeepAlive string `toml:"keep_alive" json:"keep_alive"`
+	// NumCtx is the context window asked of Ollama (options.num_ctx), in
+	// tokens, lowered to the model's maximum. Ollama allocates the KV cache
+	// for all of it on every load, so a model's full window (128k tokens
+	// for llama3.2) can take many gigabytes.
+	NumCtx int `toml:"num_ctx" json:"num_ctx"`
 }
 
 // Heartbeat configures the daemon's autonomous task cycle.
@@ -161,7 +166,7 @@ func Default() *Config {
 		Providers: Providers{
 			OpenAI:    OpenAI{BaseURL: "https://api.openai.com/v1"},
 			Anthropic: Anthropic{BaseURL: "https://api.anthropic.com"},
-			Ollama:    Ollama{Endpoint: "http://localhost:11434"},
+			Ollama:    Ollama{Endpoint: "http://localhost:11434", NumCtx: 16384},
 		},
 		Heartbeat: Heartbeat{
 			Enabled: true, Interval: Duration{30 * time.Minute},

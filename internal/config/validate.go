@@ -40,6 +40,9 @@ func (c *Config) validate() error {
 			return err
 		}
 	}
+	if n := c.Providers.Ollama.NumCtx; n < 256 {
+		return bad("providers.ollama.num_ctx", "must be at least 256 tokens, got %d (16384 is a good start; `localgpt doctor` shows each model's maximum and memory)", n)
+	}
 	if ka := c.Providers.Ollama.KeepAlive; ka != "" {
 		if _, err := time.ParseDuration(ka); err != nil {
 			return bad("providers.ollama.keep_alive", "%q is not a duration; write it like \"10m\", or \"-1s\" to keep the model loaded", ka)

@@ -10,7 +10,8 @@ import (
 // NewOllama starts a fake Ollama server. Point the adapter's endpoint at
 // URL. It serves POST /api/chat (newline-delimited JSON, tool calls whole
 // in one chunk and reasoning in "thinking", as Ollama sends them),
-// POST /api/show (model_info with "<arch>.context_length") and GET
+// POST /api/show (model_info with "<arch>.context_length" and llama3.2's
+// layer and head counts) and GET
 // /api/tags, for the models given to SetModels; an unknown model is a 404.
 func NewOllama(t testing.TB) *Server {
 	s := newServer(t, ollamaWire{})
@@ -51,11 +52,16 @@ func NewOllama(t testing.TB) *Server {
 			"parameters": "stop \"<|eot_id|>\"",
 			"template":   "{{ .Prompt }}",
 			"details":    map[string]any{"format": "gguf", "family": arch, "parameter_size": "3.2B", "quantization_level": "Q4_K_M"},
-			"model_info": map[string]any{
-				"general.architecture":     arch,
-				"general.parameter_count":  3212749888,
-				arch + ".context_length":   ctxLen,
-				arch + ".embedding_length": 3072,
+			"model_info": map[string]any{ // llama3.2's shape: 28 layers, 8 KV heads of 128
+				"general.architecture":            arch,
+				"general.parameter_count":         3212749888,
+				arch + ".context_length":          ctxLen,
+				arch + ".embedding_length":        3072,
+				arch + ".block_count":             28,
+				arch + ".attention.head_count":    24,
+				arch + ".attention.head_count_kv": 8,
+				arch + ".attention.key_length":    128,
+				arch + ".attention.value_length":  128,
 			},
 			"capabilities": []string{"completion", "tools"},
 			"modified_at":  "2025-01-01T00:00:00Z",

@@ -30,21 +30,27 @@ type Options struct {
 	// KeepAlive is how long Ollama keeps the model loaded after a call, a
 	// Go duration ("10m", "-1s" for ever); empty leaves Ollama's default.
 	KeepAlive string
-	// ContextWindow caps num_ctx (agent.context_window): a model's full
-	// window can need more memory than the machine has. 0 means no cap.
-	ContextWindow int
-	Retry         llm.RetryPolicy
+	// NumCtx is the context window asked of Ollama on every call
+	// (providers.ollama.num_ctx), lowered to the model's maximum; 0 means
+	// DefaultNumCtx. Ollama allocates the KV cache for the whole window
+	// when it loads the model, so a model's full window can need more
+	// memory than the machine has.
+	NumCtx int
+	Retry  llm.RetryPolicy
 }
 
-// Provider talks to one Ollama server. It caches each model's context
-// length for the life of the process.
+// DefaultNumCtx is the window asked of Ollama unless configured otherwise.
+const DefaultNumCtx = 16384
+
+// Provider talks to one Ollama server. It caches each model's window for
+// the life of the process.
 type Provider struct {
 	client    *api.Client
 	opts      Options
 	keepAlive *api.Duration
 
 	mu     sync.Mutex
-	window map[string]int
+	window map[string]Window
 }
 
 // New returns a Provider, or an error when the endpoint or keep-alive
@@ -57,7 +63,10 @@ func New(opts Options) (*Provider, error) {
 	if err != nil || u.Host == "" {
 		return nil, fmt.Errorf("ollama endpoint %q is not a URL such as %s", opts.Endpoint, DefaultEndpoint)
 	}
-	p := &Provider{opts: opts, window: map[string]int{}}
+	if opts.NumCtx <= 0 {
+		opts.NumCtx = DefaultNumCtx
+	}
+	p := &Provider{opts: opts, window: map[string]Window{}}
 	if opts.KeepAlive != "" {
 		d, err := time.ParseDuration(opts.KeepAlive)
 		if err != nil {
@@ -91,46 +100,119 @@ func (p *Provider) Models(ctx context.Context) ([]llm.ModelInfo, error) {
 	return out, nil
 }
 
-// ContextWindow returns the model's context length as /api/show reports
-// it ("<arch>.context_length"), capped by Options.ContextWindow. It is the
-// num_ctx every call sends.
+// ContextWindow returns the window calls to model use (num_ctx):
+// Options.NumCtx, lowered to the model's maximum from /api/show.
 func (p *Provider) ContextWindow(ctx context.Context, model string) (int, error) {
+	w, err := p.Window(ctx, model)
+	return w.NumCtx, err
+}
+
+// Window describes the context window of a model as calls run it.
+type Window struct {
+	// Max is the model's own context length ("<arch>.context_length"),
+	// 0 when /api/show does not say.
+	Max int
+	// NumCtx is what every call asks for: Options.NumCtx, at most Max.
+	NumCtx int
+	// KV is the shape of the model's KV cache, zero when unknown.
+	KV KVShape
+}
+
+// KVShape is what sizes a model's KV cache: for each token, each layer
+// keeps a key and a value vector per KV head.
+type KVShape struct {
+	// Layers is "<arch>.block_count".
+	Layers int
+	// KVHeads is the number of KV heads of all layers together: Layers ×
+	// "<arch>.attention.head_count_kv" (head_count when absent), or the
+	// sum of the per-layer counts when the model lists one per layer.
+	KVHeads int
+	// HeadSize is "<arch>.attention.key_length", or embedding_length /
+	// head_count when absent.
+	HeadSize int
+}
+
+// KVBytesPerElement is the size the estimate assumes for one cached
+// number: f16, Ollama's default cache type (OLLAMA_KV_CACHE_TYPE q8_0
+// halves it, q4_0 quarters it).
+const KVBytesPerElement = 2
+
+// KVCacheBytes estimates the memory of the KV cache for tokens tokens:
+// layers × KV heads × head size × tokens × 2 (K and V) × 2 bytes (f16).
+// It is an upper estimate (sliding-window layers keep fewer tokens); 0
+// when the shape is unknown.
+func (k KVShape) KVCacheBytes(tokens int) int64 {
+	return int64(k.KVHeads) * int64(k.HeadSize) * int64(tokens) * 2 * KVBytesPerElement
+}
+
+// Window returns the model's window from /api/show, cached for the life
+// of the provider.
+func (p *Provider) Window(ctx context.Context, model string) (Window, error) {
 	p.mu.Lock()
-	n, ok := p.window[model]
+	w, ok := p.window[model]
 	p.mu.Unlock()
 	if ok {
-		return n, nil
+		return w, nil
 	}
 	show, err := p.client.Show(ctx, &api.ShowRequest{Model: model})
 	if err != nil {
-		return 0, p.wrap(ctx, model, err, nil)
+		return Window{}, p.wrap(ctx, model, err, nil)
 	}
-	n = contextLength(show.ModelInfo)
-	if c := p.opts.ContextWindow; c > 0 && (n == 0 || n > c) {
-		n = c
+	w = Window{Max: contextLength(show.ModelInfo), NumCtx: p.opts.NumCtx, KV: shapeOf(show.ModelInfo)}
+	if w.Max > 0 && w.NumCtx > w.Max {
+		w.NumCtx = w.Max
 	}
 	p.mu.Lock()
-	p.window[model] = n
+	p.window[model] = w
 	p.mu.Unlock()
-	return n, nil
+	return w, nil
+}
+
+// infoInt reads a positive whole number from model_info.
+func infoInt(v any) int {
+	if f, ok := v.(float64); ok && f > 0 {
+		return int(f)
+	}
+	return 0
+}
+
+// shapeOf reads the KV cache shape from model_info; zero when it lacks
+// any part of it.
+func shapeOf(info map[string]any) KVShape {
+	arch, _ := info["general.architecture"].(string)
+	key := func(k string) any { return info[arch+"."+k] }
+	k := KVShape{Layers: infoInt(key("block_count")), HeadSize: infoInt(key("attention.key_length"))}
+	heads := infoInt(key("attention.head_count"))
+	if k.HeadSize == 0 && heads > 0 {
+		k.HeadSize = infoInt(key("embedding_length")) / heads
+	}
+	if perLayer, ok := key("attention.head_count_kv").([]any); ok {
+		for _, x := range perLayer {
+			k.KVHeads += infoInt(x)
+		}
+	} else {
+		kv := infoInt(key("attention.head_count_kv"))
+		if kv == 0 {
+			kv = heads
+		}
+		k.KVHeads = k.Layers * kv
+	}
+	if k.Layers == 0 || k.KVHeads == 0 || k.HeadSize == 0 {
+		return KVShape{}
+	}
+	return k
 }
 
 // contextLength reads "<general.architecture>.context_length" from model_info.
 func contextLength(info map[string]any) int {
-	num := func(v any) int {
-		if f, ok := v.(float64); ok && f > 0 {
-			return int(f)
-		}
-		return 0
-	}
 	if arch, ok := info["general.architecture"].(string); ok {
-		if n := num(info[arch+".context_length"]); n > 0 {
+		if n := infoInt(info[arch+".context_length"]); n > 0 {
 			return n
 		}
 	}
 	for k, v := range info {
 		if strings.HasSuffix(k, ".context_length") {
-			if n := num(v); n > 0 {
+			if n := infoInt(v); n > 0 {
 				return n
 			}
 		}

@@ -11,9 +11,9 @@ import (
 	"github.com/localgpt-go/localgpt/internal/llm/llmtest"
 )
 
-func newProvider(t *testing.T, s *llmtest.Server, retry llm.RetryPolicy, keepAlive string, window int) *Provider {
+func newProvider(t *testing.T, s *llmtest.Server, retry llm.RetryPolicy, keepAlive string, numCtx int) *Provider {
 	t.Helper()
-	p, err := New(Options{Endpoint: s.URL, HTTPClient: s.Client(), KeepAlive: keepAlive, ContextWindow: window, Retry: retry})
+	p, err := New(Options{Endpoint: s.URL, HTTPClient: s.Client(), KeepAlive: keepAlive, NumCtx: numCtx, Retry: retry})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,14 +35,14 @@ func TestRequestBody(t *testing.T) {
 	cases := []struct {
 		name       string
 		keepAlive  string
-		window     int
+		numCtx     int
 		modelCtx   int
 		wantNumCtx float64
 		wantKeep   any
 	}{
-		{"model window below the cap", "10m", 128000, 32768, 32768, "10m0s"},
-		{"capped by agent.context_window", "", 16384, 131072, 16384, nil},
-		{"keep loaded for ever", "-1s", 0, 8192, 8192, float64(-1)},
+		{"num_ctx below the model's maximum", "10m", 32768, 131072, 32768, "10m0s"},
+		{"default num_ctx", "", 0, 131072, DefaultNumCtx, nil},
+		{"never above the model's maximum", "-1s", 16384, 8192, 8192, float64(-1)},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -50,7 +50,7 @@ func TestRequestBody(t *testing.T) {
 			s.SetModels(llmtest.Model{Name: "qwen3", ContextLength: tc.modelCtx, Arch: "qwen3"})
 			s.Enqueue(llmtest.Text("18°C in Paris."), llmtest.Text("again"))
 			retry, _ := llmtest.Retry(0)
-			p := newProvider(t, s, retry, tc.keepAlive, tc.window)
+			p := newProvider(t, s, retry, tc.keepAlive, tc.numCtx)
 			temp := 0.5
 			req := llm.Request{Model: "qwen3", System: "sys", Messages: history, MaxTokens: 256, Temperature: &temp,
 				Tools: []llm.Tool{{Name: "get_weather", Description: "w", Parameters: []byte(`{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}`)}}}
@@ -212,6 +212,36 @@ func TestPassThroughFields(t *testing.T) {
 			}
 			if got != tc.fmt {
 				t.Errorf("format = %s, want %s", got, tc.fmt)
+			}
+		})
+	}
+}
+
+func TestKVShape(t *testing.T) {
+	tests := []struct {
+		name string
+		info map[string]any
+		want KVShape
+		gib  float64 // KV cache of 16384 tokens, GiB
+	}{
+		{"llama3.2 3B", map[string]any{"general.architecture": "llama", "llama.block_count": 28.0, "llama.attention.head_count": 24.0,
+			"llama.attention.head_count_kv": 8.0, "llama.embedding_length": 3072.0}, KVShape{28, 224, 128}, 1.75},
+		{"key_length given", map[string]any{"general.architecture": "qwen3", "qwen3.block_count": 36.0, "qwen3.attention.head_count": 32.0,
+			"qwen3.attention.head_count_kv": 8.0, "qwen3.attention.key_length": 128.0, "qwen3.embedding_length": 2560.0}, KVShape{36, 288, 128}, 2.25},
+		{"KV heads per layer", map[string]any{"general.architecture": "x", "x.block_count": 3.0, "x.attention.head_count": 8.0,
+			"x.attention.head_count_kv": []any{2.0, 4.0, 4.0}, "x.attention.key_length": 64.0}, KVShape{3, 10, 64}, 10 * 64 * 16384 * 4 / float64(1<<30)},
+		{"no KV heads: all heads", map[string]any{"general.architecture": "y", "y.block_count": 2.0, "y.attention.head_count": 4.0,
+			"y.embedding_length": 256.0}, KVShape{2, 8, 64}, 8 * 64 * 16384 * 4 / float64(1<<30)},
+		{"unknown shape", map[string]any{"general.architecture": "z", "z.context_length": 4096.0}, KVShape{}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := shapeOf(tt.info)
+			if got != tt.want {
+				t.Fatalf("shape %+v, want %+v", got, tt.want)
+			}
+			if gib := float64(got.KVCacheBytes(16384)) / (1 << 30); gib != tt.gib {
+				t.Fatalf("KV cache of 16384 tokens: %.3f GiB, want %.3f", gib, tt.gib)
 			}
 		})
 	}

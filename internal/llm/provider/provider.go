@@ -128,7 +128,7 @@ func For(cfg *config.Config, name llm.ProviderName, opts Options) (llm.Provider,
 			HTTPClient: opts.HTTPClient, ContextWindow: cfg.Agent.ContextWindow, Retry: opts.retry()}), nil
 	case llm.Ollama:
 		o, err := ollama.New(ollama.Options{Endpoint: p.Ollama.Endpoint, HTTPClient: opts.HTTPClient,
-			KeepAlive: p.Ollama.KeepAlive, ContextWindow: cfg.Agent.ContextWindow, Retry: opts.retry()})
+			KeepAlive: p.Ollama.KeepAlive, NumCtx: p.Ollama.NumCtx, Retry: opts.retry()})
 		if err != nil {
 			return nil, &config.Error{File: opts.ConfigFile, Key: "providers.ollama", Msg: err.Error()}
 		}
