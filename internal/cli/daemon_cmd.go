@@ -17,6 +17,7 @@ import (
 	"github.com/localgpt-go/localgpt/internal/config"
 	"github.com/localgpt-go/localgpt/internal/daemon"
 	"github.com/localgpt-go/localgpt/internal/heartbeat"
+	"github.com/localgpt-go/localgpt/internal/service"
 	"github.com/localgpt-go/localgpt/internal/version"
 )
 
@@ -29,7 +30,7 @@ keeps the memory index in step with your notes. One daemon runs per LocalGPT
 home; it logs to logs/agent.log. See docs/daemon.md.`,
 	}
 	cmd.AddCommand(newDaemonStartCmd(a), newDaemonStopCmd(a), newDaemonStatusCmd(a),
-		newDaemonRunCmd(a), newDaemonHeartbeatCmd(a))
+		newDaemonRunCmd(a), newDaemonHeartbeatCmd(a), newDaemonInstallCmd(a), newDaemonUninstallCmd(a))
 	return cmd
 }
 
@@ -112,10 +113,15 @@ func newDaemonStatusCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			auto := a.serviceState(cmd.Context())
 			if asJSON {
-				return writeJSON(a.stdout, st)
+				return writeJSON(a.stdout, struct {
+					daemon.Status
+					Autostart *service.State `json:"autostart,omitempty"`
+				}{st, auto})
 			}
 			printStatus(a, st, now)
+			printAutostart(a, auto)
 			return nil
 		},
 	}
@@ -179,6 +185,19 @@ func printStatus(a *app, st daemon.Status, now time.Time) {
 	}
 	fmt.Fprintf(w, "Tokens:     %d today %s; %d in all over %d model calls in %d cycles\n",
 		h.TokensToday, limit, h.TotalTokens, h.ModelCycles, h.Cycles)
+}
+
+// printAutostart says whether the daemon starts at login.
+func printAutostart(a *app, st *service.State) {
+	switch {
+	case st == nil:
+	case !st.Installed:
+		fmt.Fprintln(a.stdout, "At login:   not installed (`localgpt daemon install` starts the daemon at login)")
+	case !st.Current:
+		fmt.Fprintf(a.stdout, "At login:   installed (%s %s) for another binary or configuration; `localgpt daemon install` updates it\n", st.Kind, st.Path)
+	default:
+		fmt.Fprintf(a.stdout, "At login:   installed (%s %s)\n", st.Kind, st.Path)
+	}
 }
 
 func newDaemonRunCmd(a *app) *cobra.Command {
