@@ -10,7 +10,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/localgpt-go/localgpt/internal/config"
@@ -102,8 +101,8 @@ func ReadStatus(cfg *config.Config, paths config.Paths, now time.Time) (Status, 
 	return s, nil
 }
 
-// Stop asks the daemon to stop (SIGTERM) and waits up to timeout for it to
-// exit. It returns the daemon's pid.
+// Stop asks the daemon to stop (SIGTERM; on Windows its stop event) and
+// waits up to timeout for it to exit. It returns the daemon's pid.
 func Stop(ctx context.Context, paths config.Paths, timeout time.Duration) (int, error) {
 	lockPath := filepath.Join(paths.State, LockFile)
 	held, err := keylock.Held(lockPath)
@@ -117,8 +116,8 @@ func Stop(ctx context.Context, paths config.Paths, timeout time.Duration) (int, 
 	if pid == 0 {
 		return 0, fmt.Errorf("daemon: a daemon holds %s but its pid file is missing; find it with `pgrep -f 'localgpt daemon run'`", lockPath)
 	}
-	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
-		return pid, fmt.Errorf("daemon: signal pid %d: %w", pid, err)
+	if err := requestStop(pid); err != nil {
+		return pid, fmt.Errorf("daemon: %w", err)
 	}
 	deadline := time.Now().Add(timeout)
 	for {
@@ -126,7 +125,7 @@ func Stop(ctx context.Context, paths config.Paths, timeout time.Duration) (int, 
 			return pid, nil
 		}
 		if time.Now().After(deadline) {
-			return pid, fmt.Errorf("daemon: pid %d is still running %s after SIGTERM (it may be finishing a heartbeat cycle); wait, or force it with `kill -9 %d`", pid, timeout, pid)
+			return pid, fmt.Errorf("daemon: pid %d is still running %s after it was asked to stop (it may be finishing a heartbeat cycle); wait, or force it with %s", pid, timeout, forceStopHint(pid))
 		}
 		select {
 		case <-ctx.Done():
@@ -154,7 +153,8 @@ type StartOptions struct {
 	Timeout time.Duration
 }
 
-// Start starts a detached daemon (a new session, no terminal) and waits
+// Start starts a detached daemon (a new session, no terminal; on Windows
+// no console and a process group of its own) and waits
 // until it reports ready or fails. It returns the daemon's pid.
 func Start(ctx context.Context, paths config.Paths, o StartOptions) (int, error) {
 	if held, err := keylock.Held(filepath.Join(paths.State, LockFile)); err != nil {
@@ -176,11 +176,9 @@ func Start(ctx context.Context, paths config.Paths, o StartOptions) (int, error)
 	}
 	defer r.Close()
 	cmd := exec.Command(o.Executable, o.Args...)
-	cmd.Env = append(o.Env, NotifyEnv+"=3")
 	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.ExtraFiles = []*os.File{w}
-	cmd.Dir = "/"
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	detach(cmd)
+	cmd.Env = append(o.Env, NotifyEnv+"="+passNotify(cmd, w))
 	if err := cmd.Start(); err != nil {
 		w.Close()
 		return 0, fmt.Errorf("daemon: start %s: %w", o.Executable, err)
@@ -213,7 +211,9 @@ func Start(ctx context.Context, paths config.Paths, o StartOptions) (int, error)
 	case <-timer.C:
 	case <-ctx.Done():
 	}
-	cmd.Process.Signal(syscall.SIGTERM)
+	if requestStop(pid) != nil {
+		cmd.Process.Kill()
+	}
 	go cmd.Wait() // reaped when it exits; this process ends soon after
 	return pid, fmt.Errorf("daemon: pid %d did not report ready within %s and was stopped; see %s", pid, timeout, o.LogFile)
 }

@@ -68,6 +68,11 @@ func Run(ctx context.Context, o Options) error {
 		return err
 	}
 	defer lock.Unlock()
+	ctx, release, err := stopRequests(ctx)
+	if err != nil {
+		return fmt.Errorf("daemon: %w", err)
+	}
+	defer release()
 	pidPath := filepath.Join(state, PIDFile)
 	if old := readPID(state); old != 0 {
 		o.Log.Info("daemon: replacing a stale pid file", "pid", old)
