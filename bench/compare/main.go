@@ -1,3 +1,5 @@
+//go:build unix
+
 // Command compare measures two builds of localgpt side by side, interleaved
 // (A, B, A, B, …) in one run so that both see the same machine, and prints
 // the median of each figure for both and their ratio B/A:
