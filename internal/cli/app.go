@@ -10,6 +10,7 @@ import (
 
 	"github.com/localgpt-go/localgpt/internal/assistant"
 	"github.com/localgpt-go/localgpt/internal/config"
+	"github.com/localgpt-go/localgpt/internal/fsutil"
 	"github.com/localgpt-go/localgpt/internal/llm/catalog"
 	"github.com/localgpt-go/localgpt/internal/logging"
 	"github.com/localgpt-go/localgpt/internal/memory"
@@ -99,7 +100,7 @@ func (a *app) setup() error {
 		return err
 	}
 	created = append(created, ws...)
-	if err := os.MkdirAll(filepath.Dir(paths.LogFile), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(paths.LogFile), fsutil.DirMode); err != nil {
 		return fmt.Errorf("create log folder: %w", err)
 	}
 	if len(created) > 0 {

@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -29,14 +32,16 @@ func newDoctorCmd(a *app) *cobra.Command {
 		Short: "Check the configuration, providers and workspace",
 		Long: `Check that LocalGPT can work: the config is valid, the default model's provider
 has its API key, every configured provider answers, the default model exists
-on its provider, and the workspace is writable. One line per check. With
+on its provider, the workspace is writable, and the LocalGPT home is private
+to you (no file or folder other users can read). One line per check. With
 Ollama in use, one line per pulled model gives the context window calls use
 (providers.ollama.num_ctx, at most the model's own) and an estimate of the
 memory its KV cache takes at that window.
 
 Exit code 2 when the configuration is the problem (invalid, or a key is
 missing), 3 when a provider is unreachable or lacks the model, 1 when the
-workspace is not writable, 0 when every check passes.`,
+workspace is not writable or the home is readable by others, 0 when every
+check passes.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			checks := a.runChecks(cmd.Context())
@@ -147,7 +152,7 @@ func (a *app) runChecks(ctx context.Context) []check {
 			checks = append(checks, a.windowChecks(ctx, pm)...)
 		}
 	}
-	return append(checks, workspaceCheck(a.paths.Workspace))
+	return append(checks, workspaceCheck(a.paths.Workspace), permissionsCheck(a.paths))
 }
 
 // modelCheck says whether the default model is on its provider.
@@ -216,4 +221,65 @@ func workspaceCheck(dir string) check {
 		return check{Name: "workspace", Detail: err.Error(), err: err}
 	}
 	return check{Name: "workspace", OK: true, Detail: dir + " is writable"}
+}
+
+// permissionsCheck reports the files and folders of the LocalGPT home (and
+// a workspace kept elsewhere) that other accounts on the machine can read
+// or enter: homes made by older versions were 0755 with 0644 files, so
+// every local user could read the memory, the sessions and the index.
+func permissionsCheck(paths config.Paths) check {
+	type wide struct {
+		path string
+		mode fs.FileMode
+	}
+	var found []wide
+	count := 0
+	visit := func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil // unreadable: not ours to judge
+		}
+		if d.Type()&fs.ModeSymlink != 0 {
+			return nil
+		}
+		info, err := d.Info()
+		if err != nil {
+			return nil
+		}
+		if info.Mode().Perm()&0o077 != 0 {
+			count++
+			if len(found) < 3 {
+				found = append(found, wide{path, info.Mode().Perm()})
+			}
+		}
+		return nil
+	}
+	roots := []string{paths.Home}
+	if rel, err := filepath.Rel(paths.Home, paths.Workspace); err != nil || strings.HasPrefix(rel, "..") {
+		roots = append(roots, paths.Workspace)
+	}
+	for _, root := range roots {
+		filepath.WalkDir(root, visit)
+	}
+	if count == 0 {
+		return check{Name: "permissions", OK: true, Detail: strings.Join(roots, " and ") + " are private to you"}
+	}
+	examples := make([]string, len(found))
+	for i, w := range found {
+		examples[i] = fmt.Sprintf("%s (%04o)", w.path, w.mode)
+	}
+	err := fmt.Errorf("%d file(s) and folder(s) can be read by other users of this machine, such as %s; make them private with: chmod -R go-rwx %s",
+		count, strings.Join(examples, ", "), strings.Join(quoteAll(roots), " "))
+	return check{Name: "permissions", Detail: err.Error(), err: err}
+}
+
+// quoteAll quotes paths for a shell command line when they need it.
+func quoteAll(paths []string) []string {
+	out := make([]string, len(paths))
+	for i, p := range paths {
+		if strings.ContainsAny(p, " '\"$`\\!*?&;|<>()[]{}#~") {
+			p = "'" + strings.ReplaceAll(p, "'", `'\''`) + "'"
+		}
+		out[i] = p
+	}
+	return out
 }

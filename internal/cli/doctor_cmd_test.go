@@ -3,6 +3,9 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -23,7 +26,8 @@ func TestDoctor(t *testing.T) {
 		{"all good", fmt.Sprintf("[providers.ollama]\nendpoint = %q\n", ol.URL), 0,
 			[]string{"✓ config", "✓ default model  llama3.2 → ollama/llama3.2", "✓ ollama", "2 model(s)", "✓ model",
 				"✓ window         llama3.2:latest: num_ctx 16384 of 131072; KV cache ≈ 1.9 GB (28 layers × 8 KV heads × 128 × 16384 tokens × 2 for K and V × 2 bytes, assuming Ollama's default f16 cache)",
-				"✓ window         qwen3:8b: num_ctx 8192 of 8192;", "✓ workspace"},
+				"✓ window         qwen3:8b: num_ctx 8192 of 8192;", "✓ workspace",
+				"✓ permissions"},
 			[]string{"✗", "api key", "openai"}},
 		{"model not pulled", fmt.Sprintf("[agent]\ndefault_model = \"mistral\"\n[providers.ollama]\nendpoint = %q\n", ol.URL), 3,
 			[]string{"✓ ollama", "✗ model", "ollama pull mistral", "✓ workspace"}, nil},
@@ -77,5 +81,33 @@ func TestDoctorJSON(t *testing.T) {
 	}
 	if out.OK || len(out.Checks) < 3 || out.Checks[0].Name != "config" || !out.Checks[0].OK {
 		t.Errorf("%+v", out)
+	}
+}
+
+// TestDoctorReportsWideHome: a home that older versions made 0755, with
+// 0644 files, is reported with the command that fixes it.
+func TestDoctorReportsWideHome(t *testing.T) {
+	ol, _, _ := fakes(t)
+	home := providerHome(t, fmt.Sprintf("[providers.ollama]\nendpoint = %q\n", ol.URL))
+	if r := run(t, home, "doctor"); r.code != 0 || !strings.Contains(r.stdout, "✓ permissions") {
+		t.Fatalf("a private home: %+v", r)
+	}
+	os.Chmod(home, 0o755)
+	os.WriteFile(filepath.Join(home, "workspace", "notes.md"), []byte("private"), 0o644)
+	r := run(t, home, "doctor")
+	for _, want := range []string{"✗ permissions", "2 file(s) and folder(s) can be read by other users", home + " (0755)",
+		"notes.md (0644)", "chmod -R go-rwx " + home} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("doctor output lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	if r.code != ExitError {
+		t.Fatalf("exit %d, want %d", r.code, ExitError)
+	}
+	if exec.Command("chmod", "-R", "go-rwx", home).Run() != nil {
+		t.Fatal("chmod failed")
+	}
+	if r := run(t, home, "doctor"); r.code != 0 {
+		t.Fatalf("after the suggested chmod: %+v", r)
 	}
 }

@@ -66,7 +66,7 @@ func (t *termInput) Confirm(q string) (string, error) {
 func (t *termInput) Close() error {
 	var buf bytes.Buffer
 	if _, err := t.l.WriteHistory(&buf); err == nil {
-		_ = fsutil.WriteAtomic(t.historyFile, buf.Bytes(), 0o600)
+		_ = fsutil.WriteAtomic(t.historyFile, buf.Bytes(), fsutil.FileMode)
 	}
 	return t.l.Close()
 }

@@ -15,7 +15,10 @@ import (
 // given TOML and returns the home.
 func providerHome(t *testing.T, toml string) string {
 	t.Helper()
-	home := t.TempDir()
+	home := filepath.Join(t.TempDir(), "home") // private, as LocalGPT makes it
+	if err := os.Mkdir(home, 0o700); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.WriteFile(filepath.Join(home, "config.toml"), []byte(toml), 0o600); err != nil {
 		t.Fatal(err)
 	}

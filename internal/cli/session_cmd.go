@@ -163,7 +163,7 @@ func exportSession(a *app, st *session.Store, t *session.Transcript, format, fil
 	if err != nil {
 		return err
 	}
-	if err := fsutil.WriteAtomic(abs, buf.Bytes(), 0o644); err != nil {
+	if err := fsutil.WriteAtomic(abs, buf.Bytes(), fsutil.FileMode); err != nil {
 		return fmt.Errorf("export session %s: %w", t.Header.ID, err)
 	}
 	fmt.Fprintf(a.stderr, "Exported session %s to %s\n", t.Header.ID, abs)

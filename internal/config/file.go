@@ -24,11 +24,11 @@ func Template() []byte { return append([]byte(nil), template...) }
 // that is taken. A file that already equals the template is not backed
 // up (there is nothing to lose). It reports whether it wrote.
 func Init(path string, force bool) (bool, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), fsutil.DirMode); err != nil {
 		return false, fmt.Errorf("create %s: %w", filepath.Dir(path), err)
 	}
 	if !force {
-		return fsutil.CreateExclusive(path, template, 0o600)
+		return fsutil.CreateExclusive(path, template, fsutil.FileMode)
 	}
 	old, err := os.ReadFile(path)
 	switch {
@@ -40,7 +40,7 @@ func Init(path string, force bool) (bool, error) {
 			return false, err
 		}
 	}
-	return true, fsutil.WriteAtomic(path, template, 0o600)
+	return true, fsutil.WriteAtomic(path, template, fsutil.FileMode)
 }
 
 // maxBackups bounds the search for a free backup name.
@@ -56,7 +56,7 @@ func backup(path string, data []byte) (string, error) {
 		if i > 0 {
 			name += "." + strconv.Itoa(i)
 		}
-		ok, err := fsutil.CreateExclusive(name, data, 0o600)
+		ok, err := fsutil.CreateExclusive(name, data, fsutil.FileMode)
 		if err != nil {
 			return "", fmt.Errorf("back up %s: %w", path, err)
 		}
@@ -100,5 +100,5 @@ func Set(path, key, value string, getenv func(string) string) error {
 		}
 		return err
 	}
-	return fsutil.WriteAtomic(path, updated, 0o600)
+	return fsutil.WriteAtomic(path, updated, fsutil.FileMode)
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/localgpt-go/localgpt/internal/config"
+	"github.com/localgpt-go/localgpt/internal/fsutil"
 	"github.com/localgpt-go/localgpt/internal/heartbeat"
 	"github.com/localgpt-go/localgpt/internal/keylock"
 )
@@ -162,10 +163,10 @@ func Start(ctx context.Context, paths config.Paths, o StartOptions) (int, error)
 	} else if held {
 		return readPID(paths.State), fmt.Errorf("%w (pid %d); stop it with `localgpt daemon stop`", ErrRunning, readPID(paths.State))
 	}
-	if err := os.MkdirAll(filepath.Dir(o.LogFile), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(o.LogFile), fsutil.DirMode); err != nil {
 		return 0, fmt.Errorf("daemon: create the log folder: %w", err)
 	}
-	logf, err := os.OpenFile(o.LogFile, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	logf, err := os.OpenFile(o.LogFile, os.O_WRONLY|os.O_APPEND|os.O_CREATE, fsutil.FileMode)
 	if err != nil {
 		return 0, fmt.Errorf("daemon: open the log %s: %w", o.LogFile, err)
 	}

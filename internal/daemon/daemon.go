@@ -77,7 +77,7 @@ func Run(ctx context.Context, o Options) error {
 	if old := readPID(state); old != 0 {
 		o.Log.Info("daemon: replacing a stale pid file", "pid", old)
 	}
-	if err := fsutil.WriteAtomic(pidPath, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
+	if err := fsutil.WriteAtomic(pidPath, []byte(strconv.Itoa(os.Getpid())+"\n"), fsutil.FileMode); err != nil {
 		return fmt.Errorf("daemon: write pid file: %w", err)
 	}
 	defer os.Remove(pidPath)

@@ -54,7 +54,7 @@ func writeInfo(stateDir string, info Info) error {
 	if err != nil {
 		return err
 	}
-	if err := fsutil.WriteAtomic(filepath.Join(stateDir, InfoFile), append(data, '\n'), 0o644); err != nil {
+	if err := fsutil.WriteAtomic(filepath.Join(stateDir, InfoFile), append(data, '\n'), fsutil.FileMode); err != nil {
 		return fmt.Errorf("daemon: publish status: %w", err)
 	}
 	return nil

@@ -16,7 +16,8 @@ func AppendSync(path string, data []byte) error {
 	return AppendEntry(path, nil, data)
 }
 
-// AppendEntry appends data to path, creating it and its parents, and
+// AppendEntry appends data to path, creating it (FileMode) and its
+// parents (DirMode), and
 // fsyncs before returning. When the file is empty, header is written
 // first, in the same write as data, so a log gets exactly one header
 // however many writers create it at once. The append holds the exclusive
@@ -24,7 +25,7 @@ func AppendSync(path string, data []byte) error {
 // processes are serialised: each entry lands whole, after the header.
 func AppendEntry(path string, header, data []byte) error {
 	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, DirMode); err != nil {
 		return fmt.Errorf("create %s: %w", dir, err)
 	}
 	// The file may be replaced (renamed over) between open and lock, by
@@ -49,7 +50,7 @@ func AppendEntry(path string, header, data []byte) error {
 // openLocked opens path for appending (and reading its last byte) and
 // waits for the exclusive lock.
 func openLocked(path string) (*os.File, error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_APPEND|os.O_CREATE, 0o644)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_APPEND|os.O_CREATE, FileMode)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}

@@ -9,10 +9,19 @@ import (
 	"path/filepath"
 )
 
+// Modes of everything LocalGPT creates, in the home and in the workspace:
+// private to the user, since other accounts on the machine must not read
+// the memory, the sessions or the keys. Existing files keep their own.
+const (
+	FileMode os.FileMode = 0o600
+	DirMode  os.FileMode = 0o700
+)
+
 // WriteAtomic replaces path with data so that readers see either the old
 // content or the new, never a mix: it writes a temporary file in the same
 // directory, fsyncs it, renames it over path and fsyncs the directory.
-// Parent directories are created. An existing file keeps its permissions.
+// Parent directories are created (DirMode). An existing file keeps its
+// permissions.
 //
 // When path is a symbolic link, the link is kept and its target is
 // replaced instead (a config.toml linked into a dotfiles repository stays
@@ -24,7 +33,7 @@ func WriteAtomic(path string, data []byte, perm os.FileMode) error {
 		return err
 	}
 	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, DirMode); err != nil {
 		return fmt.Errorf("create %s: %w", dir, err)
 	}
 	if info, err := os.Stat(path); err == nil {

@@ -105,7 +105,7 @@ func (s *State) save(dir string) error {
 	if err != nil {
 		return fmt.Errorf("heartbeat: encode state: %w", err)
 	}
-	if err := fsutil.WriteAtomic(filepath.Join(dir, StateFile), append(data, '\n'), 0o600); err != nil {
+	if err := fsutil.WriteAtomic(filepath.Join(dir, StateFile), append(data, '\n'), fsutil.FileMode); err != nil {
 		return fmt.Errorf("heartbeat: save state: %w", err)
 	}
 	return nil

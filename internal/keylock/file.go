@@ -44,7 +44,8 @@ type File struct {
 // if missing, with its folder) without waiting. The error wraps ErrLocked
 // when the lock is held elsewhere.
 func TryLockFile(path string) (*File, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	// Private, as fsutil.DirMode and FileMode say (fsutil imports this package).
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("create %s: %w", filepath.Dir(path), err)
 	}
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)

@@ -17,6 +17,7 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/localgpt-go/localgpt/internal/config"
+	"github.com/localgpt-go/localgpt/internal/fsutil"
 )
 
 // Defaults used when an Options field is zero.
@@ -121,7 +122,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	if r, err := filepath.EvalSymlinks(ws); err == nil {
 		s.wsReal = r
 	}
-	if err := os.MkdirAll(filepath.Dir(o.IndexPath), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(o.IndexPath), fsutil.DirMode); err != nil {
 		return nil, fmt.Errorf("memory: create the index folder: %w", err)
 	}
 	db, err := openDB(ctx, o.IndexPath)
@@ -137,8 +138,13 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	return s, nil
 }
 
-// openDB opens the database and brings its schema up to date.
+// openDB opens the database and brings its schema up to date. A new
+// index file is created private first: SQLite would create it 0644, and
+// gives its -wal and -shm files the mode of the database.
 func openDB(ctx context.Context, path string) (*sql.DB, error) {
+	if f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, fsutil.FileMode); err == nil {
+		f.Close()
+	}
 	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() +
 		"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)" +
 		"&_pragma=cache_size(-16000)&_txlock=immediate"

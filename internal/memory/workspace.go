@@ -32,7 +32,7 @@ func EnsureWorkspace(dir string) ([]string, error) {
 	if _, err := os.Stat(daily); os.IsNotExist(err) {
 		created = append(created, daily)
 	}
-	if err := os.MkdirAll(daily, 0o755); err != nil {
+	if err := os.MkdirAll(daily, fsutil.DirMode); err != nil {
 		return nil, fmt.Errorf("create workspace %s: %w", dir, err)
 	}
 	for _, name := range []string{MemoryFile, HeartbeatFile, SoulFile} {
@@ -41,7 +41,7 @@ func EnsureWorkspace(dir string) ([]string, error) {
 			return nil, err
 		}
 		path := filepath.Join(dir, name)
-		ok, err := fsutil.CreateExclusive(path, data, 0o644)
+		ok, err := fsutil.CreateExclusive(path, data, fsutil.FileMode)
 		if err != nil {
 			return nil, err
 		}

@@ -29,13 +29,13 @@ type Session struct {
 
 // Create starts a new session file with its header, fsynced.
 func (s *Store) Create(model string, now time.Time) (*Session, error) {
-	if err := os.MkdirAll(s.Dir, 0o700); err != nil {
+	if err := os.MkdirAll(s.Dir, fsutil.DirMode); err != nil {
 		return nil, fmt.Errorf("create the sessions folder %s: %w", s.Dir, err)
 	}
 	for range 5 {
 		id := NewID(now)
 		path := s.Path(id)
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE|os.O_EXCL, 0o600)
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE|os.O_EXCL, fsutil.FileMode)
 		if errors.Is(err, fs.ErrExist) {
 			continue // same second, same suffix: draw again
 		}

@@ -111,7 +111,7 @@ func (t *EditFile) Run(ctx context.Context, raw json.RawMessage) (Result, error)
 	} else {
 		content = strings.Replace(content, old, *a.NewString, 1)
 	}
-	if err := fsutil.WriteAtomic(target, []byte(content), 0o644); err != nil {
+	if err := fsutil.WriteAtomic(target, []byte(content), fsutil.FileMode); err != nil {
 		return Result{}, fmt.Errorf("could not write the edited file: %w", err)
 	}
 	return Result{Content: fmt.Sprintf("Replaced %d occurrence(s) in %s", n, target)}, nil

@@ -71,7 +71,7 @@ func (t *WriteFile) Run(ctx context.Context, raw json.RawMessage) (Result, error
 	if fi, err := os.Stat(target); err == nil && fi.IsDir() {
 		return Result{}, fmt.Errorf("%s is a folder; give a file path", target)
 	}
-	if err := fsutil.WriteAtomic(target, []byte(*a.Content), 0o644); err != nil {
+	if err := fsutil.WriteAtomic(target, []byte(*a.Content), fsutil.FileMode); err != nil {
 		return Result{}, fmt.Errorf("could not write the file: %w", err)
 	}
 	return Result{Content: fmt.Sprintf("Wrote %d bytes to %s", len(*a.Content), target)}, nil
