@@ -28,12 +28,30 @@ test("web chat page", async (t) => {
   const page = await context.newPage();
   const errors = [];
   page.on("pageerror", (e) => errors.push(e.message));
-  // The first API calls are refused (401) until the page has asked for
-  // the token; Chromium logs those, and only those are expected.
-  page.on("console", (m) => { if (m.type() === "error" && !/status of 401/.test(m.text())) errors.push(m.text()); });
-  // The token prompt (server.api_token) is answered as a user would.
-  page.on("dialog", (d) => d.accept(process.env.LOCALGPT_TOKEN));
-  await page.goto(url + "/");
+  // Before the login the page itself is refused (401), which Chromium
+  // logs; after it, no error at all is expected.
+  let loggedIn = false;
+  page.on("console", (m) => { if (m.type() === "error" && (loggedIn || !/status of 401/.test(m.text()))) errors.push(m.text()); });
+  // The page never asks for anything: it is logged in by its cookie.
+  page.on("dialog", (d) => { errors.push("dialog: " + d.message()); d.dismiss(); });
+
+  await t.test("the page needs a login", async () => {
+    const res = await page.goto(url + "/");
+    assert.equal(res.status(), 401);
+    assert.match(await page.textContent("body"), /localgpt daemon login/);
+  });
+
+  await t.test("the one-time login link opens the page", async () => {
+    const res = await page.goto(process.env.LOCALGPT_LOGIN);
+    assert.equal(res.status(), 200);
+    assert.equal(page.url(), url + "/");
+    const cookies = await context.cookies();
+    assert.equal(cookies.length, 1);
+    assert.equal(cookies[0].httpOnly, true);
+    assert.equal(cookies[0].sameSite, "Strict");
+    assert.equal(await page.evaluate(() => document.cookie), "", "the script can read the cookie");
+    loggedIn = true;
+  });
 
   await t.test("sends a message and sees the reply stream in", async () => {
     await page.fill("#input", "Tell me about the web page");
@@ -75,6 +93,15 @@ test("web chat page", async (t) => {
     await page.waitForFunction(() => document.querySelectorAll(".msg.assistant[data-done=true]").length === 1 &&
       document.querySelectorAll(".msg.assistant").length === 2);
     assert.equal(await page.locator("#sessions li").count(), 1);
+  });
+
+  await t.test("the login link works once", async () => {
+    const other = await browser.newContext();
+    const p2 = await other.newPage();
+    const res = await p2.goto(process.env.LOCALGPT_LOGIN);
+    assert.equal(res.status(), 401);
+    assert.match(await p2.textContent("body"), /expired or was already used/);
+    await other.close();
   });
 
   assert.deepEqual(errors, []);

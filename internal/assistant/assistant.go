@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/localgpt-go/localgpt/internal/agent"
+	"github.com/localgpt-go/localgpt/internal/apitoken"
 	"github.com/localgpt-go/localgpt/internal/config"
 	"github.com/localgpt-go/localgpt/internal/llm"
 	"github.com/localgpt-go/localgpt/internal/llm/catalog"
@@ -140,19 +141,26 @@ func Open(ctx context.Context, o Options) (*Assistant, error) {
 
 // NewSecrets builds the masker of every credential LocalGPT knows of: the
 // configuration's secret keys (after expansion and environment
-// fallbacks) and the variables those fall back on. Build it once per
+// fallbacks), the variables those fall back on and the daemon's API token. Build it once per
 // process and pass it to everything that writes text out; after a
 // reload, add the new configuration's values with SecretValues.
 func NewSecrets(cfg *config.Config, paths config.Paths, getenv func(string) string) *secret.Masker {
 	return secret.New(SecretValues(cfg, paths, getenv)...)
 }
 
-// SecretValues lists the credentials of cfg (see NewSecrets).
-func SecretValues(cfg *config.Config, _ config.Paths, getenv func(string) string) []string {
+// SecretValues lists the credentials of cfg (see NewSecrets) and the
+// daemon's API token, when one was made.
+func SecretValues(cfg *config.Config, paths config.Paths, getenv func(string) string) []string {
 	if getenv == nil {
 		getenv = os.Getenv
 	}
-	return cfg.SecretValues(getenv)
+	out := cfg.SecretValues(getenv)
+	if paths.State != "" {
+		if tok, _ := apitoken.Read(apitoken.Path(paths.State)); tok != "" {
+			out = append(out, tok)
+		}
+	}
+	return out
 }
 
 // Label names the model as the user would write it: "ollama/llama3.2".

@@ -30,7 +30,8 @@ keeps the memory index in step with your notes. One daemon runs per LocalGPT
 home; it logs to logs/agent.log. See docs/daemon.md.`,
 	}
 	cmd.AddCommand(newDaemonStartCmd(a), newDaemonStopCmd(a), newDaemonStatusCmd(a),
-		newDaemonRunCmd(a), newDaemonHeartbeatCmd(a), newDaemonInstallCmd(a), newDaemonUninstallCmd(a))
+		newDaemonRunCmd(a), newDaemonHeartbeatCmd(a), newDaemonInstallCmd(a), newDaemonUninstallCmd(a),
+		newDaemonTokenCmd(a), newDaemonLoginCmd(a))
 	return cmd
 }
 
@@ -57,6 +58,11 @@ func newDaemonStartCmd(a *app) *cobra.Command {
 				args = append(args, "--model", a.modelFlag)
 			}
 			args = append(args, "daemon", "run")
+			if a.cfg.Server.Enabled { // made now, so the daemon and this login link agree
+				if _, err := a.apiToken(); err != nil {
+					return err
+				}
+			}
 			pid, err := daemon.Start(cmd.Context(), a.paths, daemon.StartOptions{
 				Executable: exe, Args: args, Env: os.Environ(), LogFile: a.paths.LogFile, Timeout: timeout,
 			})
@@ -64,6 +70,13 @@ func newDaemonStartCmd(a *app) *cobra.Command {
 				return err
 			}
 			fmt.Fprintf(a.stdout, "LocalGPT daemon started (pid %d); logs: %s\n", pid, a.paths.LogFile)
+			if a.cfg.Server.Enabled {
+				url, err := a.loginURL()
+				if err != nil {
+					return err
+				}
+				fmt.Fprintln(a.stdout, loginHint(url))
+			}
 			return nil
 		},
 	}, &timeout, 30*time.Second, "how long to wait for the daemon to report ready")
@@ -221,6 +234,9 @@ cycle in flight is cancelled and recorded); SIGHUP reloads config.toml.`,
 				Ready: func(info daemon.Info) {
 					if a.getenv(daemon.NotifyEnv) == "" { // in a terminal or under a service manager
 						fmt.Fprintf(a.stderr, "localgpt: daemon running (pid %d); logs: %s\n", info.PID, a.paths.LogFile)
+						if url, err := a.loginURL(); err == nil {
+							fmt.Fprintln(a.stderr, loginHint(url))
+						}
 					}
 					notify(nil)
 				},

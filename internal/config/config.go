@@ -121,9 +121,10 @@ type Server struct {
 	Enabled bool   `toml:"enabled" json:"enabled"`
 	Bind    string `toml:"bind" json:"bind"`
 	Port    int    `toml:"port" json:"port"`
-	// APIToken, when set, is required as "Authorization: Bearer …" on
-	// every request but GET /health and the web page's files; binding to a
-	// non-loopback address requires one. LOCALGPT_API_TOKEN fills it.
+	// APIToken is required as "Authorization: Bearer …" on every request
+	// but GET /health; empty means a random token kept in the state folder
+	// (internal/apitoken). Binding to a non-loopback address requires one
+	// set here. LOCALGPT_API_TOKEN fills it.
 	APIToken string `toml:"api_token" json:"api_token" secret:"true"`
 	// RequestTimeout bounds every request but the chat ones.
 	RequestTimeout Duration `toml:"request_timeout" json:"request_timeout"`

@@ -6,11 +6,14 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/localgpt-go/localgpt/internal/apitoken"
 	"github.com/localgpt-go/localgpt/internal/config"
 	"github.com/localgpt-go/localgpt/internal/llm/llmtest"
 	"github.com/localgpt-go/localgpt/internal/session"
@@ -112,6 +115,7 @@ func TestHugeChunkedBody(t *testing.T) {
 		pw.Close()
 	}()
 	req, _ := http.NewRequest("POST", f.hs.URL+"/api/chat", pr)
+	f.authorize(req)
 	resp, err := f.hs.Client().Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -342,8 +346,7 @@ func TestAuth(t *testing.T) {
 		{"v1 without token", "GET", "/v1/models", "", 401},
 		{"right token", "GET", "/api/sessions", "Bearer s3cret-token-value", 200},
 		{"health is public", "GET", "/health", "", 200},
-		{"page is public", "GET", "/", "", 200},
-		{"script is public", "GET", "/static/app.js", "", 200},
+		{"page with token", "GET", "/", "Bearer s3cret-token-value", 200},
 		{"chat with token", "POST", "/api/chat", "Bearer s3cret-token-value", 200},
 	}
 	for _, tt := range tests {
@@ -363,6 +366,104 @@ func TestAuth(t *testing.T) {
 	}
 }
 
+// TestEveryRouteNeedsTheToken: on loopback too, a request without the
+// token is refused on every route but GET /health (issue 12, attack 4:
+// any local account could read the owner's sessions and files).
+func TestEveryRouteNeedsTheToken(t *testing.T) {
+	f := newFixture(t, "")
+	s, err := f.srv.store.Create("openai/m", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	routes := []struct{ method, path string }{
+		{"GET", "/api/status"}, {"POST", "/api/chat"}, {"POST", "/api/chat/stream"},
+		{"POST", "/api/sessions"}, {"GET", "/api/sessions"}, {"GET", "/api/sessions/" + s.ID()},
+		{"DELETE", "/api/sessions/" + s.ID()}, {"GET", "/api/memory/search?q=x"}, {"GET", "/api/memory/stats"},
+		{"POST", "/v1/chat/completions"}, {"GET", "/v1/models"}, {"GET", "/"}, {"GET", "/static/app.js"},
+		{"GET", "/static/style.css"}, {"GET", "/login"}, {"GET", "/login?code=1.2.3"}, {"GET", "/no/such/path"},
+		{"PUT", "/api/chat"}, {"HEAD", "/api/status"},
+	}
+	for _, rt := range routes {
+		for _, auth := range []string{"", "Bearer wrong-token", "Bearer " + f.token[:len(f.token)-1]} {
+			code, body := f.do(rt.method, rt.path, `{"message":"hi"}`, "Authorization", auth)
+			if code != http.StatusUnauthorized {
+				t.Errorf("%s %s with %q: %d, want 401\n%s", rt.method, rt.path, auth, code, body)
+			}
+		}
+	}
+	if code, body := f.do("GET", "/health", "", "Authorization", ""); code != 200 || string(body) != "{\"status\":\"ok\"}\n" {
+		t.Errorf("health: %d %s", code, body)
+	}
+	if n := len(f.llm.Requests()); n != 0 {
+		t.Errorf("refused requests reached the model %d times", n)
+	}
+	if _, err := f.srv.store.Resolve(s.ID()); err != nil {
+		t.Errorf("an unauthenticated DELETE removed the session: %v", err)
+	}
+}
+
+// TestLoginCookie follows the web page's login: a one-time code sets an
+// HttpOnly, SameSite=Strict cookie and leads to the page; the cookie then
+// opens the API; the code cannot be used twice; a same-site page on
+// another port cannot use the cookie.
+func TestLoginCookie(t *testing.T) {
+	f := newFixture(t, "")
+	jar, _ := cookiejar.New(nil)
+	browser := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	get := func(path string, header ...string) *http.Response {
+		req, _ := http.NewRequest("GET", f.hs.URL+path, nil)
+		req.Header.Set("Accept", "text/html")
+		for i := 0; i+1 < len(header); i += 2 {
+			req.Header.Set(header[i], header[i+1])
+		}
+		resp, err := browser.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		readAll(t, resp.Body)
+		resp.Body.Close()
+		return resp
+	}
+	if r := get("/"); r.StatusCode != 401 || !strings.Contains(r.Header.Get("Content-Type"), "text/html") {
+		t.Fatalf("page before login: %d %s", r.StatusCode, r.Header.Get("Content-Type"))
+	}
+	code := apitoken.NewCode(f.token, time.Now())
+	r := get("/login?code=" + code)
+	if r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != "/" {
+		t.Fatalf("login: %d %v", r.StatusCode, r.Header)
+	}
+	set := r.Header.Get("Set-Cookie")
+	for _, want := range []string{"HttpOnly", "SameSite=Strict", "Path=/", "Max-Age="} {
+		if !strings.Contains(set, want) {
+			t.Errorf("cookie %q lacks %s", set, want)
+		}
+	}
+	if strings.Contains(set, f.token) {
+		t.Errorf("the cookie holds the token itself: %s", set)
+	}
+	if r := get("/"); r.StatusCode != 200 {
+		t.Fatalf("page after login: %d", r.StatusCode)
+	}
+	if r := get("/api/sessions", "Sec-Fetch-Site", "same-origin"); r.StatusCode != 200 {
+		t.Fatalf("API with the cookie: %d", r.StatusCode)
+	}
+	if r := get("/api/sessions", "Sec-Fetch-Site", "same-site"); r.StatusCode != 401 {
+		t.Fatalf("API with the cookie from another port's page: %d", r.StatusCode)
+	}
+	fresh, _ := cookiejar.New(nil)
+	browser.Jar = fresh
+	if r := get("/login?code=" + code); r.StatusCode != 401 {
+		t.Fatalf("second use of the code: %d", r.StatusCode)
+	}
+	if r := get("/login?code=" + apitoken.NewCode("another-daemon-token-000000", time.Now())); r.StatusCode != 401 {
+		t.Fatalf("another daemon's code: %d", r.StatusCode)
+	}
+	if r := get("/api/sessions"); r.StatusCode != 401 {
+		t.Fatalf("API without cookie: %d", r.StatusCode)
+	}
+}
+
 func TestBindNeedsToken(t *testing.T) {
 	tests := []struct {
 		bind, token string
@@ -378,7 +479,7 @@ func TestBindNeedsToken(t *testing.T) {
 	for _, tt := range tests {
 		cfg := config.Default()
 		cfg.Server.Bind, cfg.Server.APIToken = tt.bind, tt.token
-		_, err := New(Options{Config: cfg, Paths: config.Paths{Sessions: t.TempDir()}})
+		_, err := New(Options{Config: cfg, Paths: config.Paths{Sessions: t.TempDir(), State: t.TempDir()}})
 		var ce *config.Error
 		if tt.ok != (err == nil) || (err != nil && (!errors.As(err, &ce) || ce.Key != "server.bind")) {
 			t.Errorf("bind %q token %q: %v", tt.bind, tt.token, err)
@@ -394,7 +495,7 @@ func TestBindNeedsToken(t *testing.T) {
 	if err != nil || cfg.Server.APIToken != "from-env" {
 		t.Fatalf("%v %q", err, cfg.Server.APIToken)
 	}
-	if _, err := New(Options{Config: cfg, Paths: config.Paths{Sessions: t.TempDir()}}); err != nil {
+	if _, err := New(Options{Config: cfg, Paths: config.Paths{Sessions: t.TempDir(), State: t.TempDir()}}); err != nil {
 		t.Fatal(err)
 	}
 	if !config.IsSecret("server.api_token") {
@@ -423,6 +524,7 @@ func TestOriginAndHost(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			req, _ := http.NewRequest(tt.method, f.hs.URL+tt.path, strings.NewReader(`{"message":"x"}`))
+			f.authorize(req)
 			for i := 0; i+1 < len(tt.header); i += 2 {
 				req.Header.Set(tt.header[i], tt.header[i+1])
 			}

@@ -34,7 +34,9 @@ func BenchmarkMemorySearchHTTP(b *testing.B) {
 	}
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 	get := func(q string) error {
-		resp, err := client.Get(f.hs.URL + "/api/memory/search?limit=10&q=" + q)
+		req, _ := http.NewRequest("GET", f.hs.URL+"/api/memory/search?limit=10&q="+q, nil)
+		f.authorize(req)
+		resp, err := client.Do(req)
 		if err != nil {
 			return err
 		}

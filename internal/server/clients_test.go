@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/localgpt-go/localgpt/internal/apitoken"
 	"github.com/localgpt-go/localgpt/internal/llm/llmtest"
 )
 
@@ -42,7 +43,7 @@ func runNode(t *testing.T, f *fixture, file string, env ...string) string {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, node, "--test", "--test-reporter=spec", file)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), append(env, "LOCALGPT_URL="+f.hs.URL, "LOCALGPT_TOKEN="+clientToken)...)
+	cmd.Env = append(os.Environ(), append(env, "LOCALGPT_URL="+f.hs.URL, "LOCALGPT_TOKEN="+f.token)...)
 	out, err := cmd.CombinedOutput()
 	t.Logf("node %s:\n%s", file, out)
 	if err != nil {
@@ -163,7 +164,9 @@ func TestBrowserChat(t *testing.T) {
 	if _, err := os.Stat(chromium); err != nil {
 		t.Fatalf("chromium is not installed (apt-get install chromium, or set CHROMIUM): %v", err)
 	}
-	f := clientFixture(t)
+	// The token is the one the server made in its state folder, as for a
+	// user who never configured one; the page logs in with a one-time code.
+	f := newFixture(t, "")
 	if err := os.MkdirAll(filepath.Join(f.paths.Workspace, "notes"), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -174,7 +177,7 @@ func TestBrowserChat(t *testing.T) {
 		llmtest.Reply{Text: "This reply was streamed to the page piece by piece.", ChunkSize: 4, Delay: 40 * time.Millisecond},
 		llmtest.Text("Second reply."),
 	)
-	runNode(t, f, "browser.test.js", "CHROMIUM="+chromium)
+	runNode(t, f, "browser.test.js", "CHROMIUM="+chromium, "LOCALGPT_LOGIN="+f.hs.URL+"/login?code="+apitoken.NewCode(f.token, time.Now()))
 	if n := f.llm.Pending(); n != 0 {
 		t.Fatalf("%d scripted replies were not used", n)
 	}

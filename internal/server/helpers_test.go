@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/localgpt-go/localgpt/internal/apitoken"
 	"github.com/localgpt-go/localgpt/internal/config"
 	"github.com/localgpt-go/localgpt/internal/llm/llmtest"
 	"github.com/localgpt-go/localgpt/internal/memory"
@@ -32,6 +33,9 @@ type fixture struct {
 	cancelled chan string
 	home      string
 	paths     config.Paths
+	// token is sent as "Authorization: Bearer" unless a request sets
+	// Authorization itself ("" for none).
+	token string
 }
 
 // newFixture builds the fixture; extra is appended to config.toml.
@@ -68,6 +72,9 @@ func newFixture(t testing.TB, extra string) *fixture {
 		t.Fatal(err)
 	}
 	f.srv = s
+	if f.token, err = apitoken.Resolve(cfg.Server.APIToken, apitoken.Path(f.paths.State), false); err != nil || f.token == "" {
+		t.Fatalf("the server made no token: %v", err)
+	}
 	f.hs = httptest.NewServer(s)
 	t.Cleanup(func() {
 		f.hs.CloseClientConnections()
@@ -102,8 +109,12 @@ func (f *fixture) send(ctx context.Context, method, path, body string, header ..
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	req.Header.Set("Authorization", "Bearer "+f.token)
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
+		if header[i+1] == "" {
+			req.Header.Del(header[i])
+		}
 	}
 	resp, err := f.hs.Client().Do(req)
 	if err != nil {
@@ -111,6 +122,9 @@ func (f *fixture) send(ctx context.Context, method, path, body string, header ..
 	}
 	return resp
 }
+
+// authorize adds the fixture's token to a request made by hand.
+func (f *fixture) authorize(req *http.Request) { req.Header.Set("Authorization", "Bearer "+f.token) }
 
 // decode unmarshals body into a map, failing on anything else.
 func decode(t testing.TB, body []byte) map[string]any {

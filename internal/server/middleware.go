@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -97,37 +96,6 @@ func loopbackHost(host string) bool {
 	}
 	host = strings.Trim(host, "[]")
 	return IsLoopback(host) || strings.EqualFold(host, "localhost")
-}
-
-// public lists what needs no token: the health check and the page's
-// files (the page asks for the token and sends it with every API call).
-func public(r *http.Request) bool {
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		return false
-	}
-	p := r.URL.Path
-	return p == "/health" || p == "/" || strings.HasPrefix(p, "/static/")
-}
-
-// authenticate requires "Authorization: Bearer <server.api_token>" when a
-// token is configured, compared in constant time.
-func (s *Server) authenticate(next http.Handler) http.Handler {
-	if len(s.token) == 0 {
-		return next
-	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if public(r) {
-			next.ServeHTTP(w, r)
-			return
-		}
-		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), s.token) != 1 {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="localgpt"`)
-			writeError(w, r, http.StatusUnauthorized, codeUnauthorized, "a valid \"Authorization: Bearer <token>\" header is required (server.api_token or LOCALGPT_API_TOKEN)")
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
 }
 
 // limitBody caps request bodies at server.max_body_bytes: reading past it

@@ -29,6 +29,7 @@ func (s *Server) routes() http.Handler {
 	handle("POST", "/v1/chat/completions", chat, s.handleCompletions)
 	handle("POST", "/v1/responses", chat, s.handleResponses)
 	handle("GET", "/v1/models", short, s.handleModels)
+	handle("GET", "/login", short, s.handleLogin)
 	handle("GET", "/{$}", short, s.handlePage)
 	handle("GET", "/static/{file}", short, s.handleStatic)
 

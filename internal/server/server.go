@@ -17,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/localgpt-go/localgpt/internal/apitoken"
 	"github.com/localgpt-go/localgpt/internal/assistant"
 	"github.com/localgpt-go/localgpt/internal/config"
 	"github.com/localgpt-go/localgpt/internal/keylock"
@@ -40,6 +41,10 @@ type Options struct {
 	NextHeartbeat func() time.Time
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
+	// Token is the API's token; "" resolves it as the CLI does:
+	// server.api_token, else the one in the state folder (made there on
+	// first use, see internal/apitoken).
+	Token string
 	// Secrets are masked in every response body, in session files and in
 	// tool results. The daemon passes the process's masker; nil builds
 	// one from Config.
@@ -67,6 +72,8 @@ type Server struct {
 	// name a loopback host (against DNS rebinding).
 	loopback bool
 	token    []byte
+	cookie   string         // the value of the page's session cookie
+	codes    apitoken.Codes // login codes already used
 
 	memOnce sync.Once
 	memMu   sync.Mutex
@@ -98,14 +105,23 @@ func New(o Options) (*Server, error) {
 		return nil, &config.Error{File: o.Paths.ConfigFile, Key: "server.bind",
 			Msg: fmt.Sprintf("%q is not a loopback address, so anyone on the network could use the assistant; set server.api_token (or LOCALGPT_API_TOKEN) to require a token, or bind to 127.0.0.1", sc.Bind)}
 	}
+	if o.Token == "" {
+		if o.Paths.State == "" {
+			return nil, errors.New("server: no API token and no state folder to keep one in")
+		}
+		tok, err := apitoken.Resolve(sc.APIToken, apitoken.Path(o.Paths.State), true)
+		if err != nil {
+			return nil, fmt.Errorf("server: %w", err)
+		}
+		o.Token = tok
+	}
+	o.Secrets.Add(o.Token) // the token never appears in a response or a log
 	s := &Server{
 		o: o, cfg: o.Config, log: o.Log, started: o.Now(),
 		store:    &session.Store{Dir: o.Paths.Sessions, Secrets: o.Secrets},
 		loopback: IsLoopback(sc.Bind),
 	}
-	if sc.APIToken != "" {
-		s.token = []byte(sc.APIToken)
-	}
+	s.token, s.cookie = []byte(o.Token), apitoken.CookieValue(o.Token)
 	s.catalog = catalog.New(o.Config, catalog.Options{Provider: provider.Options{ConfigFile: o.Paths.ConfigFile, Log: o.Log}})
 	s.models = newAssistants(o, s.catalog)
 	s.handler = s.routes()
@@ -149,7 +165,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, ready func(addr str
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
-	s.log.Info("server: listening", "addr", ln.Addr().String(), "token", len(s.token) > 0)
+	s.log.Info("server: listening", "addr", ln.Addr().String())
 	if ready != nil {
 		ready(ln.Addr().String())
 	}

@@ -88,6 +88,7 @@ func TestStreamDisconnectCancelsTurn(t *testing.T) {
 				errc := make(chan error, 1)
 				go func() {
 					req, _ := http.NewRequestWithContext(ctx, "POST", f.hs.URL+path, strings.NewReader(body))
+					f.authorize(req)
 					_, err := f.hs.Client().Do(req)
 					errc <- err
 				}()
@@ -151,6 +152,7 @@ func TestSessionsSerialisedAndParallel(t *testing.T) {
 	hung := make(chan int, 1)
 	go func() {
 		req, _ := http.NewRequestWithContext(ctx, "POST", f.hs.URL+"/api/chat/stream", strings.NewReader(`{"message":"slow","session_id":"`+a.ID()+`"}`))
+		f.authorize(req)
 		resp, err := f.hs.Client().Do(req)
 		if err != nil {
 			hung <- 0

@@ -5,16 +5,14 @@
 const $ = (id) => document.getElementById(id);
 const state = { sessionId: "", controller: null };
 
-function token() { return localStorage.getItem("localgpt-token") || ""; }
-
-// api calls the server; on 401 it asks for the token once and retries.
-async function api(path, options = {}, retried = false) {
+// api calls the server. The page is logged in by the session cookie the
+// server set at /login (HttpOnly: this script never sees a token), so
+// there is nothing to ask for; a 401 means the login has expired.
+async function api(path, options = {}) {
   const headers = Object.assign({ "Content-Type": "application/json" }, options.headers || {});
-  if (token()) headers.Authorization = "Bearer " + token();
-  const res = await fetch(path, Object.assign({}, options, { headers }));
-  if (res.status === 401 && !retried) {
-    const t = prompt("This LocalGPT server needs its API token (server.api_token):");
-    if (t) { localStorage.setItem("localgpt-token", t.trim()); return api(path, options, true); }
+  const res = await fetch(path, Object.assign({}, options, { headers, credentials: "same-origin" }));
+  if (res.status === 401) {
+    throw new Error("Not logged in: run `localgpt daemon login` on this computer and open the link it prints.");
   }
   if (!res.ok) {
     let msg = res.status + " " + res.statusText;
