@@ -94,6 +94,12 @@ func Run(ctx context.Context, o Options) error {
 			cfg, paths = prevCfg, prevPaths
 			g, err = d.start(ctx, cfg, paths)
 		}
+		if err != nil && !first && ctx.Err() != nil {
+			// Stopped while a reloaded configuration was starting: a
+			// clean stop, not a failure.
+			o.Log.Info("daemon: stopped")
+			return nil
+		}
 		if err != nil {
 			return err
 		}
