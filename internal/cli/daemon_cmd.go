@@ -221,6 +221,9 @@ func newDaemonRunCmd(a *app) *cobra.Command {
 cycle in flight is cancelled and recorded); SIGHUP reloads config.toml.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			// Started by `daemon start`, which prints the pid and the login
+			// link itself (readyNotifier unsets the variable).
+			detached := a.getenv(daemon.NotifyEnv) != ""
 			notify := readyNotifier(a)
 			if err := a.setup(); err != nil {
 				notify(err)
@@ -232,7 +235,7 @@ cycle in flight is cancelled and recorded); SIGHUP reloads config.toml.`,
 				Config: a.cfg, Paths: a.paths, Log: a.log, Getenv: a.getenv, Version: version.String(),
 				Secrets: a.secrets, Reload: hups, Load: a.reloadConfig, Components: a.daemonComponents,
 				Ready: func(info daemon.Info) {
-					if a.getenv(daemon.NotifyEnv) == "" { // in a terminal or under a service manager
+					if !detached { // in a terminal or under a service manager
 						fmt.Fprintf(a.stderr, "localgpt: daemon running (pid %d); logs: %s\n", info.PID, a.paths.LogFile)
 						if url, err := a.loginURL(); err == nil {
 							fmt.Fprintln(a.stderr, loginHint(url))
