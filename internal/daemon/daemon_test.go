@@ -212,3 +212,42 @@ func TestReloadThatFailsKeepsRunning(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// slowComponent is ready only once release is closed; started tells
+// that Run was called.
+type slowComponent struct{ started, release chan struct{} }
+
+func (slowComponent) Name() string { return "slow" }
+func (c slowComponent) Run(ctx context.Context, ready func(string)) error {
+	c.started <- struct{}{}
+	select {
+	case <-c.release:
+		ready("")
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	<-ctx.Done()
+	return nil
+}
+
+// TestStopDuringReloadIsClean: a stop (SIGTERM) that arrives while a
+// reloaded configuration is still starting ends the daemon cleanly, as
+// any other stop does (it made `daemon stop` in the process test flaky).
+func TestStopDuringReloadIsClean(t *testing.T) {
+	cfg, paths := testHome(t, time.Hour)
+	reload := make(chan os.Signal, 1)
+	first := slowComponent{started: make(chan struct{}, 1), release: make(chan struct{})}
+	close(first.release)
+	second := slowComponent{started: make(chan struct{}, 1), release: make(chan struct{})} // never ready
+	next := first
+	components := func(*config.Config, config.Paths) []Component { c := next; next = second; return []Component{c} }
+	_, cancel, done := running(t, Options{Config: cfg, Paths: paths, Reload: reload, Components: components,
+		Load: func() (*config.Config, config.Paths, error) { return cfg, paths, nil }})
+	<-first.started
+	reload <- os.Signal(nil)
+	<-second.started
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("a stop during a reload ended the daemon with %v, want a clean stop", err)
+	}
+}
