@@ -1,0 +1,72 @@
+//go:build unix && !linux
+
+package sandbox
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+	"sync"
+	"syscall"
+)
+
+// Probe says what this platform can enforce: no confinement yet.
+func Probe() Support {
+	return Support{Detail: "no sandbox on " + runtime.GOOS + " yet: bash runs with your full permissions"}
+}
+
+// Process is a started command.
+type Process struct {
+	cmd     *exec.Cmd
+	tmp     string
+	warning string
+	stop    sync.Once
+}
+
+// Start runs c in its own process group, unconfined; the Result's Warning
+// says so when c.Policy asked for confinement. Processes that leave the
+// group (setsid) are not killed by Stop on this platform.
+func Start(c Command) (*Process, error) {
+	tmp, err := newTmp()
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(c.Path)
+	cmd.Args = c.Args
+	cmd.Dir = c.Dir
+	cmd.Env = withTmp(c.Env, tmp)
+	cmd.Stdout, cmd.Stderr = c.Output, c.Output
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		os.RemoveAll(tmp)
+		return nil, fmt.Errorf("sandbox: start %s: %w", c.Path, err)
+	}
+	p := &Process{cmd: cmd, tmp: tmp}
+	if c.Policy.Confine {
+		p.warning = Probe().Detail
+	}
+	return p, nil
+}
+
+// Stop kills the command's process group.
+func (p *Process) Stop() {
+	p.stop.Do(func() { _ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL) })
+}
+
+// Wait waits for the command and kills what is left of its group.
+func (p *Process) Wait() (Result, error) {
+	err := p.cmd.Wait()
+	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+	os.RemoveAll(p.tmp)
+	res := Result{Warning: p.warning}
+	if p.cmd.ProcessState == nil {
+		return Result{}, fmt.Errorf("sandbox: wait: %w", err)
+	}
+	ws, _ := p.cmd.ProcessState.Sys().(syscall.WaitStatus)
+	res.ExitCode = ws.ExitStatus()
+	if ws.Signaled() {
+		res.ExitCode, res.Signal = -1, ws.Signal()
+	}
+	return res, nil
+}
