@@ -47,8 +47,10 @@ type Options struct {
 	// ClientRetries says the caller retries failed turns itself (the HTTP
 	// server's clients do): see agent.Options.ClientRetries.
 	ClientRetries bool
-	Log           *slog.Logger
-	Getenv        func(string) string
+	// Unattended says nobody watches the tool calls (heartbeat cycles).
+	Unattended bool
+	Log        *slog.Logger
+	Getenv     func(string) string
 }
 
 // Assistant is an agent with everything it was built from.
@@ -120,7 +122,7 @@ func Open(ctx context.Context, o Options) (*Assistant, error) {
 	var agentToolSet agent.Tools
 	if !o.NoTools {
 		reg, err := tools.New(tools.Options{Config: cfg, Paths: o.Paths, Memory: toolMem,
-			Approver: o.Approver, Exclude: o.ExcludeTools, Getenv: o.Getenv, Secrets: secrets})
+			Approver: o.Approver, Exclude: o.ExcludeTools, Getenv: o.Getenv, Secrets: secrets, Log: log, Unattended: o.Unattended})
 		if err != nil {
 			as.Close()
 			return nil, err

@@ -109,7 +109,7 @@ func TestAskShowsToolsOnStderr(t *testing.T) {
 
 func TestAskRefusesApprovalUnlessYes(t *testing.T) {
 	home, srv := fakeHome(t)
-	marker := filepath.Join(home, "ran")
+	marker := filepath.Join(home, "workspace", "ran") // bash writes the workspace only
 	call := llmtest.Call{ID: "b1", Name: "bash", Args: `{"command":"touch ` + marker + `"}`}
 	srv.Enqueue(llmtest.ToolCalls(call), llmtest.Text("Could not run it."))
 	r := runIn(t, home, "", "ask", "touch the file")

@@ -146,6 +146,20 @@ type Tools struct {
 	// WebFetchAllowPrivate lets web_fetch reach loopback, private,
 	// link-local and cloud metadata addresses (refused by default).
 	WebFetchAllowPrivate bool `toml:"web_fetch_allow_private" json:"web_fetch_allow_private"`
+	// BashSandbox confines bash commands (Landlock on Linux): writes only
+	// to the workspace, allowed_paths and a private temp folder, and
+	// LocalGPT's own files unreadable.
+	BashSandbox bool `toml:"bash_sandbox" json:"bash_sandbox"`
+	// BashNetwork lets sandboxed bash commands use TCP.
+	BashNetwork bool `toml:"bash_network" json:"bash_network"`
+	// MaxCallsPerReply bounds the tool calls run for one model reply; the
+	// rest are answered with an error the model reads.
+	MaxCallsPerReply int `toml:"max_calls_per_reply" json:"max_calls_per_reply"`
+	// MaxParallel bounds the tool calls running at once.
+	MaxParallel int `toml:"max_parallel" json:"max_parallel"`
+	// MaxOutputPerTurn bounds the characters of tool output given to the
+	// model in one turn, all calls together.
+	MaxOutputPerTurn int `toml:"max_output_per_turn" json:"max_output_per_turn"`
 }
 
 // Logging configures logs/agent.log.
@@ -184,6 +198,11 @@ func Default() *Config {
 			ToolOutputMaxChars: 50000,
 			RequireApproval:    []string{"bash"},
 			AllowedPaths:       []string{},
+			BashSandbox:        true,
+			BashNetwork:        true,
+			MaxCallsPerReply:   32,
+			MaxParallel:        4,
+			MaxOutputPerTurn:   200000,
 		},
 		Logging: Logging{Level: "info"},
 	}

@@ -102,6 +102,15 @@ func (c *Config) validate() error {
 	if c.Tools.ToolOutputMaxChars < 100 {
 		return bad("tools.tool_output_max_chars", "must be at least 100, got %d", c.Tools.ToolOutputMaxChars)
 	}
+	if c.Tools.MaxCallsPerReply < 1 {
+		return bad("tools.max_calls_per_reply", "must be at least 1, got %d", c.Tools.MaxCallsPerReply)
+	}
+	if c.Tools.MaxParallel < 1 {
+		return bad("tools.max_parallel", "must be at least 1, got %d", c.Tools.MaxParallel)
+	}
+	if c.Tools.MaxOutputPerTurn < c.Tools.ToolOutputMaxChars {
+		return bad("tools.max_output_per_turn", "must be at least tools.tool_output_max_chars (%d), got %d", c.Tools.ToolOutputMaxChars, c.Tools.MaxOutputPerTurn)
+	}
 	if levels := []string{"debug", "info", "warn", "error"}; !slices.Contains(levels, c.Logging.Level) {
 		return bad("logging.level", "must be one of debug, info, warn, error; got %q", c.Logging.Level)
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/localgpt-go/localgpt/internal/assistant"
 	"github.com/localgpt-go/localgpt/internal/config"
+	"github.com/localgpt-go/localgpt/internal/fsutil"
 	"github.com/localgpt-go/localgpt/internal/keylock"
 	"github.com/localgpt-go/localgpt/internal/memory"
 	"github.com/localgpt-go/localgpt/internal/secret"
@@ -191,8 +192,12 @@ func (r *Runner) Cycle(ctx context.Context) (*Result, error) {
 	for _, t := range due {
 		st.Ran[t.Key()] = now
 	}
-	if after, err := os.ReadFile(r.HeartbeatFile()); err == nil || errors.Is(err, os.ErrNotExist) {
-		st.FileHash = hashOf(after) // the model's own edits are not a change
+	after, err := r.completeTasks(due, now)
+	if err != nil {
+		r.o.Log.Warn("heartbeat: finished tasks not moved to Completed", "err", err)
+	}
+	if err == nil || errors.Is(err, os.ErrNotExist) {
+		st.FileHash = hashOf(after) // our own edit is not a change
 		st.Ran = pruneRan(st.Ran, Parse(string(after), r.loc))
 	}
 	st.Failures, st.LastError, st.LastSummary = 0, "", summaryText
@@ -214,7 +219,7 @@ func (r *Runner) runTurn(ctx context.Context, f *File, data []byte, due []Task, 
 	defer cancel()
 	as, err := assistant.Open(cctx, assistant.Options{
 		Config: r.o.Config, Paths: r.o.Paths, Model: hb.Model,
-		Approver: approver(hb.AllowTools), Log: r.o.Log, Getenv: r.o.Getenv, Secrets: r.o.Secrets,
+		Approver: approver(hb.AllowTools), Log: r.o.Log, Getenv: r.o.Getenv, Secrets: r.o.Secrets, Unattended: true,
 	})
 	if err != nil {
 		return "", fmt.Errorf("heartbeat: prepare the model: %w", err)
@@ -253,11 +258,42 @@ func (r *Runner) runTurn(ctx context.Context, f *File, data []byte, due []Task, 
 	return text, nil
 }
 
-// approver lets the heartbeat use the tools heartbeat.allow_tools names;
-// every other approval is refused, as nobody is there to ask, with advice
-// that fits the heartbeat.
+// completeTasks moves the one-time tasks the cycle handled to
+// "## Completed" in HEARTBEAT.md (re-read now, so the user's edits during
+// the cycle are kept) and returns the file as it now is.
+func (r *Runner) completeTasks(due []Task, now time.Time) ([]byte, error) {
+	path := r.HeartbeatFile()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	updated, changed := CompleteTasks(string(data), due, now, r.loc)
+	if !changed {
+		return data, nil
+	}
+	mode := os.FileMode(0o644)
+	if fi, err := os.Stat(path); err == nil {
+		mode = fi.Mode().Perm()
+	}
+	if err := fsutil.WriteAtomic(path, []byte(updated), mode); err != nil {
+		return data, fmt.Errorf("heartbeat: update %s: %w", path, err)
+	}
+	return []byte(updated), nil
+}
+
+// approver lets the heartbeat use the tools heartbeat.allow_tools names
+// (and their writes outside the workspace); every other approval is
+// refused, as nobody is there to ask, with advice that fits the
+// heartbeat. Control files, dot-folders and credentials are never
+// allowed: a task the model read somewhere must not become a task of the
+// next cycle, nor reach the user's keys.
 func approver(allowed []string) tools.Approver {
 	return tools.ApproverFunc(func(_ context.Context, req tools.Request) (tools.Decision, error) {
+		for _, c := range req.Concerns {
+			if c != tools.ConcernTool && c != tools.ConcernOutside {
+				return tools.Deny, &tools.UnavailableError{How: "in an interactive chat only; heartbeat cycles never get it"}
+			}
+		}
 		if slices.Contains(allowed, req.Tool) {
 			return tools.AllowOnce, nil
 		}

@@ -5,8 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 )
 
@@ -42,8 +42,11 @@ type Request struct {
 	Summary string
 	// Reason says why approval is needed, for the prompt.
 	Reason string
-	// Path is set when the request is about writing outside the workspace:
-	// the resolved file that would be written.
+	// Concerns are the reasons as kinds, for front ends that word their
+	// prompt after them and for approvers that allow some kinds only.
+	Concerns []Concern
+	// Path is set when the request is about a file: the resolved file
+	// that would be written or read.
 	Path string
 	// Args are the call's raw JSON arguments.
 	Args json.RawMessage
@@ -90,24 +93,29 @@ type RefusedError struct{ Msg string }
 func (e *RefusedError) Error() string { return e.Msg }
 
 // Gate decides whether calls run: the tools named in
-// tools.require_approval, and writes outside the workspace and
-// tools.allowed_paths, go through the Approver; "always" answers are
-// remembered for the life of the Gate (one session).
+// tools.require_approval, and the path accesses the PathPolicy flags
+// (writes outside the workspace, to dot-paths and control files; reads of
+// credentials), go through the Approver; "always" answers are remembered
+// for the life of the Gate (one session). Prompts are asked one at a time,
+// and a cancelled call is never asked about.
 type Gate struct {
 	required map[string]bool
 	approver Approver
 
-	// mu serialises prompts (concurrent tool calls must not ask at once)
-	// and guards the session grants below.
-	mu    sync.Mutex
-	tools map[string]bool
-	dirs  []string
+	// turn is held while asking (concurrent tool calls must not prompt at
+	// once); a channel, so that waiting for it honours cancellation.
+	turn chan struct{}
+	// mu guards the session grants below.
+	mu     sync.Mutex
+	tools  map[string]bool
+	grants map[Concern][]string
 }
 
 // NewGate returns a Gate for the tools that need approval. A nil approver
 // means nothing can be asked, so those calls are refused.
 func NewGate(requireApproval []string, approver Approver) *Gate {
-	g := &Gate{required: map[string]bool{}, approver: approver, tools: map[string]bool{}}
+	g := &Gate{required: map[string]bool{}, approver: approver, tools: map[string]bool{},
+		grants: map[Concern][]string{}, turn: make(chan struct{}, 1)}
 	for _, name := range requireApproval {
 		g.required[name] = true
 	}
@@ -118,7 +126,8 @@ func NewGate(requireApproval []string, approver Approver) *Gate {
 func (g *Gate) Requires(tool string) bool { return g.required[tool] }
 
 // approvedKey marks a context whose call the user has just approved
-// interactively, so the same call is not asked about twice.
+// interactively, so that the call is not asked about twice for writing
+// outside the workspace (the prompt showed the file).
 type approvedKey struct{}
 
 // approveTool asks about a call of a tool named in require_approval. It
@@ -127,51 +136,139 @@ func (g *Gate) approveTool(ctx context.Context, req Request) (context.Context, e
 	if !g.required[req.Tool] {
 		return ctx, nil
 	}
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if g.tools[req.Tool] {
+	unlock, err := g.take(ctx, req)
+	if err != nil {
+		return ctx, err
+	}
+	defer unlock()
+	if g.toolGranted(req.Tool) {
 		return ctx, nil
 	}
 	req.Reason = req.Tool + " is listed in tools.require_approval"
+	req.Concerns = []Concern{ConcernTool}
 	d, err := g.ask(ctx, req, req.Tool+" needs approval", "removing it from tools.require_approval")
 	if err != nil {
 		return ctx, err
 	}
 	if d == AllowAlways {
+		g.mu.Lock()
 		g.tools[req.Tool] = true
+		g.mu.Unlock()
 	}
 	return context.WithValue(ctx, approvedKey{}, true), nil
 }
 
-// approveWrite asks about writing path (resolved, absolute), which is
-// outside the workspace and the allowed paths.
-func (g *Gate) approveWrite(ctx context.Context, req Request) error {
+// approvePath asks about a path access with the needs the policy found
+// (none: allowed). An "always" answer covers each need's grant (the
+// folder, the dot-folder, the control file) for the rest of the session.
+func (g *Gate) approvePath(ctx context.Context, req Request, v verdict) error {
+	if v.never != "" {
+		return &RefusedError{v.never}
+	}
+	if g == nil {
+		g = NewGate(nil, nil) // nobody to ask: needs are refused
+	}
 	if approved, _ := ctx.Value(approvedKey{}).(bool); approved {
+		v.needs = slices.DeleteFunc(slices.Clone(v.needs), func(n need) bool { return n.concern == ConcernOutside })
+	}
+	if len(g.pending(v.needs)) == 0 {
 		return nil
 	}
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if slices.ContainsFunc(g.dirs, func(d string) bool { return within(d, req.Path) }) {
+	unlock, err := g.take(ctx, req)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	needs := g.pending(v.needs) // another call may have been granted "always" meanwhile
+	if len(needs) == 0 {
 		return nil
 	}
-	req.Reason = req.Path + " is outside the workspace"
-	d, err := g.ask(ctx, req, req.Path+" is outside the workspace; writing there needs approval", "adding its folder to tools.allowed_paths")
+	reasons := make([]string, len(needs))
+	req.Concerns = make([]Concern, len(needs))
+	for i, n := range needs {
+		reasons[i], req.Concerns[i] = n.reason, n.concern
+	}
+	req.Reason = strings.Join(reasons, "; ")
+	d, err := g.ask(ctx, req, req.Reason+"; this needs approval", fixFor(needs))
 	if err != nil {
 		return err
 	}
 	if d == AllowAlways {
-		g.dirs = append(g.dirs, filepath.Dir(req.Path))
+		g.mu.Lock()
+		for _, n := range needs {
+			g.grants[n.concern] = append(g.grants[n.concern], n.grant)
+		}
+		g.mu.Unlock()
 	}
 	return nil
+}
+
+// fixFor says which setting lets such calls through without asking, for
+// the refusal message; "" when none does (only an approval can).
+func fixFor(needs []need) string {
+	for _, n := range needs {
+		if n.concern != ConcernOutside {
+			return ""
+		}
+	}
+	return "adding its folder to tools.allowed_paths"
+}
+
+// pending returns the needs no "always" answer covers yet.
+func (g *Gate) pending(needs []need) []need {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	var out []need
+	for _, n := range needs {
+		target := n.grant
+		if !slices.ContainsFunc(g.grants[n.concern], func(d string) bool { return within(fold(d), fold(target)) }) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+func (g *Gate) toolGranted(tool string) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.tools[tool]
+}
+
+// take waits for the turn to ask, or for ctx to end: a call cancelled
+// while another is being asked about (Ctrl-C at that prompt) is refused
+// without a prompt of its own.
+func (g *Gate) take(ctx context.Context, req Request) (func(), error) {
+	if err := ctx.Err(); err != nil {
+		return nil, cancelled(req, err)
+	}
+	select {
+	case g.turn <- struct{}{}:
+	case <-ctx.Done():
+		return nil, cancelled(req, ctx.Err())
+	}
+	if err := ctx.Err(); err != nil {
+		<-g.turn
+		return nil, cancelled(req, err)
+	}
+	return func() { <-g.turn }, nil
+}
+
+// cancelled is the refusal of a call whose turn was cancelled.
+func cancelled(req Request, err error) error {
+	return fmt.Errorf("%s was not run: the turn was cancelled: %w", req.Tool, err)
 }
 
 // ask calls the approver. When nobody can be asked, the refusal says what
 // needs approval (what) and how the user can allow it: the approver's way
 // (UnavailableError.How, "--yes" by default) or the config change (fix).
-// The caller holds g.mu.
+// The caller holds the turn.
 func (g *Gate) ask(ctx context.Context, req Request, what, fix string) (Decision, error) {
 	unavailable := func(how string) error {
-		return &RefusedError{fmt.Sprintf("%s, which is not available in this mode; the user can allow it %s or by %s", what, how, fix)}
+		msg := fmt.Sprintf("%s, which is not available in this mode; the user can allow it %s", what, how)
+		if fix != "" {
+			msg += " or by " + fix
+		}
+		return &RefusedError{msg}
 	}
 	if g.approver == nil {
 		return Deny, unavailable("with --yes")
@@ -179,10 +276,14 @@ func (g *Gate) ask(ctx context.Context, req Request, what, fix string) (Decision
 	d, err := g.approver.Approve(ctx, req)
 	var ue *UnavailableError
 	switch {
+	case ctx.Err() != nil:
+		return Deny, cancelled(req, ctx.Err())
 	case errors.As(err, &ue):
 		return Deny, unavailable(ue.How)
 	case errors.Is(err, ErrApprovalUnavailable):
 		return Deny, unavailable("with --yes")
+	case errors.Is(err, context.Canceled):
+		return Deny, cancelled(req, err)
 	case err != nil:
 		return Deny, fmt.Errorf("could not ask the user to approve %s: %w", req.Tool, err)
 	case d == AllowOnce || d == AllowAlways:

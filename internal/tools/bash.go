@@ -3,17 +3,17 @@ package tools
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/exec"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/localgpt-go/localgpt/internal/config"
+	"github.com/localgpt-go/localgpt/internal/sandbox"
 )
 
 // Limits of the bash tool.
@@ -24,17 +24,18 @@ const (
 	DefaultBashOutput  = 50000
 	// MaxBashTimeout bounds timeout_ms whatever the model asks for.
 	MaxBashTimeout = 10 * time.Minute
-	// straggleWait is how long output is still read after the shell has
-	// exited and its process group was killed, for a process that escaped
-	// the group (setsid) and still holds the output open.
+	// straggleWait is how long output is still read after the command
+	// ended, for a process that escaped the kill and still holds the
+	// output open (possible only where the sandbox cannot follow the
+	// whole process tree).
 	straggleWait = 2 * time.Second
 )
 
-// Bash runs shell commands with `bash -c` in their own process group. The
-// whole group is killed when the command times out, when the context is
-// cancelled, and when the shell exits (so background jobs do not outlive
-// the call; detach them with setsid and redirect their output to keep
-// them).
+// Bash runs shell commands with `bash -c` through the sandbox (package
+// sandbox): every process a command starts is killed when it ends, times
+// out or is cancelled, so nothing outlives the call; with Confine, the
+// command may write only the workspace, the allowed paths and a private
+// temporary folder, and cannot read LocalGPT's own files.
 type Bash struct {
 	Paths PathPolicy
 	// Timeout is the default timeout (tools.bash_timeout_ms); zero means
@@ -43,6 +44,17 @@ type Bash struct {
 	// MaxOutput caps the combined output kept, head and tail (bytes); zero
 	// means DefaultBashOutput.
 	MaxOutput int
+	// Confine asks for the filesystem confinement (tools.bash_sandbox).
+	Confine bool
+	// NoNetwork forbids commands TCP connections (tools.bash_network = false).
+	NoNetwork bool
+	// Unattended (heartbeat cycles) keeps the workspace's control files
+	// and dot-folders read-only: nobody approved the command, so it must
+	// not plant tasks or git hooks.
+	Unattended bool
+	// Log receives a warning whenever a command runs without the
+	// confinement asked for; nil logs nothing (the result still says so).
+	Log *slog.Logger
 }
 
 type bashArgs struct {
@@ -113,30 +125,37 @@ func (b *Bash) Run(ctx context.Context, raw json.RawMessage) (Result, error) {
 	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
 		return Result{}, fmt.Errorf("the working folder %s does not exist or is not a folder", dir)
 	}
-	return runBash(ctx, a.Command, dir, timeout, maxOutput)
+	res, warning, err := runBash(ctx, a.Command, dir, timeout, maxOutput, b.policy())
+	if warning != "" && b.Log != nil {
+		b.Log.Warn("bash ran without the sandbox", "reason", warning)
+	}
+	return res, err
 }
 
-// runBash runs command and reports its output and how it ended.
-func runBash(ctx context.Context, command, dir string, timeout time.Duration, maxOutput int) (Result, error) {
+// runBash runs command through the sandbox and reports its output and
+// how it ended. The command, and everything it started, is killed when it
+// ends, times out or ctx is cancelled.
+func runBash(ctx context.Context, command, dir string, timeout time.Duration, maxOutput int, pol sandbox.Policy) (Result, string, error) {
 	if err := ctx.Err(); err != nil {
-		return Result{}, fmt.Errorf("bash: not started: %w", err)
+		return Result{}, "", fmt.Errorf("bash: not started: %w", err)
+	}
+	bashPath, err := exec.LookPath("bash")
+	if err != nil {
+		return Result{}, "", fmt.Errorf("bash: %w; is bash installed and on PATH?", err)
 	}
 	r, w, err := os.Pipe()
 	if err != nil {
-		return Result{}, fmt.Errorf("bash: create the output pipe: %w", err)
+		return Result{}, "", fmt.Errorf("bash: create the output pipe: %w", err)
 	}
 	defer r.Close()
-	cmd := exec.Command("bash", "-c", command)
-	cmd.Dir = dir
-	cmd.Env = scrubbedEnv(os.Environ())
-	cmd.Stdout, cmd.Stderr = w, w // one pipe: output stays in the order it was written
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	err = cmd.Start()
+	p, err := sandbox.Start(sandbox.Command{
+		Path: bashPath, Args: []string{"bash", "-c", command}, Dir: dir,
+		Env: scrubbedEnv(os.Environ()), Output: w, Policy: pol,
+	})
 	w.Close()
 	if err != nil {
-		return Result{}, fmt.Errorf("bash: start %q: %w; is bash installed and on PATH?", command, err)
+		return Result{}, "", fmt.Errorf("bash: start %q: %w", command, err)
 	}
-	pgid := cmd.Process.Pid
 	// Leave room for the omission marker and the status line, so the
 	// registry's own cap does not cut the output a second time.
 	if maxOutput > 512 {
@@ -148,50 +167,58 @@ func runBash(ctx context.Context, command, dir string, timeout time.Duration, ma
 		defer close(readDone)
 		_, _ = io.Copy(out, r)
 	}()
-	waitDone := make(chan error, 1)
-	go func() { waitDone <- cmd.Wait() }()
+	type waited struct {
+		res sandbox.Result
+		err error
+	}
+	waitDone := make(chan waited, 1)
+	go func() {
+		res, err := p.Wait()
+		waitDone <- waited{res, err}
+	}()
 
 	timer := time.NewTimer(timeout)
 	defer timer.Stop()
 	var ended string
+	var wr waited
 	select {
-	case err = <-waitDone:
+	case wr = <-waitDone:
 	case <-timer.C:
 		ended = fmt.Sprintf("timed out after %s and was killed", timeout)
-		_ = syscall.Kill(-pgid, syscall.SIGKILL)
-		err = <-waitDone
+		p.Stop()
+		wr = <-waitDone
 	case <-ctx.Done():
 		ended = "was cancelled and killed"
-		_ = syscall.Kill(-pgid, syscall.SIGKILL)
-		err = <-waitDone
+		p.Stop()
+		wr = <-waitDone
 	}
-	// Background jobs of the shell die with it.
-	_ = syscall.Kill(-pgid, syscall.SIGKILL)
+	// Every process of the command is gone, so the pipe is at its end; the
+	// deadline only guards against a writer that escaped (a platform that
+	// cannot follow the whole tree).
 	_ = r.SetReadDeadline(time.Now().Add(straggleWait))
 	<-readDone
+	if wr.err != nil {
+		return Result{}, "", fmt.Errorf("bash: %q: %w", command, wr.err)
+	}
 
 	var text strings.Builder
 	text.WriteString(out.String())
 	if text.Len() > 0 && !strings.HasSuffix(text.String(), "\n") {
 		text.WriteByte('\n')
 	}
-	var exitErr *exec.ExitError
+	res := wr.res
 	switch {
 	case ended != "":
 		fmt.Fprintf(&text, "[the command %s]", ended)
-		return Result{Content: text.String(), IsError: true}, nil
-	case err == nil:
-		text.WriteString("[exit code 0]")
-		return Result{Content: text.String()}, nil
-	case errors.As(err, &exitErr):
-		if ws, ok := exitErr.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-			fmt.Fprintf(&text, "[killed by signal %s]", ws.Signal())
-		} else {
-			fmt.Fprintf(&text, "[exit code %d]", exitErr.ExitCode())
-		}
-		return Result{Content: text.String(), IsError: true}, nil
+	case res.Signal != 0:
+		fmt.Fprintf(&text, "[killed by signal %s]", res.Signal)
+	default:
+		fmt.Fprintf(&text, "[exit code %d]", res.ExitCode)
 	}
-	return Result{}, fmt.Errorf("bash: wait for %q: %w", command, err)
+	if res.Warning != "" {
+		fmt.Fprintf(&text, "\n[warning: the command ran without the sandbox: %s]", res.Warning)
+	}
+	return Result{Content: text.String(), IsError: ended != "" || res.ExitCode != 0}, res.Warning, nil
 }
 
 // scrubbedEnv returns env without LocalGPT's credentials

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/localgpt-go/localgpt/internal/config"
+	"github.com/localgpt-go/localgpt/internal/sandbox"
 )
 
 // noApproval is a config where bash runs without asking.
@@ -125,7 +126,7 @@ func TestBashBackgroundJobsDieWithTheShell(t *testing.T) {
 
 func TestBashCancelKillsTheCommand(t *testing.T) {
 	e := newEnv(t, nil, noApproval)
-	pidFile := filepath.Join(t.TempDir(), "pid")
+	pidFile := filepath.Join(e.ws, "pid") // the sandbox lets bash write the workspace only
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan Result, 1)
@@ -155,7 +156,7 @@ func TestBashDoesNotSeeLocalGPTSecrets(t *testing.T) {
 	t.Setenv("OPENAI_API_KEY", "sk-must-not-leak")
 	t.Setenv("ANTHROPIC_API_KEY", "sk-ant-must-not-leak")
 	t.Setenv("LOCALGPT_TEST_VISIBLE", "visible")
-	res, err := runBash(context.Background(), `echo "[$OPENAI_API_KEY][$ANTHROPIC_API_KEY][$LOCALGPT_TEST_VISIBLE]"`, t.TempDir(), 10*time.Second, 10000)
+	res, _, err := runBash(context.Background(), `echo "[$OPENAI_API_KEY][$ANTHROPIC_API_KEY][$LOCALGPT_TEST_VISIBLE]"`, t.TempDir(), 10*time.Second, 10000, sandbox.Policy{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package tools
 
 import (
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -33,6 +34,12 @@ type Options struct {
 	Exclude []string
 	// Getenv reads HOME for ~; nil means os.Getenv.
 	Getenv func(string) string
+	// Unattended says nobody watches the calls (heartbeat cycles): bash
+	// may then not change the workspace's control files and dot-folders.
+	Unattended bool
+	// Log receives the tools' warnings (bash without its sandbox); nil
+	// discards them.
+	Log *slog.Logger
 	// Now is the clock of memory_save; nil means time.Now.
 	Now func() time.Time
 	// Secrets masks LocalGPT's credentials in every result, and holds
@@ -78,7 +85,7 @@ func New(o Options) (*Registry, error) {
 	if locks == nil {
 		locks = &processLocks
 	}
-	policy := PathPolicy{Workspace: o.Paths.Workspace, Home: home, Locks: locks}
+	policy := PathPolicy{Workspace: o.Paths.Workspace, Home: home, Locks: locks, LocalGPT: LocalGPTFilesOf(o.Paths)}
 	for _, p := range tc.AllowedPaths {
 		if p == "~" || strings.HasPrefix(p, "~/") {
 			p = filepath.Join(home, p[1:])
@@ -90,13 +97,14 @@ func New(o Options) (*Registry, error) {
 	gate := NewGate(tc.RequireApproval, o.Approver)
 	max := tc.ToolOutputMaxChars
 	all := []Tool{
-		&Bash{Paths: policy, Timeout: time.Duration(tc.BashTimeoutMS) * time.Millisecond, MaxOutput: max},
-		&ReadFile{Paths: policy, MaxChars: max, Protected: protectedFiles(o.Paths)},
+		&Bash{Paths: policy, Timeout: time.Duration(tc.BashTimeoutMS) * time.Millisecond, MaxOutput: max,
+			Confine: tc.BashSandbox, NoNetwork: !tc.BashNetwork, Unattended: o.Unattended, Log: o.Log},
+		&ReadFile{Paths: policy, MaxChars: max, Gate: gate},
 		&WriteFile{Paths: policy, Gate: gate},
 		&EditFile{Paths: policy, Gate: gate},
 	}
 	if o.Memory != nil {
-		all = append(all, &MemorySearch{Memory: o.Memory}, &MemoryGet{Memory: o.Memory},
+		all = append(all, &MemorySearch{Memory: o.Memory}, &MemoryGet{Memory: o.Memory, Paths: policy, Gate: gate},
 			&MemorySave{Memory: o.Memory, Now: o.Now, Paths: policy, Secrets: o.Secrets})
 	}
 	all = append(all, &WebFetch{Secrets: o.Secrets, Fetcher: webfetch.New(webfetch.Options{
@@ -112,14 +120,27 @@ func New(o Options) (*Registry, error) {
 	return reg, nil
 }
 
-// protectedFiles lists the files read_file refuses: the config file in
-// use (it holds API keys).
-func protectedFiles(p config.Paths) []string {
-	switch {
-	case p.ConfigFile != "":
-		return []string{p.ConfigFile}
-	case p.Home != "":
-		return []string{config.DefaultConfigFile(p.Home)}
+// LocalGPTFilesOf locates LocalGPT's own files from its paths: the
+// configuration in use and the home's default one, the sessions, state,
+// index and logs folders, the log file, and the home itself.
+func LocalGPTFilesOf(p config.Paths) LocalGPTFiles {
+	l := LocalGPTFiles{Home: p.Home, Log: p.LogFile}
+	if p.ConfigFile != "" {
+		l.Config = append(l.Config, p.ConfigFile)
 	}
-	return nil
+	if p.Home != "" {
+		if def := config.DefaultConfigFile(p.Home); def != p.ConfigFile {
+			l.Config = append(l.Config, def)
+		}
+		l.Dirs = append(l.Dirs, filepath.Join(p.Home, "logs"))
+	}
+	for _, d := range []string{p.Sessions, p.State} {
+		if d != "" {
+			l.Dirs = append(l.Dirs, d)
+		}
+	}
+	if p.IndexDB != "" {
+		l.Dirs = append(l.Dirs, filepath.Dir(p.IndexDB))
+	}
+	return l
 }

@@ -105,7 +105,14 @@ func (t *MemorySearch) Run(ctx context.Context, raw json.RawMessage) (Result, er
 }
 
 // MemoryGet is the memory_get tool.
-type MemoryGet struct{ Memory Memory }
+type MemoryGet struct {
+	Memory Memory
+	// Paths and Gate apply the read policy (credentials, LocalGPT's own
+	// files) to what memory_get reads, for a workspace that holds them
+	// (memory.workspace = "~"); a zero Paths checks nothing.
+	Paths PathPolicy
+	Gate  *Gate
+}
 
 type memoryGetArgs struct {
 	Path      string `json:"path"`
@@ -145,6 +152,22 @@ func (t *MemoryGet) Run(ctx context.Context, raw json.RawMessage) (Result, error
 		return Result{}, &ArgError{"memory_get", "start_line and end_line must be positive line numbers"}
 	case a.EndLine > 0 && a.EndLine < max(a.StartLine, 1):
 		return Result{}, &ArgError{"memory_get", fmt.Sprintf("end_line %d is before start_line %d", a.EndLine, a.StartLine)}
+	}
+	if t.Paths.Workspace != "" {
+		// Resolved as the memory store resolves it: relative to the workspace.
+		abs := a.Path
+		if !filepath.IsAbs(abs) {
+			abs = filepath.Join(t.Paths.Workspace, filepath.FromSlash(abs))
+		}
+		abs = filepath.Clean(abs)
+		real, err := filepath.EvalSymlinks(abs)
+		if err != nil {
+			real = ""
+		}
+		req := Request{Tool: "memory_get", Summary: "read " + a.Path, Path: abs, Args: raw}
+		if err := t.Gate.approvePath(ctx, req, t.Paths.checkRead(abs, real)); err != nil {
+			return Result{}, err
+		}
 	}
 	from := max(a.StartLine, 1)
 	text, err := t.Memory.Read(a.Path, from, a.EndLine)

@@ -7,25 +7,37 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/localgpt-go/localgpt/internal/keylock"
 )
 
-// PathPolicy resolves the paths the model names and decides where it may
-// write. Relative paths are relative to the workspace and ~ is the user's
-// home. Reads may go anywhere the user can read (the user asked for it);
-// writes go without asking only into the workspace and AllowedPaths, and
-// symbolic links are resolved before that check so they cannot be used to
-// escape.
+// PathPolicy resolves the paths the model names and decides what may be
+// read and written where (docs/tools.md has the rules as a table).
+// Relative paths are relative to the workspace and ~ is the user's home.
+//
+//   - LocalGPT's own files (LocalGPT) are never written; its configuration
+//     is never read either.
+//   - Writes go without asking into the workspace and AllowedPaths, except
+//     to dot-files and dot-folders (.git) and to the workspace's control
+//     files (HEARTBEAT.md, SOUL.md, USER.md, skills/); those, and writes
+//     anywhere else, need approval.
+//   - Reads go anywhere the user can read, except credentials folders
+//     (~/.ssh, ~/.aws, keyrings, browser profiles, .env files) and
+//     LocalGPT's own sessions, state, index and logs, which need approval.
+//
+// Symbolic links are resolved before deciding, names are compared
+// case-insensitively, and existing folders are also compared by identity,
+// so no spelling of a path reaches what another spelling protects.
 type PathPolicy struct {
 	// Workspace is the absolute workspace folder.
 	Workspace string
-	// Home is the user's home directory, for ~.
+	// Home is the user's home directory, for ~ and the credentials folders.
 	Home string
 	// AllowedPaths are absolute folders where writes need no approval.
 	AllowedPaths []string
+	// LocalGPT locates LocalGPT's own files.
+	LocalGPT LocalGPTFiles
 	// Locks serialises the calls that rewrite one file (write_file,
 	// edit_file, memory_save), keyed by the resolved real path, so two
 	// names for one file (a symbolic link, "./a" and "a") share a lock.
@@ -59,8 +71,8 @@ func (p PathPolicy) Resolve(path string) (string, error) {
 }
 
 // writeTarget resolves path for writing: symbolic links are followed (so
-// writing through a link updates its target and keeps the link), and a
-// target outside the workspace and the allowed paths must be approved.
+// writing through a link updates its target and keeps the link), and the
+// policy's verdict on the real target is enforced through the gate.
 func (p PathPolicy) writeTarget(ctx context.Context, g *Gate, req Request, path string) (string, error) {
 	abs, err := p.Resolve(path)
 	if err != nil {
@@ -70,19 +82,29 @@ func (p PathPolicy) writeTarget(ctx context.Context, g *Gate, req Request, path 
 	if err != nil {
 		return "", err
 	}
-	roots := append([]string{p.Workspace}, p.AllowedPaths...)
-	inside := slices.ContainsFunc(roots, func(root string) bool {
-		r, err := realPath(root)
-		return err == nil && within(r, real)
-	})
-	if inside {
-		return real, nil
-	}
 	req.Path = real
-	if err := g.approveWrite(ctx, req); err != nil {
+	if err := g.approvePath(ctx, req, p.checkWrite(real)); err != nil {
 		return "", err
 	}
 	return real, nil
+}
+
+// readTarget resolves path for reading and enforces the policy's verdict
+// through the gate. It returns the cleaned absolute path.
+func (p PathPolicy) readTarget(ctx context.Context, g *Gate, req Request, path string) (string, error) {
+	abs, err := p.Resolve(path)
+	if err != nil {
+		return "", err
+	}
+	real, err := filepath.EvalSymlinks(abs)
+	if err != nil {
+		real = "" // missing: the read fails on its own, after the policy had its say
+	}
+	req.Path = abs
+	if err := g.approvePath(ctx, req, p.checkRead(abs, real)); err != nil {
+		return "", err
+	}
+	return abs, nil
 }
 
 // realPath resolves every symbolic link in p, including in the part of p

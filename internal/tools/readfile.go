@@ -10,7 +10,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"strings"
 	"unicode/utf8"
 
@@ -32,9 +31,8 @@ type ReadFile struct {
 	Paths PathPolicy
 	// MaxChars caps what one call returns; the note says how to read on.
 	MaxChars int
-	// Protected are files that hold LocalGPT's credentials (the config
-	// file in use); read_file refuses them and their backups.
-	Protected []string
+	// Gate asks before reading credentials and LocalGPT's own files.
+	Gate *Gate
 }
 
 type readArgs struct {
@@ -77,11 +75,11 @@ func (t *ReadFile) Run(ctx context.Context, raw json.RawMessage) (Result, error)
 	if limit == 0 {
 		limit = DefaultReadLines
 	}
-	path, err := t.Paths.Resolve(a.Path)
-	if err != nil {
+	if _, err := t.Paths.Resolve(a.Path); err != nil {
 		return Result{}, &ArgError{"read_file", "path: " + err.Error()}
 	}
-	if err := refuseProtected(path, t.Protected); err != nil {
+	path, err := t.Paths.readTarget(ctx, t.Gate, Request{Tool: "read_file", Summary: "read " + a.Path, Args: raw}, a.Path)
+	if err != nil {
 		return Result{}, err
 	}
 	f, err := openRegular(path)
@@ -215,27 +213,4 @@ func readLine(br *bufio.Reader, keep int) (line []byte, cut bool, err error) {
 			return line, total > keep, err
 		}
 	}
-}
-
-// refuseProtected returns an error when path is one of the protected
-// files (by identity, so a link or another name for it is refused too),
-// or a backup of one (config.toml.bak, config.toml.bak.1, …), which may
-// hold an older key that still works.
-func refuseProtected(path string, protected []string) error {
-	fi, statErr := os.Stat(path)
-	real, realErr := filepath.EvalSymlinks(path)
-	for _, p := range protected {
-		pfi, err := os.Stat(p)
-		same := statErr == nil && err == nil && os.SameFile(fi, pfi)
-		if !same && realErr == nil {
-			if rp, err := filepath.EvalSymlinks(p); err == nil {
-				same = filepath.Dir(real) == filepath.Dir(rp) && strings.HasPrefix(filepath.Base(real), filepath.Base(rp)+".bak")
-			}
-		}
-		if same {
-			return fmt.Errorf("%s is LocalGPT's configuration (or a backup of it), which holds API keys, so read_file does not show it; "+
-				"`localgpt config show` prints the settings with secrets masked, and `localgpt config get KEY` one of them", path)
-		}
-	}
-	return nil
 }

@@ -161,6 +161,7 @@ func TestMemoryTools(t *testing.T) {
 	e := newEnv(t, nil, nil)
 	writeFile(t, filepath.Join(e.ws, "MEMORY.md"), "# Facts\n\nThe user prefers tea.\nThe cat is called Miso.\n")
 	writeFile(t, filepath.Join(e.ws, "..", "config.toml"), "api_key = \"secret\"\n")
+	writeFile(t, filepath.Join(e.outside, "n.md"), "outside\n")
 	if _, err := e.mem.Reindex(context.Background(), false, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -183,7 +184,8 @@ func TestMemoryTools(t *testing.T) {
 		{"get range", "memory_get", map[string]any{"path": "MEMORY.md", "start_line": 3, "end_line": 3}, false, []string{"     3\tThe user prefers tea.\n"}},
 		{"get reversed range", "memory_get", map[string]any{"path": "MEMORY.md", "start_line": 3, "end_line": 2}, true, []string{"end_line 2 is before start_line 3"}},
 		{"get past the end", "memory_get", map[string]any{"path": "MEMORY.md", "start_line": 30}, true, []string{"past its end"}},
-		{"get outside", "memory_get", map[string]any{"path": "../config.toml"}, true, []string{"outside the workspace"}},
+		{"get outside", "memory_get", map[string]any{"path": filepath.Join(e.outside, "n.md")}, true, []string{"outside the workspace"}},
+		{"get the config", "memory_get", map[string]any{"path": "../config.toml"}, true, []string{"holds API keys"}},
 		{"get missing", "memory_get", map[string]any{"path": "nope.md"}, true, []string{"cannot read memory file nope.md"}},
 		{"save daily", "memory_save", map[string]any{"content": "Bought oat milk."}, false, []string{"memory/2025-03-14.md"}},
 		{"save long term", "memory_save", map[string]any{"content": "Allergic to nuts.", "long_term": true}, false, []string{"MEMORY.md"}},

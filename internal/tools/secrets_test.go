@@ -37,6 +37,9 @@ func TestSecretsNeverReachTheModel(t *testing.T) {
 	cfg.Server.APIToken = token
 	cfg.Providers.Anthropic.APIKey = "abc123" // too short to be masked without mangling output
 	cfg.Tools.RequireApproval = nil
+	// Masking is what is tested here; the sandbox would hide config.toml
+	// from bash altogether (TestBashSandboxHidesLocalGPTFiles).
+	cfg.Tools.BashSandbox = false
 	env := map[string]string{"HOME": root, "ANTHROPIC_API_KEY": envKey}
 	getenv := func(k string) string { return env[k] }
 	reg, err := New(Options{
