@@ -49,6 +49,18 @@ type Options struct {
 	ContextWindow, ReserveTokens int
 	// MaxIterations bounds model calls in one turn (agent.max_tool_iterations).
 	MaxIterations int
+	// MaxCallsPerReply bounds the tool calls run for one model reply
+	// (tools.max_calls_per_reply; default 32); the rest are answered with
+	// an error the model reads.
+	MaxCallsPerReply int
+	// MaxParallel bounds the tool calls running at once
+	// (tools.max_parallel; default 4).
+	MaxParallel int
+	// MaxOutputPerTurn bounds the bytes of tool output the model gets in
+	// one turn, all calls together (tools.max_output_per_turn; default
+	// 200,000): a reply of many calls cannot grow the next request without
+	// bound.
+	MaxOutputPerTurn int
 	// MaxTokens bounds each answer; 0 lets the provider choose.
 	MaxTokens int
 	// ClientRetries says the caller (an HTTP client of the server) retries
@@ -74,6 +86,15 @@ type Agent struct {
 func New(opts Options) *Agent {
 	if opts.MaxIterations <= 0 {
 		opts.MaxIterations = 25
+	}
+	if opts.MaxCallsPerReply <= 0 {
+		opts.MaxCallsPerReply = DefaultMaxCallsPerReply
+	}
+	if opts.MaxParallel <= 0 {
+		opts.MaxParallel = DefaultMaxParallel
+	}
+	if opts.MaxOutputPerTurn <= 0 {
+		opts.MaxOutputPerTurn = DefaultMaxOutputPerTurn
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -186,6 +207,7 @@ func (a *Agent) RunWith(ctx context.Context, history []llm.Message, user llm.Mes
 		maxTokens = p.MaxTokens
 	}
 	msgs := append(append(make([]llm.Message, 0, len(history)+8), history...), user)
+	outputLeft := a.opts.MaxOutputPerTurn
 	for {
 		if turn.Iterations >= a.opts.MaxIterations {
 			err := fmt.Errorf("%w: the model still asked for tools after %d model calls; raise agent.max_tool_iterations or ask for a smaller step", ErrIterationLimit, turn.Iterations)
@@ -234,7 +256,7 @@ func (a *Agent) RunWith(ctx context.Context, history []llm.Message, user llm.Mes
 			// The answer was cut off: the calls may be incomplete, so none runs.
 			results = notRun(calls, "not run: your answer was cut off at the token limit, so this call may be incomplete; make smaller calls (for example, write a long file in several edits)")
 		} else {
-			results = a.runTools(ctx, calls, send)
+			results = a.runTools(ctx, calls, send, &outputLeft)
 		}
 		for _, c := range calls {
 			turn.ToolsUsed = append(turn.ToolsUsed, ToolUse{Name: c.Name, Arguments: c.Arguments})
@@ -278,37 +300,6 @@ func (a *Agent) call(ctx context.Context, req llm.Request, send func(Event)) (*l
 		"prompt_tokens", resp.Usage.PromptTokens, "completion_tokens", resp.Usage.CompletionTokens,
 		"stop", resp.StopReason, "elapsed", time.Since(start))
 	return resp, nil
-}
-
-// runTools runs the calls of one model response concurrently (they are
-// independent by construction: the model asked for them together) and
-// returns their results in call order.
-func (a *Agent) runTools(ctx context.Context, calls []llm.ToolCall, send func(Event)) []llm.ToolResult {
-	results := make([]llm.ToolResult, len(calls))
-	var wg sync.WaitGroup
-	for i, c := range calls {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			args := string(c.Arguments)
-			send(Event{Type: EventToolStart, Tool: &ToolEvent{ID: c.ID, Name: c.Name, Arguments: args}})
-			start := time.Now()
-			var content string
-			var isErr bool
-			if raw, bad := c.InvalidArguments(); bad {
-				content, isErr = "not run: the arguments are not valid JSON: "+preview(raw), true
-			} else {
-				content, isErr = a.opts.Tools.Call(ctx, c.Name, c.Arguments)
-			}
-			d := time.Since(start)
-			a.opts.Log.Info("tool call", "tool", c.Name, "error", isErr, "elapsed", d)
-			send(Event{Type: EventToolEnd, Tool: &ToolEvent{ID: c.ID, Name: c.Name, Arguments: args,
-				Preview: preview(content), IsError: isErr, Duration: d}})
-			results[i] = llm.ToolResult{CallID: c.ID, Name: c.Name, Content: content, IsError: isErr}
-		}()
-	}
-	wg.Wait()
-	return results
 }
 
 // notRun answers every call with the same error, without running any.

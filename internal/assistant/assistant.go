@@ -133,7 +133,8 @@ func Open(ctx context.Context, o Options) (*Assistant, error) {
 		Provider: prov, Model: resolved.Model, Tools: agentToolSet, Memory: mem,
 		Workspace: o.Paths.Workspace, ContextWindow: window, ReserveTokens: cfg.Agent.ReserveTokens,
 		MaxIterations: cfg.Agent.MaxToolIterations, MaxTokens: cfg.Agent.MaxTokens, Now: time.Now, Log: log,
-		ClientRetries: o.ClientRetries,
+		ClientRetries:    o.ClientRetries,
+		MaxCallsPerReply: cfg.Tools.MaxCallsPerReply, MaxParallel: cfg.Tools.MaxParallel, MaxOutputPerTurn: cfg.Tools.MaxOutputPerTurn,
 		// Local time, as the memory writers use: "today's log" in the
 		// prompt is the one memory_save appends to. heartbeat.timezone only
 		// schedules the heartbeat.
