@@ -70,6 +70,9 @@ func (t *WebFetch) Run(ctx context.Context, raw json.RawMessage) (Result, error)
 	if p.Title != "" {
 		fmt.Fprintf(&b, "Title: %s\n", p.Title)
 	}
+	if p.Note != "" {
+		b.WriteString(p.Note + "\n")
+	}
 	b.WriteString("\n")
 	b.WriteString(p.Text)
 	if p.Truncated {

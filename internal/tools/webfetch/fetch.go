@@ -1,9 +1,10 @@
 // Package webfetch fetches a web page for the agent safely: GET only,
 // http and https only, bounded in time, size and redirects, and refusing
-// loopback, private, link-local, CGNAT, multicast and cloud metadata
-// addresses. The address check runs on the resolved IP at dial time, for
-// every connection including each redirect, so DNS rebinding cannot get
-// around it. HTML is reduced to readable text.
+// loopback, private, link-local, CGNAT, multicast, documentation and cloud
+// metadata addresses and the machine's own interface addresses. The
+// address check runs on the resolved IP at dial time, for every connection
+// including each redirect, so DNS rebinding cannot get around it. HTML is
+// reduced to readable text, in UTF-8 whatever the page's charset.
 package webfetch
 
 import (
@@ -57,6 +58,9 @@ type Page struct {
 	Text string
 	// Truncated says the body was longer than MaxBytes.
 	Truncated bool
+	// Note says what could not be shown as it is (a charset web_fetch
+	// does not decode), or "".
+	Note string
 }
 
 // Fetcher fetches pages. It is safe for concurrent use.
@@ -65,6 +69,8 @@ type Fetcher struct {
 	client *http.Client
 	// permit decides whether a resolved address may be dialled.
 	permit func(host string, ap netip.AddrPort) error
+	// interfaceAddrs lists this machine's addresses (net.InterfaceAddrs).
+	interfaceAddrs func() ([]net.Addr, error)
 }
 
 // New returns a Fetcher. It is cheap: no connection is made until Fetch.
@@ -78,12 +84,15 @@ func New(o Options) *Fetcher {
 	if o.MaxRedirects <= 0 {
 		o.MaxRedirects = DefaultMaxRedirects
 	}
-	f := &Fetcher{opts: o}
+	f := &Fetcher{opts: o, interfaceAddrs: net.InterfaceAddrs}
 	f.permit = func(host string, ap netip.AddrPort) error {
 		if o.AllowPrivate {
 			return nil
 		}
-		return checkAddr(host, ap.Addr())
+		if err := checkAddr(host, ap.Addr()); err != nil {
+			return err
+		}
+		return checkOwn(host, ap.Addr(), f.interfaceAddrs)
 	}
 	dialer := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: -1}
 	transport := &http.Transport{
@@ -176,15 +185,20 @@ func (f *Fetcher) Fetch(ctx context.Context, rawURL string) (*Page, error) {
 	if int64(len(body)) > f.opts.MaxBytes {
 		body, p.Truncated = body[:f.opts.MaxBytes], true
 	}
-	p.ContentType, _, _ = mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	contentType := resp.Header.Get("Content-Type")
+	p.ContentType, _, _ = mime.ParseMediaType(contentType)
 	if p.ContentType == "" {
-		p.ContentType, _, _ = mime.ParseMediaType(http.DetectContentType(body))
+		contentType = http.DetectContentType(body)
+		p.ContentType, _, _ = mime.ParseMediaType(contentType)
 	}
 	switch {
 	case isHTML(p.ContentType):
-		p.Title, p.Text = HTMLToText(string(body), resp.Request.URL)
+		d := decodeBody(body, contentType, p.ContentType)
+		p.Title, p.Text = HTMLToText(d.text, resp.Request.URL)
+		p.Note = d.note
 	case isText(p.ContentType):
-		p.Text = strings.ToValidUTF8(string(body), "\uFFFD")
+		d := decodeBody(body, contentType, p.ContentType)
+		p.Text, p.Note = d.text, d.note
 	default:
 		return nil, fmt.Errorf("%s is %s content (%d bytes), not text; web_fetch only reads HTML and text", p.URL, p.ContentType, len(body))
 	}

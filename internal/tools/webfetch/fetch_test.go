@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -244,5 +245,99 @@ func TestFetchTimeoutAndCancel(t *testing.T) {
 	cancel()
 	if _, err := New(Options{AllowPrivate: true}).Fetch(ctx, s.URL); !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+}
+
+// TestFetchRefusesOwnInterfaceAddress serves on each of this machine's
+// non-loopback addresses (as a service bound to 0.0.0.0 does) and checks
+// that web_fetch never reaches it, whatever kind of address it is.
+func TestFetchRefusesOwnInterfaceAddress(t *testing.T) {
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hits atomic.Int32
+	tried := 0
+	for _, ia := range addrs {
+		ipn, ok := ia.(*net.IPNet)
+		if !ok || ipn.IP.IsLoopback() || ipn.IP.IsLinkLocalUnicast() {
+			continue
+		}
+		ln, err := net.Listen("tcp", net.JoinHostPort(ipn.IP.String(), "0"))
+		if err != nil {
+			continue
+		}
+		s := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) })}
+		go s.Serve(ln)
+		t.Cleanup(func() { s.Close() })
+		tried++
+		u := "http://" + ln.Addr().String() + "/"
+		for _, f := range []*Fetcher{New(Options{}), withInterfaces(New(Options{}), ipn.IP)} {
+			_, err := f.Fetch(context.Background(), u)
+			var be *BlockedError
+			if !errors.As(err, &be) {
+				t.Fatalf("%s: err = %v, want refused", u, err)
+			}
+		}
+	}
+	if tried == 0 {
+		t.Skip("this machine has no non-loopback address to serve on")
+	}
+	if hits.Load() != 0 {
+		t.Fatalf("an own address was reached %d times", hits.Load())
+	}
+}
+
+// withInterfaces makes f see only ip as its own address and classify
+// nothing else, so that the own-address check alone is what refuses.
+func withInterfaces(f *Fetcher, ip net.IP) *Fetcher {
+	f.interfaceAddrs = func() ([]net.Addr, error) { return []net.Addr{&net.IPAddr{IP: ip}}, nil }
+	f.permit = func(host string, ap netip.AddrPort) error { return checkOwn(host, ap.Addr(), f.interfaceAddrs) }
+	return f
+}
+
+func TestFetchDecodesCharsets(t *testing.T) {
+	latin1 := []byte("<html><head><meta charset=\"iso-8859-1\"><title>Caf\xe9</title></head><body><p>na\xefve cr\xe8me</p></body></html>")
+	koi8 := []byte("\xf0\xd2\xc9\xd7\xc5\xd4") // "Привет"
+	utf16 := append([]byte("\xff\xfe"), []byte("h\x00i\x00 \x00\xac\x20")...)
+	sjis := []byte("<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=Shift_JIS\"></head><body>abc \x82\xa0 def</body></html>")
+	cp1252 := []byte("smart \x93quotes\x94 and \x80") // no declaration, not UTF-8
+	bodies := map[string]struct {
+		ct   string
+		body []byte
+	}{
+		"/latin1": {"text/html", latin1},
+		"/koi8":   {"text/plain; charset=KOI8-R", koi8},
+		"/utf16":  {"text/plain", utf16},
+		"/sjis":   {"text/html", sjis},
+		"/cp1252": {"text/plain", cp1252},
+		"/utf8":   {"text/plain", []byte("déjà vu ✓")},
+		"/json":   {"application/json", []byte(`{"name":"Zoë"}`)},
+	}
+	s := server(t, func(w http.ResponseWriter, r *http.Request) {
+		b := bodies[r.URL.Path]
+		w.Header().Set("Content-Type", b.ct)
+		w.Write(b.body)
+	})
+	f := New(Options{AllowPrivate: true})
+	tests := []struct{ path, title, text, note string }{
+		{"/latin1", "Café", "naïve crème", ""},
+		{"/koi8", "", "Привет", ""},
+		{"/utf16", "", "hi €", ""},
+		{"/sjis", "", "abc \uFFFD def", "Shift_JIS"},
+		{"/cp1252", "", "smart “quotes” and €", ""},
+		{"/utf8", "", "déjà vu ✓", ""},
+		{"/json", "", `{"name":"Zoë"}`, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			p, err := f.Fetch(context.Background(), s.URL+tt.path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.Title != tt.title || !strings.Contains(p.Text, tt.text) || !strings.Contains(p.Note, tt.note) || (tt.note == "") != (p.Note == "") {
+				t.Fatalf("page = %+v", p)
+			}
+		})
 	}
 }

@@ -2,6 +2,7 @@ package webfetch
 
 import (
 	"fmt"
+	"net"
 	"net/netip"
 	"strings"
 )
@@ -40,12 +41,41 @@ var special = []struct {
 	{netip.MustParsePrefix("198.18.0.0/15"), "a benchmarking network address"},
 	{netip.MustParsePrefix("240.0.0.0/4"), "a reserved address"},
 	{netip.MustParsePrefix("100::/64"), "a discard-only address"},
+	{netip.MustParsePrefix("192.0.2.0/24"), "a documentation (TEST-NET) address"},
+	{netip.MustParsePrefix("198.51.100.0/24"), "a documentation (TEST-NET) address"},
+	{netip.MustParsePrefix("203.0.113.0/24"), "a documentation (TEST-NET) address"},
+	{netip.MustParsePrefix("2001:db8::/32"), "a documentation address"},
 }
 
 // nat64 prefixes embed an IPv4 address in their last 32 bits.
 var nat64 = []netip.Prefix{
 	netip.MustParsePrefix("64:ff9b::/96"),
 	netip.MustParsePrefix("64:ff9b:1::/48"),
+}
+
+// checkOwn refuses an address of one of this machine's own network
+// interfaces: a service bound to 0.0.0.0 answers there, and the address
+// may well be public. The interfaces are read at each dial, so an address
+// that changes (DHCP, VPN) is seen.
+func checkOwn(host string, a netip.Addr, interfaceAddrs func() ([]net.Addr, error)) error {
+	addrs, err := interfaceAddrs()
+	if err != nil {
+		return &BlockedError{Host: host, Addr: a, Reason: fmt.Sprintf("an address that could not be told apart from this machine's own (listing the network interfaces failed: %v)", err)}
+	}
+	a = a.Unmap()
+	for _, ia := range addrs {
+		var ip net.IP
+		switch v := ia.(type) {
+		case *net.IPNet:
+			ip = v.IP
+		case *net.IPAddr:
+			ip = v.IP
+		}
+		if own, ok := netip.AddrFromSlice(ip); ok && own.Unmap() == a {
+			return &BlockedError{Host: host, Addr: a, Reason: "this machine's own address (a network interface of it)"}
+		}
+	}
+	return nil
 }
 
 // checkHost refuses cloud metadata host names before they are resolved.

@@ -1,6 +1,8 @@
 package webfetch
 
 import (
+	"errors"
+	"net"
 	"net/netip"
 	"strings"
 	"testing"
@@ -65,6 +67,44 @@ func TestCheckHost(t *testing.T) {
 	} {
 		if err := checkHost(host); (err != nil) != blocked {
 			t.Fatalf("checkHost(%q) = %v", host, err)
+		}
+	}
+}
+
+func TestDocumentationRanges(t *testing.T) {
+	for _, a := range []string{"192.0.2.2", "198.51.100.7", "203.0.113.255", "2001:db8::1", "::ffff:192.0.2.9"} {
+		if got := classify(netip.MustParseAddr(a)); !strings.Contains(got, "documentation") {
+			t.Errorf("classify(%s) = %q", a, got)
+		}
+	}
+	for _, a := range []string{"192.0.3.1", "198.51.101.1", "203.0.114.1", "2001:db9::1"} {
+		if got := classify(netip.MustParseAddr(a)); got != "" {
+			t.Errorf("classify(%s) = %q, want public", a, got)
+		}
+	}
+}
+
+func TestCheckOwn(t *testing.T) {
+	own := func() ([]net.Addr, error) {
+		return []net.Addr{&net.IPNet{IP: net.ParseIP("8.8.4.4"), Mask: net.CIDRMask(24, 32)},
+			&net.IPAddr{IP: net.ParseIP("2606:4700::6810:84e5")}}, nil
+	}
+	tests := []struct {
+		addr  string
+		own   bool
+		lists func() ([]net.Addr, error)
+	}{
+		{"8.8.4.4", true, own},
+		{"::ffff:8.8.4.4", true, own},
+		{"2606:4700::6810:84e5", true, own},
+		{"8.8.4.5", false, own}, // same subnet, another host: public
+		{"8.8.4.5", true, func() ([]net.Addr, error) { return nil, errors.New("netlink refused") }},
+	}
+	for _, tt := range tests {
+		err := checkOwn("h", netip.MustParseAddr(tt.addr), tt.lists)
+		var be *BlockedError
+		if (err != nil) != tt.own || (err != nil && !errors.As(err, &be)) {
+			t.Errorf("checkOwn(%s) = %v, want blocked %v", tt.addr, err, tt.own)
 		}
 	}
 }
