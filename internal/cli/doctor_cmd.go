@@ -15,6 +15,7 @@ import (
 	"github.com/localgpt-go/localgpt/internal/llm"
 	"github.com/localgpt-go/localgpt/internal/llm/ollama"
 	"github.com/localgpt-go/localgpt/internal/llm/provider"
+	"github.com/localgpt-go/localgpt/internal/sandbox"
 )
 
 // check is one line of `localgpt doctor`.
@@ -22,7 +23,10 @@ type check struct {
 	Name   string `json:"name"`
 	OK     bool   `json:"ok"`
 	Detail string `json:"detail"`
-	err    error
+	// Warn marks a check that passes but leaves LocalGPT less safe than it
+	// could be (bash without its sandbox); shown in red, exit code unchanged.
+	Warn bool `json:"warn,omitempty"`
+	err  error
 }
 
 func newDoctorCmd(a *app) *cobra.Command {
@@ -32,11 +36,13 @@ func newDoctorCmd(a *app) *cobra.Command {
 		Short: "Check the configuration, providers and workspace",
 		Long: `Check that LocalGPT can work: the config is valid, the default model's provider
 has its API key, every configured provider answers, the default model exists
-on its provider, the workspace is writable, and the LocalGPT home is private
-to you (no file or folder other users can read). One line per check. With
-Ollama in use, one line per pulled model gives the context window calls use
-(providers.ollama.num_ctx, at most the model's own) and an estimate of the
-memory its KV cache takes at that window.
+on its provider, the workspace is writable, the LocalGPT home is private to
+you (no file or folder other users can read), and bash commands can be
+sandboxed (a red ! when they cannot: they then run with your full
+permissions). One line per check. With Ollama in use, one line per pulled
+model gives the context window calls use (providers.ollama.num_ctx, at most
+the model's own) and an estimate of the memory its KV cache takes at that
+window.
 
 Exit code 2 when the configuration is the problem (invalid, or a key is
 missing), 3 when a provider is unreachable or lacks the model, 1 when the
@@ -63,7 +69,11 @@ check passes.`,
 					width = max(width, len(c.Name))
 				}
 				for _, c := range checks {
-					fmt.Fprintf(a.stdout, "%s %-*s  %s\n", mark(c.OK, color), width, c.Name, c.Detail)
+					m := mark(c.OK, color)
+					if c.Warn {
+						m = warnMark(color)
+					}
+					fmt.Fprintf(a.stdout, "%s %-*s  %s\n", m, width, c.Name, c.Detail)
 				}
 			}
 			return doctorError(checks)
@@ -152,7 +162,36 @@ func (a *app) runChecks(ctx context.Context) []check {
 			checks = append(checks, a.windowChecks(ctx, pm)...)
 		}
 	}
-	return append(checks, workspaceCheck(a.paths.Workspace), permissionsCheck(a.paths))
+	return append(checks, workspaceCheck(a.paths.Workspace), permissionsCheck(a.paths), sandboxCheck(a.cfg.Tools))
+}
+
+// sandboxCheck says how bash commands are confined (see package sandbox);
+// where they are not, it warns in red.
+func sandboxCheck(tc config.Tools) check {
+	s := sandbox.Probe()
+	c := check{Name: "sandbox", OK: true}
+	switch {
+	case !tc.BashSandbox:
+		c.Warn, c.Detail = true, "off (tools.bash_sandbox = false): bash commands run with your full permissions"
+	case !s.Confine:
+		c.Warn, c.Detail = true, "not available: "+s.Detail+"; bash commands run unconfined, and each result says so"
+	case !tc.BashNetwork && !s.Network:
+		c.Warn, c.Detail = true, s.Detail+"; tools.bash_network = false is not enforced"
+	default:
+		c.Detail = s.Detail + ": bash writes only to the workspace, tools.allowed_paths and a private temp folder, and cannot read LocalGPT's own files"
+		if !tc.BashNetwork {
+			c.Detail += "; no network"
+		}
+	}
+	return c
+}
+
+// warnMark is the red "!" of a check that passes with a warning.
+func warnMark(color bool) string {
+	if color {
+		return "\x1b[31m!\x1b[0m"
+	}
+	return "!"
 }
 
 // modelCheck says whether the default model is on its provider.

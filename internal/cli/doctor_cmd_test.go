@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/localgpt-go/localgpt/internal/llm/llmtest"
+	"github.com/localgpt-go/localgpt/internal/sandbox"
 )
 
 func TestDoctor(t *testing.T) {
@@ -109,5 +110,32 @@ func TestDoctorReportsWideHome(t *testing.T) {
 	}
 	if r := run(t, home, "doctor"); r.code != 0 {
 		t.Fatalf("after the suggested chmod: %+v", r)
+	}
+}
+
+// TestDoctorSandbox: doctor says how bash is confined, and warns in red
+// (without failing) when it is not.
+func TestDoctorSandbox(t *testing.T) {
+	oa := llmtest.NewOpenAI(t)
+	oa.SetModels(llmtest.Model{Name: "gpt-4o"})
+	base := fmt.Sprintf("[agent]\ndefault_model = \"gpt-4o\"\n[providers.openai]\napi_key = \"sk-secret-1\"\nbase_url = %q\n", oa.URL+"/v1")
+	probe := sandbox.Probe()
+	cases := []struct {
+		name, tools string
+		want        string
+	}{
+		{"off", "[tools]\nbash_sandbox = false\n", "! sandbox        off (tools.bash_sandbox = false)"},
+		{"on", "", map[bool]string{true: "✓ sandbox        " + probe.Detail, false: "! sandbox        not available: " + probe.Detail}[probe.Confine]},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := run(t, providerHome(t, base+tc.tools), "doctor")
+			if r.code != 0 || !strings.Contains(r.stdout, tc.want) {
+				t.Fatalf("exit %d, want 0 and %q:\n%s%s", r.code, tc.want, r.stdout, r.stderr)
+			}
+		})
+	}
+	if warnMark(true) != "\x1b[31m!\x1b[0m" || warnMark(false) != "!" {
+		t.Fatal("warn mark")
 	}
 }

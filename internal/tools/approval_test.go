@@ -168,3 +168,47 @@ func TestDecisionString(t *testing.T) {
 		}
 	}
 }
+
+// TestCtrlCAtAPromptEndsTheTurnsPrompts: Ctrl-C at the first of several
+// concurrent approval prompts cancels the turn; the calls waiting for
+// their turn to ask are refused without a prompt of their own (before, the
+// gate ignored the cancelled context and prompted for each of them).
+func TestCtrlCAtAPromptEndsTheTurnsPrompts(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var mu sync.Mutex
+	asked := 0
+	approver := ApproverFunc(func(ctx context.Context, req Request) (Decision, error) {
+		mu.Lock()
+		asked++
+		mu.Unlock()
+		time.Sleep(20 * time.Millisecond) // the other calls queue behind this prompt
+		cancel()                          // the user presses Ctrl-C at the prompt
+		return Deny, context.Canceled
+	})
+	e := newEnv(t, approver, nil)
+	var wg sync.WaitGroup
+	results := make([]Result, 6)
+	for i := range results {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			args := map[string]any{"command": "echo should-not-run"}
+			if i%2 == 1 {
+				args = map[string]any{"path": filepath.Join(e.outside, "f.md"), "content": "x"}
+				results[i] = e.reg.Call(ctx, "write_file", rawArgs(t, args))
+				return
+			}
+			results[i] = e.reg.Call(ctx, "bash", rawArgs(t, args))
+		}()
+	}
+	wg.Wait()
+	if asked != 1 {
+		t.Fatalf("asked %d times after Ctrl-C, want 1", asked)
+	}
+	for i, r := range results {
+		if !r.IsError || !strings.Contains(r.Content, "cancelled") || strings.Contains(r.Content, "should-not-run") {
+			t.Fatalf("call %d: %+v", i, r)
+		}
+	}
+}

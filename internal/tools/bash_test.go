@@ -164,3 +164,44 @@ func TestBashDoesNotSeeLocalGPTSecrets(t *testing.T) {
 		t.Fatalf("output: %q", res.Content)
 	}
 }
+
+// TestBashSandboxHidesLocalGPTFiles: a bash call (approved or not) cannot
+// read LocalGPT's configuration and sessions, nor write outside the
+// workspace, even with the workspace holding the home.
+func TestBashSandboxHidesLocalGPTFiles(t *testing.T) {
+	if s := sandbox.Probe(); !s.Confine {
+		t.Skipf("no sandbox here: %s", s.Detail)
+	}
+	for _, layout := range []string{"default", "workspace is ~"} {
+		t.Run(layout, func(t *testing.T) {
+			e := newEnv(t, nil, noApproval)
+			lg := filepath.Dir(e.ws)
+			writeFile(t, filepath.Join(lg, "config.toml"), "[tools]\nrequire_approval = [\"bash\"]\n")
+			writeFile(t, filepath.Join(lg, "sessions", "s.jsonl"), "{\"secret\":1}\n")
+			if layout != "default" {
+				e = newEnvAt(t, e.home, e.home)
+			}
+			writeFile(t, filepath.Join(e.ws, "notes", "old.md"), "old\n")
+			for _, tc := range []struct {
+				cmd string
+				ok  bool
+			}{
+				// (with the home inside the workspace, the workspace's own
+				// entries are fixed: new files go into its folders)
+				{"echo note > " + filepath.Join(e.ws, "notes", "n.md") + " && cat " + filepath.Join(e.ws, "notes", "n.md"), true},
+				{"cat " + filepath.Join(lg, "config.toml"), false},
+				{"cat " + filepath.Join(lg, "sessions", "s.jsonl"), false},
+				{"echo 'require_approval = []' > " + filepath.Join(lg, "config.toml"), false},
+				{"echo x > " + filepath.Join(e.outside, "o"), false},
+			} {
+				r := e.call(t, context.Background(), "bash", map[string]any{"command": tc.cmd})
+				if r.IsError == tc.ok || strings.Contains(r.Content, "secret") {
+					t.Errorf("%s: %s", tc.cmd, r.Content)
+				}
+			}
+			if readFile(t, filepath.Join(lg, "config.toml")) != "[tools]\nrequire_approval = [\"bash\"]\n" {
+				t.Fatal("config.toml changed")
+			}
+		})
+	}
+}

@@ -25,7 +25,7 @@ func (b *Bash) policy() sandbox.Policy {
 	if ws, err := filepath.EvalSymlinks(p.Workspace); err == nil && b.Unattended {
 		pol.ReadOnly = fixedEntries(ws)
 	}
-	for _, h := range p.LocalGPT.hidden(append([]string{p.Workspace}, p.AllowedPaths...)) {
+	for _, h := range p.LocalGPT.hidden(p.Workspace, p.AllowedPaths) {
 		if r, err := filepath.EvalSymlinks(h); err == nil {
 			pol.Hidden = append(pol.Hidden, r)
 		}
@@ -53,8 +53,8 @@ func fixedEntries(ws string) []string {
 // hidden lists LocalGPT's own files as they exist now, for the sandbox,
 // which can only hide what it names: the folders, the configuration and
 // log files with their siblings, and everything in the home except the
-// user's folders it holds (keep: the workspace, allowed paths).
-func (l LocalGPTFiles) hidden(keep []string) []string {
+// user's folders it holds (the workspace, allowed paths).
+func (l LocalGPTFiles) hidden(workspace string, allowed []string) []string {
 	out := append([]string(nil), l.Dirs...)
 	siblings := func(file string, stem bool) {
 		if file == "" {
@@ -78,13 +78,12 @@ func (l LocalGPTFiles) hidden(keep []string) []string {
 	if l.Home == "" {
 		return out
 	}
+	if workspace != "" && sameFile(workspace, l.Home) {
+		return out // the home is the workspace: only the named files are LocalGPT's
+	}
 	var inHome []string
-	for _, k := range keep {
-		switch {
-		case k == "":
-		case sameFile(k, l.Home):
-			return out // the home is the workspace: only the named files are LocalGPT's
-		case within(l.Home, k):
+	for _, k := range append([]string{workspace}, allowed...) {
+		if k != "" && within(l.Home, k) && !sameFile(k, l.Home) {
 			inHome = append(inHome, filepath.Clean(k))
 		}
 	}

@@ -80,3 +80,40 @@ func BenchmarkHTMLToText(b *testing.B) {
 		webfetch.HTMLToText(page, nil)
 	}
 }
+
+// BenchmarkPathChecks measures the policy's verdict on one path, as every
+// file tool call pays it: a write in the workspace, a read of an ordinary
+// file and of a credentials folder, in a home with LocalGPT's files.
+func BenchmarkPathChecks(b *testing.B) {
+	tr := newTreeIn(b, b.TempDir())
+	p := tr.policy(tr.ws)
+	for _, bc := range []struct {
+		name string
+		run  func() verdict
+	}{
+		{"write", func() verdict {
+			real, err := realPath(filepath.Join(tr.ws, "notes", "new.md"))
+			if err != nil {
+				b.Fatal(err)
+			}
+			return p.checkWrite(real)
+		}},
+		{"read", func() verdict {
+			abs := filepath.Join(tr.ws, "notes", "a.md")
+			real, _ := filepath.EvalSymlinks(abs)
+			return p.checkRead(abs, real)
+		}},
+		{"read-credentials", func() verdict {
+			abs := filepath.Join(tr.user, ".ssh", "id_rsa")
+			real, _ := filepath.EvalSymlinks(abs)
+			return p.checkRead(abs, real)
+		}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				bc.run()
+			}
+		})
+	}
+}

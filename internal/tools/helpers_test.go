@@ -37,7 +37,19 @@ func newEnv(t *testing.T, approver Approver, mod func(*config.Config)) *env {
 	t.Helper()
 	root := t.TempDir()
 	home := filepath.Join(root, "home")
-	ws := filepath.Join(home, ".localgpt", "workspace")
+	return newEnvIn(t, home, filepath.Join(home, ".localgpt", "workspace"), approver, mod)
+}
+
+// newEnvAt builds a registry whose user home is home and workspace ws
+// (memory.workspace = "~" when they are the same), with bash unasked.
+func newEnvAt(t *testing.T, home, ws string) *env {
+	t.Helper()
+	return newEnvIn(t, home, ws, nil, func(c *config.Config) { c.Tools.RequireApproval = nil })
+}
+
+func newEnvIn(t *testing.T, home, ws string, approver Approver, mod func(*config.Config)) *env {
+	t.Helper()
+	root := filepath.Dir(home)
 	outside := filepath.Join(root, "outside")
 	for _, d := range []string{ws, outside} {
 		if err := os.MkdirAll(d, 0o755); err != nil {

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/localgpt-go/localgpt/internal/keylock"
@@ -110,7 +111,9 @@ func (p PathPolicy) readTarget(ctx context.Context, g *Gate, req Request, path s
 // realPath resolves every symbolic link in p, including in the part of p
 // that does not exist yet: the longest existing prefix is resolved and the
 // rest appended. A link whose target is missing is an error, because
-// writing through it would create a file wherever it points.
+// writing through it would create a file wherever it points. It costs one
+// lstat per missing level, so a path of thousands of made-up folders
+// cannot keep it busy.
 func realPath(p string) (string, error) {
 	r, err := filepath.EvalSymlinks(p)
 	if err == nil {
@@ -119,18 +122,34 @@ func realPath(p string) (string, error) {
 	if !errors.Is(err, fs.ErrNotExist) {
 		return "", fmt.Errorf("resolve %s: %w", p, err)
 	}
-	if fi, lerr := os.Lstat(p); lerr == nil && fi.Mode()&fs.ModeSymlink != 0 {
-		return "", fmt.Errorf("%s is a symbolic link to a missing target; write to the target's path instead", p)
+	var rest []string
+	dir := p
+	for {
+		fi, err := os.Lstat(dir)
+		if err == nil {
+			if fi.Mode()&fs.ModeSymlink != 0 {
+				if _, err := filepath.EvalSymlinks(dir); errors.Is(err, fs.ErrNotExist) {
+					return "", fmt.Errorf("%s is a symbolic link to a missing target; write to the target's path instead", dir)
+				}
+			}
+			break
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return "", fmt.Errorf("resolve %s: %w", p, err)
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			break
+		}
+		rest = append(rest, filepath.Base(dir))
+		dir = parent
 	}
-	parent := filepath.Dir(p)
-	if parent == p {
-		return p, nil
-	}
-	rp, err := realPath(parent)
+	rd, err := filepath.EvalSymlinks(dir)
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("resolve %s: %w", p, err)
 	}
-	return filepath.Join(rp, filepath.Base(p)), nil
+	slices.Reverse(rest)
+	return filepath.Join(append([]string{rd}, rest...)...), nil
 }
 
 // within reports whether path is root or inside it; both must be clean

@@ -3,6 +3,7 @@ package tools
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -78,31 +79,44 @@ type verdict struct {
 
 // checkWrite decides about writing real (absolute, links resolved).
 func (p PathPolicy) checkWrite(real string) verdict {
-	anc := ancestors(real)
-	if p.isConfig(real, anc) || p.isOwn(real, anc) {
+	sp := newSpot(real)
+	if p.isConfig(sp) || p.isOwn(sp) {
 		return verdict{never: real + " is one of LocalGPT's own files (its configuration, sessions, state, index or logs), " +
 			"which tools never change; the user changes settings with `localgpt config set`"}
 	}
 	var v verdict
-	base := ""
-	for _, root := range append([]string{p.Workspace}, p.AllowedPaths...) {
-		if r, err := realPath(root); err == nil && p.inside(r, real, anc) && len(r) > len(base) {
-			base = r
+	base := -1 // the depth of the workspace or allowed path real lies in
+	var wsRest []string
+	inWorkspace := false
+	for i, root := range append([]string{p.Workspace}, p.AllowedPaths...) {
+		if root == "" {
+			continue
+		}
+		if r, err := realPath(root); err == nil {
+			if rest, ok := sp.under(newAnchor(r)); ok {
+				base = max(base, len(sp.comps)-len(rest))
+				if i == 0 {
+					wsRest, inWorkspace = rest, true
+				}
+			}
 		}
 	}
-	if base == "" {
+	if base < 0 {
 		v.needs = append(v.needs, need{ConcernOutside, filepath.Dir(real), real + " is outside the workspace"})
-		base = string(filepath.Separator)
+		base = 0
 	}
-	if dot := dotPrefix(base, real); dot != "" {
-		v.needs = append(v.needs, need{ConcernDotPath, dot,
-			dot + " is a dot-file or dot-folder; programs read such files as configuration and may run code from them"})
-	}
-	if ws, err := realPath(p.Workspace); err == nil && p.inside(ws, real, anc) {
-		if c := controlPrefix(ws, real); c != "" {
-			v.needs = append(v.needs, need{ConcernControl, c,
-				c + " steers LocalGPT itself (the heartbeat runs HEARTBEAT.md's tasks unattended; SOUL.md, USER.md and skills shape every answer)"})
+	for i := base; i < len(sp.comps); i++ {
+		if c := sp.comps[i]; len(c) > 1 && c[0] == '.' {
+			dot := sp.join(i + 1)
+			v.needs = append(v.needs, need{ConcernDotPath, dot,
+				dot + " is a dot-file or dot-folder; programs read such files as configuration and may run code from them"})
+			break
 		}
+	}
+	if inWorkspace && len(wsRest) > 0 && slices.Contains(foldedControlNames(), wsRest[0]) {
+		c := sp.join(len(sp.comps) - len(wsRest) + 1)
+		v.needs = append(v.needs, need{ConcernControl, c,
+			c + " steers LocalGPT itself (the heartbeat runs HEARTBEAT.md's tasks unattended; SOUL.md, USER.md and skills shape every answer)"})
 	}
 	return v
 }
@@ -111,19 +125,20 @@ func (p PathPolicy) checkWrite(real string) verdict {
 // location is real ("" when it cannot be resolved).
 func (p PathPolicy) checkRead(path, real string) verdict {
 	var v verdict
-	for _, q := range []string{path, real} {
-		if q == "" {
-			continue
-		}
-		anc := ancestors(q)
-		if p.isConfig(q, anc) {
+	names := []string{path}
+	if real != "" && real != path {
+		names = append(names, real)
+	}
+	for _, q := range names {
+		sp := newSpot(q)
+		if p.isConfig(sp) {
 			return verdict{never: q + " is LocalGPT's configuration (or a backup of it), which holds API keys, so tools do not read it; " +
 				"`localgpt config show` prints the settings with secrets masked, and `localgpt config get KEY` one of them"}
 		}
-		if p.isOwn(q, anc) && len(v.needs) == 0 {
+		if len(v.needs) == 0 && p.isOwn(sp) {
 			v.needs = append(v.needs, need{ConcernLocalGPT, q, q + " is one of LocalGPT's own files (sessions, state, index, logs)"})
 		}
-		if c := p.credentialOf(q, anc); c != "" {
+		if c := p.credentialOf(sp); c != "" {
 			v.needs = append(v.needs, need{ConcernCredentials, c, c + " holds credentials"})
 			break
 		}
@@ -131,45 +146,19 @@ func (p PathPolicy) checkRead(path, real string) verdict {
 	return v
 }
 
-// inside reports whether path is dir or below it, by name compared
-// case-insensitively, or by identity: dir is the same folder as one of
-// path's existing ancestors (another spelling on a case- or
-// normalisation-insensitive file system, a bind mount).
-func (p PathPolicy) inside(dir, path string, anc []os.FileInfo) bool {
-	if dir == "" {
-		return false
-	}
-	if within(fold(dir), fold(path)) {
-		return true
-	}
-	if len(anc) == 0 {
-		return false
-	}
-	fi, err := os.Stat(dir)
-	if err != nil {
-		return false
-	}
-	for _, a := range anc {
-		if os.SameFile(fi, a) {
-			return true
-		}
-	}
-	return false
-}
-
-// isConfig reports whether path is a configuration file, or a backup or
-// temporary file of one.
-func (p PathPolicy) isConfig(path string, anc []os.FileInfo) bool {
+// isConfig reports whether the spot is a configuration file, or a backup
+// or temporary file of one (same folder, name starting with its name), or
+// another name of it (a hard link).
+func (p PathPolicy) isConfig(sp *spot) bool {
 	for _, c := range p.LocalGPT.Config {
 		if c == "" {
 			continue
 		}
-		if p.sameOrSibling(c, path, anc, false) {
+		if sp.sibling(c, false) {
 			return true
 		}
-		// Another name of the same file (a hard link).
-		if len(anc) > 0 && !anc[0].IsDir() {
-			if fi, err := os.Stat(c); err == nil && os.SameFile(fi, anc[0]) {
+		if len(sp.anc) > 0 && sp.anc[0].depth == len(sp.comps) && !sp.anc[0].fi.IsDir() {
+			if fi, err := os.Stat(c); err == nil && os.SameFile(fi, sp.anc[0].fi) {
 				return true
 			}
 		}
@@ -177,102 +166,185 @@ func (p PathPolicy) isConfig(path string, anc []os.FileInfo) bool {
 	return false
 }
 
-// isOwn reports whether path is one of LocalGPT's own files (see
+// isOwn reports whether the spot is one of LocalGPT's own files (see
 // LocalGPTFiles), configuration excepted.
-func (p PathPolicy) isOwn(path string, anc []os.FileInfo) bool {
+func (p PathPolicy) isOwn(sp *spot) bool {
 	l := p.LocalGPT
 	for _, d := range l.Dirs {
-		if p.inside(d, path, anc) {
+		if _, ok := sp.under(newAnchor(d)); ok {
 			return true
 		}
 	}
-	if l.Log != "" && p.sameOrSibling(l.Log, path, anc, true) {
+	if l.Log != "" && sp.sibling(l.Log, true) {
 		return true
 	}
-	if l.Home == "" || !p.inside(l.Home, path, anc) {
+	if l.Home == "" {
+		return false
+	}
+	home := newAnchor(l.Home)
+	rest, ok := sp.under(home)
+	if !ok {
 		return false
 	}
 	// In the home: LocalGPT's unless in a folder of the user's that the
-	// home holds (the default workspace, an allowed path).
+	// home holds (the default workspace, an allowed path). When the home
+	// is the workspace itself, only the named files are LocalGPT's.
+	if p.Workspace != "" && sameFile(p.Workspace, l.Home) {
+		return false
+	}
 	for _, keep := range append([]string{p.Workspace}, p.AllowedPaths...) {
 		if keep == "" {
 			continue
 		}
-		switch {
-		case sameFile(keep, l.Home):
-			return false // the home is the workspace: only the named files are LocalGPT's
-		case p.inside(l.Home, keep, nil) && !sameFile(keep, l.Home) && p.inside(keep, path, anc):
+		// A kept folder lies below the home by name: it is configured so.
+		k := newAnchor(keep).folded
+		n := len(home.folded)
+		if len(k) > n && slices.Equal(k[:n], home.folded) && len(rest) >= len(k)-n && slices.Equal(rest[:len(k)-n], k[n:]) {
 			return false
 		}
 	}
 	return true
 }
 
-// sameOrSibling reports whether path is file, or a file beside it whose
-// name starts with file's name (config.toml.bak.1, config.toml.tmp123),
-// or with its stem when stem is set (agent-2026-01-01T10-00-00.000.log).
-func (p PathPolicy) sameOrSibling(file, path string, anc []os.FileInfo, stem bool) bool {
-	name := filepath.Base(file)
-	if stem {
-		name = strings.TrimSuffix(name, filepath.Ext(name))
-	}
-	if !p.inside(filepath.Dir(file), filepath.Dir(path), parentAncestors(anc)) {
-		return false
-	}
-	base := fold(filepath.Base(path))
-	return strings.HasPrefix(base, fold(name))
-}
-
-// credentialOf returns the credentials location path is in, or "".
-func (p PathPolicy) credentialOf(path string, anc []os.FileInfo) string {
+// credentialOf returns the credentials location the spot is in, or "".
+func (p PathPolicy) credentialOf(sp *spot) string {
 	if p.Home != "" {
-		for _, rel := range credentialDirs() {
-			if c := filepath.Join(p.Home, rel); p.inside(c, path, anc) {
-				return c
+		if rest, ok := sp.under(newAnchor(p.Home)); ok && len(rest) > 0 {
+			joined := strings.Join(rest, "/")
+			for _, rel := range credentialDirs() {
+				f := fold(rel)
+				if joined == f || strings.HasPrefix(joined, f+"/") {
+					return filepath.Join(p.Home, filepath.FromSlash(rel))
+				}
 			}
 		}
 	}
 	for _, c := range systemCredentials() {
-		if p.inside(c, path, anc) {
+		if _, ok := sp.underName(c); ok {
 			return c
 		}
 	}
-	base := fold(filepath.Base(path))
-	if base == fold(".env") || strings.HasPrefix(base, fold(".env.")) {
-		return path
-	}
-	// Another process's environment holds its secrets (LocalGPT's own keys
-	// among them): /proc/PID/environ, /proc/PID/task/TID/environ.
-	if parts := strings.Split(path, string(filepath.Separator)); len(parts) >= 4 && parts[1] == "proc" && parts[len(parts)-1] == "environ" {
-		return path
+	if n := len(sp.folded); n > 0 {
+		base := sp.folded[n-1]
+		if base == fold(".env") || strings.HasPrefix(base, fold(".env.")) {
+			return sp.path
+		}
+		// Another process's environment holds its secrets (LocalGPT's own
+		// keys among them): /proc/PID/environ, /proc/PID/task/TID/environ.
+		if n >= 3 && sp.comps[0] == "proc" && sp.comps[n-1] == "environ" {
+			return sp.path
+		}
 	}
 	return ""
 }
 
-// ancestors returns the file information of path and of each of its
-// existing parents, nearest first (for identity checks). Missing levels
-// are skipped.
-func ancestors(path string) []os.FileInfo {
-	var out []os.FileInfo
-	for p := path; ; {
-		if fi, err := os.Stat(p); err == nil {
-			out = append(out, fi)
-		}
-		parent := filepath.Dir(p)
-		if parent == p {
-			return out
-		}
-		p = parent
-	}
+// spot is an absolute path taken apart for matching against the
+// policy's folders: by name, case-folded, and by the identity of its
+// existing ancestors (another spelling on a case- or
+// normalisation-insensitive file system, a bind mount).
+type spot struct {
+	path   string
+	comps  []string // components below the root
+	folded []string // fold of each component
+	anc    []ancestor
 }
 
-// parentAncestors drops path's own entry from anc when path exists (its
-// first entry is then path itself, not a folder).
-func parentAncestors(anc []os.FileInfo) []os.FileInfo {
-	if len(anc) > 0 && !anc[0].IsDir() {
-		return anc[1:]
+// ancestor is an existing ancestor of a spot (or the spot itself):
+// the first depth components, and its file information.
+type ancestor struct {
+	depth int
+	fi    os.FileInfo
+}
+
+func newSpot(path string) *spot {
+	sp := &spot{path: path, comps: components(path)}
+	sp.folded = make([]string, len(sp.comps))
+	for i, c := range sp.comps {
+		sp.folded[i] = fold(c)
 	}
-	return anc
+	for d := len(sp.comps); d >= 0; d-- {
+		if fi, err := os.Stat(sp.join(d)); err == nil {
+			sp.anc = append(sp.anc, ancestor{d, fi})
+		}
+	}
+	return sp
+}
+
+// join returns the path of the first n components.
+func (sp *spot) join(n int) string {
+	return string(filepath.Separator) + filepath.Join(sp.comps[:n]...)
+}
+
+// anchor is a folder the policy names, with its identity when it exists.
+type anchor struct {
+	folded []string
+	fi     os.FileInfo
+}
+
+func newAnchor(dir string) anchor {
+	a := anchor{}
+	for _, c := range components(dir) {
+		a.folded = append(a.folded, fold(c))
+	}
+	if fi, err := os.Stat(dir); err == nil {
+		a.fi = fi
+	}
+	return a
+}
+
+// under reports whether the spot is the anchor's folder or below it, and
+// returns the folded components below it.
+func (sp *spot) under(a anchor) ([]string, bool) {
+	if n := len(a.folded); len(sp.folded) >= n && slices.Equal(sp.folded[:n], a.folded) {
+		return sp.folded[n:], true
+	}
+	if a.fi != nil {
+		for _, an := range sp.anc {
+			if os.SameFile(an.fi, a.fi) {
+				return sp.folded[an.depth:], true
+			}
+		}
+	}
+	return nil, false
+}
+
+// underName is under by name only, for paths that need no identity.
+func (sp *spot) underName(dir string) ([]string, bool) {
+	return sp.under(anchor{folded: newAnchor(dir).folded})
+}
+
+// sibling reports whether the spot is file, or a file beside it whose
+// name starts with file's name (config.toml.bak.1, config.toml.tmp123),
+// or with its stem when stem is set (agent-2026-01-01T10-00-00.000.log).
+func (sp *spot) sibling(file string, stem bool) bool {
+	n := len(sp.comps)
+	if n == 0 {
+		return false
+	}
+	name := filepath.Base(file)
+	if stem {
+		name = strings.TrimSuffix(name, filepath.Ext(name))
+	}
+	if !strings.HasPrefix(sp.folded[n-1], fold(name)) {
+		return false
+	}
+	parent := &spot{path: sp.join(n - 1), comps: sp.comps[:n-1], folded: sp.folded[:n-1]}
+	for _, a := range sp.anc {
+		if a.depth < n {
+			parent.anc = append(parent.anc, a)
+		}
+	}
+	rest, ok := parent.under(newAnchor(filepath.Dir(file)))
+	return ok && len(rest) == 0
+}
+
+// components splits an absolute, clean path into its names.
+func components(path string) []string {
+	path = strings.Trim(filepath.Clean(path), string(filepath.Separator))
+	if path == "" || path == "." {
+		return nil
+	}
+	return strings.Split(path, string(filepath.Separator))
 }
 
 // sameFile reports whether a and b name the same existing file, or are
@@ -286,23 +358,6 @@ func sameFile(a, b string) bool {
 	return err1 == nil && err2 == nil && os.SameFile(fa, fb)
 }
 
-// dotPrefix returns the first dot-file or dot-folder on the way from base
-// to path (base/.git for base/.git/hooks/pre-commit), or "".
-func dotPrefix(base, path string) string {
-	rel, err := filepath.Rel(base, path)
-	if err != nil || rel == "." {
-		return ""
-	}
-	cur := base
-	for _, c := range strings.Split(rel, string(filepath.Separator)) {
-		cur = filepath.Join(cur, c)
-		if len(c) > 1 && c[0] == '.' && c != ".." {
-			return cur
-		}
-	}
-	return ""
-}
-
 // controlPrefix returns the control file or folder of the workspace ws
 // that path is or lies in, or "".
 func controlPrefix(ws, path string) string {
@@ -311,12 +366,18 @@ func controlPrefix(ws, path string) string {
 		return ""
 	}
 	first, _, _ := strings.Cut(rel, string(filepath.Separator))
-	for _, name := range controlNames() {
-		if fold(first) == fold(name) {
-			return filepath.Join(ws, first)
-		}
+	if slices.Contains(foldedControlNames(), fold(first)) {
+		return filepath.Join(ws, first)
 	}
 	return ""
+}
+
+func foldedControlNames() []string {
+	names := controlNames()
+	for i, n := range names {
+		names[i] = fold(n)
+	}
+	return names
 }
 
 // fold maps s to a case-folded form: two names a case-insensitive file
