@@ -1,4 +1,4 @@
-//go:build unix && !linux
+//go:build !linux
 
 package sandbox
 
@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"runtime"
 	"sync"
-	"syscall"
 )
 
 // Probe says what this platform can enforce: no confinement yet.
@@ -24,9 +23,10 @@ type Process struct {
 	stop    sync.Once
 }
 
-// Start runs c in its own process group, unconfined; the Result's Warning
-// says so when c.Policy asked for confinement. Processes that leave the
-// group (setsid) are not killed by Stop on this platform.
+// Start runs c in its own process group (on Unix; on Windows the process
+// alone), unconfined; the Result's Warning says so when c.Policy asked for
+// confinement. Processes that leave the group (setsid) are not killed by
+// Stop on these platforms yet.
 func Start(c Command) (*Process, error) {
 	tmp, err := newTmp()
 	if err != nil {
@@ -37,7 +37,7 @@ func Start(c Command) (*Process, error) {
 	cmd.Dir = c.Dir
 	cmd.Env = withTmp(c.Env, tmp)
 	cmd.Stdout, cmd.Stderr = c.Output, c.Output
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	ownGroup(cmd)
 	if err := cmd.Start(); err != nil {
 		os.RemoveAll(tmp)
 		return nil, fmt.Errorf("sandbox: start %s: %w", c.Path, err)
@@ -51,22 +51,20 @@ func Start(c Command) (*Process, error) {
 
 // Stop kills the command's process group.
 func (p *Process) Stop() {
-	p.stop.Do(func() { _ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL) })
+	p.stop.Do(func() { killGroup(p.cmd.Process) })
 }
 
 // Wait waits for the command and kills what is left of its group.
 func (p *Process) Wait() (Result, error) {
 	err := p.cmd.Wait()
-	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+	killGroup(p.cmd.Process)
 	os.RemoveAll(p.tmp)
-	res := Result{Warning: p.warning}
 	if p.cmd.ProcessState == nil {
 		return Result{}, fmt.Errorf("sandbox: wait: %w", err)
 	}
-	ws, _ := p.cmd.ProcessState.Sys().(syscall.WaitStatus)
-	res.ExitCode = ws.ExitStatus()
-	if ws.Signaled() {
-		res.ExitCode, res.Signal = -1, ws.Signal()
+	res := Result{Warning: p.warning, ExitCode: p.cmd.ProcessState.ExitCode()}
+	if sig, ok := signalOf(p.cmd.ProcessState); ok {
+		res.ExitCode, res.Signal = -1, sig
 	}
 	return res, nil
 }

@@ -1,3 +1,5 @@
+//go:build unix
+
 package tools
 
 import (
@@ -15,9 +17,6 @@ import (
 	"github.com/localgpt-go/localgpt/internal/config"
 	"github.com/localgpt-go/localgpt/internal/sandbox"
 )
-
-// noApproval is a config where bash runs without asking.
-func noApproval(c *config.Config) { c.Tools.RequireApproval = nil }
 
 func TestBash(t *testing.T) {
 	e := newEnv(t, nil, func(c *config.Config) {

@@ -116,6 +116,9 @@ func readFile(t *testing.T, path string) string {
 	return string(b)
 }
 
+// noApproval is a config where bash runs without asking.
+func noApproval(c *config.Config) { c.Tools.RequireApproval = nil }
+
 // check asserts a result's error flag and that it contains every want.
 func check(t *testing.T, r Result, isError bool, wants ...string) {
 	t.Helper()
