@@ -15,6 +15,7 @@ import (
 
 	"github.com/localgpt-go/localgpt/internal/agent"
 	"github.com/localgpt-go/localgpt/internal/assistant"
+	"github.com/localgpt-go/localgpt/internal/config"
 	"github.com/localgpt-go/localgpt/internal/llm"
 	"github.com/localgpt-go/localgpt/internal/memory"
 	"github.com/localgpt-go/localgpt/internal/session"
@@ -87,7 +88,12 @@ func (c *chat) run(ctx context.Context) error {
 	defer c.in.Close()
 	c.opts.confirm = c.confirm
 	if err := c.open(ctx); err != nil {
-		return err
+		if !c.interactive || !noProvider(err) {
+			return err
+		}
+		if err := c.offerSetup(ctx, err); err != nil {
+			return err
+		}
 	}
 	defer func() { c.as.Close() }()
 	defer func() { c.conv.Close() }()
@@ -165,6 +171,43 @@ func (c *chat) open(ctx context.Context) error {
 	}
 	c.conv = c.newConversation(sess)
 	return nil
+}
+
+// noProvider reports whether err says no model provider can answer: the
+// default one is not running, or it needs a key that is not set.
+func noProvider(err error) bool {
+	var le *llm.Error
+	var ce *config.Error
+	switch {
+	case errors.As(err, &le):
+		return le.Kind == llm.KindUnreachable || le.Kind == llm.KindNotFound
+	case errors.As(err, &ce):
+		return strings.HasPrefix(ce.Key, "providers.")
+	}
+	return false
+}
+
+// offerSetup tells why no model answers and offers `localgpt setup`;
+// after it the chat opens with what setup wrote.
+func (c *chat) offerSetup(ctx context.Context, cause error) error {
+	fmt.Fprintf(c.app.stderr, "localgpt: %v\n\n", cause)
+	answer, err := c.in.Confirm("No model answers yet. Look for the ones on this machine now (localgpt setup)? [Y/n] ")
+	if err != nil || strings.HasPrefix(strings.ToLower(strings.TrimSpace(answer)), "n") {
+		return cause
+	}
+	// Prompts may be several lines: all but the last are printed, the last
+	// is the line editor's prompt.
+	ask := func(prompt string) (string, error) {
+		if i := strings.LastIndexByte(prompt, '\n'); i >= 0 {
+			fmt.Fprint(c.app.stdout, prompt[:i+1])
+			prompt = prompt[i+1:]
+		}
+		return c.in.ReadLine(prompt)
+	}
+	if err := c.app.runSetup(ctx, setupOptions{}, ask); err != nil {
+		return err
+	}
+	return c.open(ctx)
 }
 
 // readLine waits for the next line, or for the chat to be cancelled

@@ -63,24 +63,29 @@ check passes.`,
 					return err
 				}
 			} else {
-				color := useColor(a.getenv, a.stdout)
-				width := 0
-				for _, c := range checks {
-					width = max(width, len(c.Name))
-				}
-				for _, c := range checks {
-					m := mark(c.OK, color)
-					if c.Warn {
-						m = warnMark(color)
-					}
-					fmt.Fprintf(a.stdout, "%s %-*s  %s\n", m, width, c.Name, c.Detail)
-				}
+				a.printChecks(checks)
 			}
 			return doctorError(checks)
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
 	return cmd
+}
+
+// printChecks prints one line per check, ✓, ✗ or a warning mark first.
+func (a *app) printChecks(checks []check) {
+	color := useColor(a.getenv, a.stdout)
+	width := 0
+	for _, c := range checks {
+		width = max(width, len(c.Name))
+	}
+	for _, c := range checks {
+		m := mark(c.OK, color)
+		if c.Warn {
+			m = warnMark(color)
+		}
+		fmt.Fprintf(a.stdout, "%s %-*s  %s\n", m, width, c.Name, c.Detail)
+	}
 }
 
 // doctorError is the error the failed checks amount to: configuration

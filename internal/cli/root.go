@@ -42,7 +42,7 @@ func newRootCmd(a *app) *cobra.Command {
 	root.AddCommand(
 		newConfigCmd(a),
 		newPathsCmd(a),
-		newModelsCmd(a), newDoctorCmd(a),
+		newSetupCmd(a), newModelsCmd(a), newDoctorCmd(a),
 		newMemoryCmd(a),
 		newAskCmd(a),
 		newChatCmd(a),

@@ -397,3 +397,24 @@ func TestSetWithDottedKeys(t *testing.T) {
 		})
 	}
 }
+
+// TestSetAll: several keys are written in one replacement, or none is.
+func TestSetAll(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "config.toml")
+	getenv := func(string) string { return "" }
+	if err := SetAll(path, []KeyValue{{"providers.openai.base_url", "http://127.0.0.1:1234/v1"}, {"agent.default_model", "openai/qwen"}}, getenv); err != nil {
+		t.Fatal(err)
+	}
+	cfg, _, err := LoadFile(path, getenv)
+	if err != nil || cfg.Providers.OpenAI.BaseURL != "http://127.0.0.1:1234/v1" || cfg.Agent.DefaultModel != "openai/qwen" {
+		t.Fatalf("%v %+v", err, cfg)
+	}
+	before, _ := os.ReadFile(path)
+	err = SetAll(path, []KeyValue{{"agent.default_model", "llama3.2"}, {"agent.context_window", "big"}}, getenv)
+	if err == nil {
+		t.Fatal("a bad value was accepted")
+	}
+	if after, _ := os.ReadFile(path); string(after) != string(before) {
+		t.Fatal("a failed SetAll changed the file")
+	}
+}

@@ -73,26 +73,37 @@ func backup(path string, data []byte) (string, error) {
 // replaced atomically; on any error the file is untouched. A missing file
 // is created from the template first.
 func Set(path, key, value string, getenv func(string) string) error {
-	k, ok := LookupKey(key)
-	if !ok {
-		return &Error{File: path, Key: key, Msg: unknownKeyError(key).Error()}
-	}
-	lit, err := literal(k, value)
-	if err != nil {
-		return &Error{File: path, Key: key, Msg: err.Error()}
-	}
+	return SetAll(path, []KeyValue{{key, value}}, getenv)
+}
+
+// KeyValue is one setting for SetAll.
+type KeyValue struct{ Key, Value string }
+
+// SetAll is Set for several keys at once: all of them are written in one
+// atomic replacement, or none is.
+func SetAll(path string, settings []KeyValue, getenv func(string) string) error {
 	data, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
 		data = Template()
 	} else if err != nil {
 		return &Error{File: path, Msg: fmt.Sprintf("cannot read config file: %v", err)}
 	}
-	doc, err := parseDocument(data)
-	if err != nil {
-		return &Error{File: path, Msg: fmt.Sprintf("the file does not parse, so it cannot be edited safely: %v; fix it by hand (`localgpt config show` points at the problem)", err)}
+	for _, kv := range settings {
+		k, ok := LookupKey(kv.Key)
+		if !ok {
+			return &Error{File: path, Key: kv.Key, Msg: unknownKeyError(kv.Key).Error()}
+		}
+		lit, err := literal(k, kv.Value)
+		if err != nil {
+			return &Error{File: path, Key: kv.Key, Msg: err.Error()}
+		}
+		doc, err := parseDocument(data)
+		if err != nil {
+			return &Error{File: path, Msg: fmt.Sprintf("the file does not parse, so it cannot be edited safely: %v; fix it by hand (`localgpt config show` points at the problem)", err)}
+		}
+		data = doc.set(kv.Key, lit)
 	}
-	updated := doc.set(key, lit)
-	if _, _, err := Parse(updated, path, getenv); err != nil {
+	if _, _, err := Parse(data, path, getenv); err != nil {
 		var ce *Error
 		if errors.As(err, &ce) {
 			ce.Msg = "not saved: " + ce.Msg
@@ -100,5 +111,5 @@ func Set(path, key, value string, getenv func(string) string) error {
 		}
 		return err
 	}
-	return fsutil.WriteAtomic(path, updated, fsutil.FileMode)
+	return fsutil.WriteAtomic(path, data, fsutil.FileMode)
 }
