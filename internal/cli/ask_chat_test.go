@@ -265,3 +265,32 @@ func TestAskReportsCutOffAnswers(t *testing.T) {
 		t.Fatalf("%+v", r)
 	}
 }
+
+// TestChatPipedBlocks: lines between """ and """ are one message, also
+// from a pipe; a one-line """text""" is one message too.
+func TestChatPipedBlocks(t *testing.T) {
+	home, srv := fakeHome(t)
+	srv.Enqueue(llmtest.Text("Got the poem."), llmtest.Text("Got the line."), llmtest.Text("Got the rest."))
+	in := "\"\"\"Roses are red,\n  violets are blue,\n\"\"\"\n\"\"\"just one\"\"\"\n\"\"\"unclosed\nblock\n"
+	r := runIn(t, home, in, "chat")
+	if r.code != 0 {
+		t.Fatalf("%+v", r)
+	}
+	reqs := srv.Calls("/v1/chat/completions")
+	if len(reqs) != 3 {
+		t.Fatalf("%d messages sent, want 3:\n%s", len(reqs), r.stdout)
+	}
+	last := func(i int) string {
+		msgs := reqs[i].JSON(t)["messages"].([]any)
+		return msgs[len(msgs)-1].(map[string]any)["content"].(string)
+	}
+	if got := last(0); got != "Roses are red,\n  violets are blue," {
+		t.Errorf("block sent as %q", got)
+	}
+	if got := last(1); got != "just one" {
+		t.Errorf("one-line block sent as %q", got)
+	}
+	if got := last(2); got != "unclosed\nblock" {
+		t.Errorf("block ended by the input sent as %q", got)
+	}
+}

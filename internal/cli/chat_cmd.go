@@ -29,12 +29,16 @@ func newChatCmd(a *app) *cobra.Command {
 		Use:   "chat",
 		Short: "Talk with the assistant interactively",
 		Long: `Talk with the assistant. On a terminal you get line editing and history,
-answers rendered as markdown, and tool calls shown as they run; Ctrl-C cancels
-the running answer and a second Ctrl-C (or Ctrl-D) leaves. Tools that need
-approval ask first: y (yes), n (no) or a (always, for this chat).
+answers rendered as markdown, and tool calls shown as they run. A paste is one
+message however many lines it has; Alt-Enter (or Ctrl-J) starts a new line in
+the message, Enter sends it. Lines between """ and """ are one message too.
+Ctrl-C clears a half-typed line, cancels a running answer, and on an empty
+line says how to leave: Ctrl-D or /quit. Tools that need approval ask first:
+y (yes), n (no) or a (always, for this chat).
 
-With standard input piped, every line is one message and answers are plain
-text, so chats can be scripted. Type /help for the slash commands.
+With standard input piped, every line is one message (or a """ block) and
+answers are plain text, so chats can be scripted. Type /help for the slash
+commands.
 
 Every chat is a session saved after each turn (see 'localgpt session'):
 --resume continues the most recent one, --session ID a given one. When the
@@ -81,7 +85,7 @@ type chat struct {
 
 func (c *chat) run(ctx context.Context) error {
 	if c.interactive {
-		c.in = newTermInput(filepath.Join(c.app.paths.State, "chat_history"))
+		c.in = newTermInput(c.app.stdin.(*os.File), c.app.stdout.(*os.File), filepath.Join(c.app.paths.State, "chat_history"))
 	} else {
 		c.in = newPipeInput(c.app.stdin)
 	}
@@ -119,11 +123,12 @@ func (c *chat) run(ctx context.Context) error {
 		}()
 	}
 	for {
-		line, err := c.readLine(ctx, "› ")
-		if errors.Is(err, io.EOF) || errors.Is(err, errAborted) {
-			if c.interactive {
-				fmt.Fprintln(c.app.stdout)
-			}
+		line, err := c.readMessage(ctx)
+		if errors.Is(err, errAborted) {
+			fmt.Fprintln(c.app.stderr, "(to leave the chat, press Ctrl-D or type /quit)")
+			continue
+		}
+		if errors.Is(err, io.EOF) {
 			return nil
 		}
 		if err != nil {
@@ -208,6 +213,46 @@ func (c *chat) offerSetup(ctx context.Context, cause error) error {
 		return err
 	}
 	return c.open(ctx)
+}
+
+// blockQuote opens and closes a multi-line message typed line by line.
+const blockQuote = `"""`
+
+// readMessage reads the next message: one line (on a terminal, one
+// editor entry, which may hold several lines), or the lines between a
+// line starting with """ and one ending with """.
+func (c *chat) readMessage(ctx context.Context) (string, error) {
+	line, err := c.readLine(ctx, "› ")
+	if err != nil {
+		return "", err
+	}
+	first, ok := strings.CutPrefix(strings.TrimSpace(line), blockQuote)
+	if !ok {
+		return line, nil
+	}
+	if body, closed := strings.CutSuffix(first, blockQuote); closed {
+		return body, nil // """one line"""
+	}
+	var lines []string
+	if first != "" {
+		lines = append(lines, first)
+	}
+	for {
+		l, err := c.readLine(ctx, "… ")
+		if errors.Is(err, io.EOF) && len(lines) > 0 {
+			return strings.Join(lines, "\n"), nil // the input ended the block
+		}
+		if err != nil {
+			return "", err
+		}
+		if body, closed := strings.CutSuffix(strings.TrimRight(l, " \t"), blockQuote); closed {
+			if body != "" {
+				lines = append(lines, body)
+			}
+			return strings.Join(lines, "\n"), nil
+		}
+		lines = append(lines, l)
+	}
 }
 
 // readLine waits for the next line, or for the chat to be cancelled

@@ -7,7 +7,10 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/localgpt-go/localgpt/internal/agent"
+	"github.com/localgpt-go/localgpt/internal/llm"
 	"github.com/localgpt-go/localgpt/internal/session"
+	"github.com/localgpt-go/localgpt/internal/termmd"
 )
 
 // newConversation wraps the current assistant in a conversation over sess
@@ -40,7 +43,50 @@ func (c *chat) resumeSession(id string) error {
 	c.lastPrompt = t.LastContextTokens()
 	fmt.Fprintf(c.app.stderr, "Resumed session %s: %d messages, %d in the context.\n",
 		sess.ID(), len(t.Messages()), len(t.History()))
+	if c.interactive {
+		c.showLastExchange(t.Messages())
+	}
 	return nil
+}
+
+// showLastExchange prints where the conversation stopped: the last user
+// message (its first lines) and the answer to it, as chat shows answers.
+func (c *chat) showLastExchange(msgs []llm.Message) {
+	last := -1
+	for i, m := range msgs {
+		if m.Role == llm.RoleUser && strings.TrimSpace(m.Text()) != "" {
+			last = i
+		}
+	}
+	if last < 0 {
+		return
+	}
+	answer := ""
+	for _, m := range msgs[last+1:] {
+		if m.Role == llm.RoleAssistant && strings.TrimSpace(m.Text()) != "" {
+			answer = m.Text()
+		}
+	}
+	lines := strings.Split(strings.TrimSpace(msgs[last].Text()), "\n")
+	if len(lines) > 6 {
+		lines = append(lines[:6], fmt.Sprintf("(… %d more lines)", len(lines)-6))
+	}
+	fmt.Fprintln(c.app.stdout, "Where you left off:")
+	for i, l := range lines {
+		prefix := "… "
+		if i == 0 {
+			prefix = "› "
+		}
+		fmt.Fprintln(c.app.stdout, prefix+termmd.Sanitize(l))
+	}
+	if answer == "" {
+		fmt.Fprintln(c.app.stdout, "(no answer was saved)")
+		return
+	}
+	view := newTurnView(c.app, c.app.stdout)
+	view.handle(agent.Event{Type: agent.EventText, Text: answer})
+	view.finish()
+	fmt.Fprintln(c.app.stdout)
 }
 
 // compacted tells the user a compaction happened.

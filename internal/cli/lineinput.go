@@ -2,73 +2,65 @@ package cli
 
 import (
 	"bufio"
-	"bytes"
 	"errors"
 	"io"
 	"os"
 
-	"github.com/peterh/liner"
-
 	"github.com/localgpt-go/localgpt/internal/fsutil"
+	"github.com/localgpt-go/localgpt/internal/lineedit"
 )
 
 // errAborted is Ctrl-C at the prompt.
 var errAborted = errors.New("aborted")
 
-// lineInput reads chat input: with line editing and history on a
+// lineInput reads chat input: with a line editor and history on a
 // terminal, one message per line from a pipe.
 type lineInput interface {
-	// ReadLine returns the next line, io.EOF at the end, errAborted on Ctrl-C.
+	// ReadLine returns the next message, io.EOF at the end, errAborted on
+	// Ctrl-C on an empty line. On a terminal a message may hold several
+	// lines (a paste, Alt-Enter).
 	ReadLine(prompt string) (string, error)
 	// Confirm asks a question and returns the answer (an approval prompt).
 	Confirm(question string) (string, error)
 	Close() error
 }
 
-// termInput is a liner line editor with history kept in historyFile.
+// termInput is the line editor, with history kept in historyFile.
 type termInput struct {
-	l           *liner.State
+	e           *lineedit.Editor
+	hist        *lineedit.History
 	historyFile string
 }
 
-func newTermInput(historyFile string) *termInput {
-	l := liner.NewLiner()
-	l.SetCtrlCAborts(true)
-	l.SetMultiLineMode(true)
+func newTermInput(in, out *os.File, historyFile string) *termInput {
+	hist := &lineedit.History{}
 	if f, err := os.Open(historyFile); err == nil {
-		l.ReadHistory(f)
+		_ = hist.Read(f)
 		f.Close()
 	}
-	return &termInput{l: l, historyFile: historyFile}
+	return &termInput{e: lineedit.New(in, out, lineedit.NewTerminal(in, out), hist), hist: hist, historyFile: historyFile}
 }
 
 func (t *termInput) ReadLine(prompt string) (string, error) {
-	s, err := t.l.Prompt(prompt)
-	if errors.Is(err, liner.ErrPromptAborted) {
+	s, err := t.e.ReadLine(prompt)
+	if errors.Is(err, lineedit.ErrInterrupted) {
 		return "", errAborted
-	}
-	if err == nil && s != "" {
-		t.l.AppendHistory(s)
 	}
 	return s, err
 }
 
 func (t *termInput) Confirm(q string) (string, error) {
-	s, err := t.l.Prompt(q)
-	if errors.Is(err, liner.ErrPromptAborted) {
+	s, err := t.e.Prompt(q)
+	if errors.Is(err, lineedit.ErrInterrupted) {
 		return "", errAborted
 	}
 	return s, err
 }
 
-// Close restores the terminal and saves the history (private to the
-// user), replacing the file atomically so a crash cannot truncate it.
+// Close saves the history (private to the user), replacing the file
+// atomically so a crash cannot truncate it.
 func (t *termInput) Close() error {
-	var buf bytes.Buffer
-	if _, err := t.l.WriteHistory(&buf); err == nil {
-		_ = fsutil.WriteAtomic(t.historyFile, buf.Bytes(), fsutil.FileMode)
-	}
-	return t.l.Close()
+	return fsutil.WriteAtomic(t.historyFile, t.hist.Bytes(), fsutil.FileMode)
 }
 
 // pipeInput reads one message per line, for scripts and tests.

@@ -1,0 +1,198 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/localgpt-go/localgpt/internal/llm/llmtest"
+	"github.com/localgpt-go/localgpt/internal/testbin"
+)
+
+// screen is the built localgpt running in a tmux pane of its own tmux
+// server (a private socket), driven with send-keys and read with
+// capture-pane, as a person at a terminal would use it. scripts/test
+// installs tmux; without it these tests fail.
+type screen struct {
+	t      *testing.T
+	socket string
+}
+
+func startScreen(t *testing.T, home string, args ...string) *screen {
+	t.Helper()
+	if _, err := exec.LookPath("tmux"); err != nil {
+		t.Fatalf("tmux is not installed (apt-get install tmux; scripts/test does): %v", err)
+	}
+	s := &screen{t: t, socket: fmt.Sprintf("localgpt-test-%d-%d", os.Getpid(), time.Now().UnixNano())}
+	cmd := append([]string{"env", "-i"}, testbin.Env(home)...)
+	cmd = append(cmd, "TERM=xterm-256color", binary)
+	cmd = append(cmd, args...)
+	s.tmux(append([]string{"new-session", "-d", "-s", "lg", "-x", "100", "-y", "40"}, cmd...)...)
+	s.tmux("set-option", "-t", "lg", "remain-on-exit", "on")
+	t.Cleanup(func() { _ = exec.Command("tmux", "-L", s.socket, "kill-server").Run() })
+	return s
+}
+
+func (s *screen) tmux(args ...string) string {
+	s.t.Helper()
+	out, err := exec.Command("tmux", append([]string{"-L", s.socket}, args...)...).CombinedOutput()
+	if err != nil {
+		s.t.Fatalf("tmux %v: %v\n%s", args, err, out)
+	}
+	return string(out)
+}
+
+// keys sends tmux key names (Enter, C-c, M-Enter); text types text as it is.
+func (s *screen) keys(keys ...string) { s.tmux(append([]string{"send-keys", "-t", "lg"}, keys...)...) }
+func (s *screen) text(text string)    { s.tmux("send-keys", "-t", "lg", "-l", text) }
+
+// paste pastes text the way a terminal does: bracketed, since chat asks for it.
+func (s *screen) paste(text string) {
+	s.tmux("set-buffer", "-b", "clip", text)
+	s.tmux("paste-buffer", "-p", "-d", "-b", "clip", "-t", "lg")
+}
+
+func (s *screen) capture() string { return s.tmux("capture-pane", "-p", "-t", "lg", "-S", "-200") }
+
+// wait waits until the screen shows want, and fails with the screen when
+// it does not within 15 s.
+func (s *screen) wait(want string) string {
+	s.t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		got := s.capture()
+		if strings.Contains(got, want) {
+			return got
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("the screen never showed %q:\n%s", want, got)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// chatHome is a home whose model is served by a fake OpenAI server.
+func chatHome(t *testing.T) (string, *llmtest.Server) {
+	t.Helper()
+	srv := llmtest.NewOpenAI(t)
+	home := t.TempDir()
+	if err := os.WriteFile(filepath.Join(home, "config.toml"), []byte(llmtest.OpenAIConfig(srv.URL)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return home, srv
+}
+
+// lastUser is the last user message of model call i.
+func lastUser(t *testing.T, srv *llmtest.Server, i int) string {
+	t.Helper()
+	calls := srv.Calls("/v1/chat/completions")
+	if len(calls) <= i {
+		t.Fatalf("%d model calls, want more than %d", len(calls), i)
+	}
+	msgs := calls[i].JSON(t)["messages"].([]any)
+	for j := len(msgs) - 1; j >= 0; j-- {
+		if m := msgs[j].(map[string]any); m["role"] == "user" {
+			return m["content"].(string)
+		}
+	}
+	t.Fatalf("call %d has no user message", i)
+	return ""
+}
+
+// TestChatTerminalInput: a paste of three lines is one message,
+// Alt-Enter and a """ block make multi-line messages, Ctrl-C clears a
+// typed line and on an empty line says how to leave.
+func TestChatTerminalInput(t *testing.T) {
+	home, srv := chatHome(t)
+	srv.Enqueue(llmtest.Text("Pasted answer."), llmtest.Text("Alt answer."), llmtest.Text("Block answer."), llmtest.Text("Clean answer."))
+	s := startScreen(t, home, "chat", "--no-tools")
+	s.wait("/help for commands")
+
+	s.paste("first pasted line\nsecond pasted line\nthird pasted line")
+	s.wait("third pasted line")
+	s.keys("Enter")
+	s.wait("Pasted answer.")
+	if got := lastUser(t, srv, 0); got != "first pasted line\nsecond pasted line\nthird pasted line" {
+		t.Fatalf("the paste was sent as %q", got)
+	}
+
+	s.text("line one")
+	s.keys("M-Enter")
+	s.text("line two")
+	s.keys("Enter")
+	s.wait("Alt answer.")
+	if got := lastUser(t, srv, 1); got != "line one\nline two" {
+		t.Fatalf("Alt-Enter message sent as %q", got)
+	}
+
+	for _, l := range []string{`"""`, "block one", "block two", `"""`} {
+		s.text(l)
+		s.keys("Enter")
+	}
+	s.wait("Block answer.")
+	if got := lastUser(t, srv, 2); got != "block one\nblock two" {
+		t.Fatalf("the block was sent as %q", got)
+	}
+
+	s.text("half-typed mistake")
+	s.keys("C-c")
+	s.text("the real question")
+	s.keys("Enter")
+	s.wait("Clean answer.")
+	if got := lastUser(t, srv, 3); got != "the real question" {
+		t.Fatalf("after Ctrl-C the message was %q", got)
+	}
+	if n := len(srv.Calls("/v1/chat/completions")); n != 4 {
+		t.Fatalf("%d model calls, want 4 (one per message)", n)
+	}
+
+	s.keys("C-c")
+	s.wait("to leave the chat, press Ctrl-D or type /quit")
+	s.text("/quit")
+	s.keys("Enter")
+	s.wait("Pane is dead")
+}
+
+// TestChatResumeShowsLastExchange: --resume shows where the conversation
+// stopped before the prompt.
+func TestChatResumeShowsLastExchange(t *testing.T) {
+	home, srv := chatHome(t)
+	srv.Enqueue(llmtest.Text("Paris is the capital of France."))
+	cmd := testbin.Command(binary, home, "chat", "--no-tools")
+	cmd.Stdin = strings.NewReader("What is the capital of France?\n")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("first chat: %v\n%s", err, out)
+	}
+	s := startScreen(t, home, "chat", "--resume", "--no-tools")
+	got := s.wait("/help for commands")
+	for _, want := range []string{"Where you left off:", "› What is the capital of France?", "Paris is the capital of France."} {
+		if !strings.Contains(got, want) {
+			t.Fatalf("the screen lacks %q:\n%s", want, got)
+		}
+	}
+	s.keys("C-d")
+	s.wait("Pane is dead")
+}
+
+// TestChatOffersSetup: when the default model's provider does not
+// answer, chat says why and offers setup; declining leaves with the error.
+func TestChatOffersSetup(t *testing.T) {
+	down := llmtest.NewOllama(t)
+	down.Close()
+	home := t.TempDir()
+	if err := os.WriteFile(filepath.Join(home, "config.toml"), []byte(fmt.Sprintf("[providers.ollama]\nendpoint = %q\n", down.URL)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := startScreen(t, home, "chat")
+	got := s.wait("(localgpt setup)? [Y/n]")
+	if !strings.Contains(got, "Ollama is not running at "+down.URL) || !strings.Contains(got, "openai/NAME") {
+		t.Fatalf("the reason is not shown:\n%s", got)
+	}
+	s.text("n")
+	s.keys("Enter")
+	s.wait("Pane is dead")
+}
