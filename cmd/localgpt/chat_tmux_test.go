@@ -59,10 +59,10 @@ func (s *screen) paste(text string) {
 func (s *screen) capture() string { return s.tmux("capture-pane", "-p", "-t", "lg", "-S", "-200") }
 
 // wait waits until the screen shows want, and fails with the screen when
-// it does not within 15 s.
+// it does not within 30 s.
 func (s *screen) wait(want string) string {
 	s.t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(30 * time.Second) // generous: CI machines are loaded
 	for {
 		got := s.capture()
 		if strings.Contains(got, want) {

@@ -83,7 +83,7 @@ func TestSetup(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			home := t.TempDir()
+			home := filepath.Join(t.TempDir(), "home") // LocalGPT creates it, private
 			r := runSetupCmd(t, home, targets, tc.stdin, tc.args...)
 			if r.code != 0 {
 				t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
@@ -116,7 +116,7 @@ func TestSetup(t *testing.T) {
 
 func TestSetupKeepsTheRestOfTheConfig(t *testing.T) {
 	targets, _, lm := setupWorld(t)
-	home := t.TempDir()
+	home := filepath.Join(t.TempDir(), "home") // LocalGPT creates it, private
 	if r := run(t, home, "config", "set", "heartbeat.interval", "2h"); r.code != 0 {
 		t.Fatal(r)
 	}
@@ -145,7 +145,7 @@ func TestSetupFailures(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			home := t.TempDir()
+			home := filepath.Join(t.TempDir(), "home") // LocalGPT creates it, private
 			before, _ := os.ReadFile(filepath.Join(home, "config.toml"))
 			r := runSetupCmd(t, home, tc.targets, "", tc.args...)
 			if r.code != tc.code || !strings.Contains(r.stderr, tc.want) {
