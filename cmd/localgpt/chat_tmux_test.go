@@ -56,6 +56,23 @@ func (s *screen) paste(text string) {
 	s.tmux("paste-buffer", "-p", "-d", "-b", "clip", "-t", "lg")
 }
 
+// prompt waits for the chat's empty prompt, ready for keys: a person
+// types when they see it.
+func (s *screen) prompt() {
+	s.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		got := strings.TrimRight(s.capture(), "\n ")
+		if i := strings.LastIndexByte(got, '\n'); strings.TrimSpace(got[i+1:]) == "›" {
+			return
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("the prompt never came back:\n%s", got)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
 func (s *screen) capture() string { return s.tmux("capture-pane", "-p", "-t", "lg", "-S", "-200") }
 
 // wait waits until the screen shows want, and fails with the screen when
@@ -111,11 +128,12 @@ func TestChatTerminalInput(t *testing.T) {
 	srv.Enqueue(llmtest.Text("Pasted answer."), llmtest.Text("Alt answer."), llmtest.Text("Block answer."), llmtest.Text("Clean answer."))
 	s := startScreen(t, home, "chat", "--no-tools")
 	s.wait("/help for commands")
-
+	s.prompt()
 	s.paste("first pasted line\nsecond pasted line\nthird pasted line")
 	s.wait("third pasted line")
 	s.keys("Enter")
 	s.wait("Pasted answer.")
+	s.prompt()
 	if got := lastUser(t, srv, 0); got != "first pasted line\nsecond pasted line\nthird pasted line" {
 		t.Fatalf("the paste was sent as %q", got)
 	}
@@ -125,6 +143,7 @@ func TestChatTerminalInput(t *testing.T) {
 	s.text("line two")
 	s.keys("Enter")
 	s.wait("Alt answer.")
+	s.prompt()
 	if got := lastUser(t, srv, 1); got != "line one\nline two" {
 		t.Fatalf("Alt-Enter message sent as %q", got)
 	}
@@ -134,6 +153,7 @@ func TestChatTerminalInput(t *testing.T) {
 		s.keys("Enter")
 	}
 	s.wait("Block answer.")
+	s.prompt()
 	if got := lastUser(t, srv, 2); got != "block one\nblock two" {
 		t.Fatalf("the block was sent as %q", got)
 	}
@@ -143,6 +163,7 @@ func TestChatTerminalInput(t *testing.T) {
 	s.text("the real question")
 	s.keys("Enter")
 	s.wait("Clean answer.")
+	s.prompt()
 	if got := lastUser(t, srv, 3); got != "the real question" {
 		t.Fatalf("after Ctrl-C the message was %q", got)
 	}
@@ -168,7 +189,9 @@ func TestChatResumeShowsLastExchange(t *testing.T) {
 		t.Fatalf("first chat: %v\n%s", err, out)
 	}
 	s := startScreen(t, home, "chat", "--resume", "--no-tools")
-	got := s.wait("/help for commands")
+	s.wait("/help for commands")
+	s.prompt()
+	got := s.capture()
 	for _, want := range []string{"Where you left off:", "› What is the capital of France?", "Paris is the capital of France."} {
 		if !strings.Contains(got, want) {
 			t.Fatalf("the screen lacks %q:\n%s", want, got)

@@ -30,7 +30,7 @@ func newChatCmd(a *app) *cobra.Command {
 		Short: "Talk with the assistant interactively",
 		Long: `Talk with the assistant. On a terminal you get line editing and history,
 answers rendered as markdown, and tool calls shown as they run. A paste is one
-message however many lines it has; Alt-Enter (or Ctrl-J) starts a new line in
+message however many lines it has; Alt-Enter starts a new line in
 the message, Enter sends it. Lines between """ and """ are one message too.
 Ctrl-C clears a half-typed line, cancels a running answer, and on an empty
 line says how to leave: Ctrl-D or /quit. Tools that need approval ask first:

@@ -11,7 +11,7 @@ type op int
 const (
 	opNone op = iota
 	opInsert
-	opNewline // Alt-Enter, Ctrl-J: a line break inside the message
+	opNewline // Alt-Enter (or Shift-Enter where the terminal tells): a line break inside the message
 	opSubmit  // Enter
 	opPaste   // a bracketed paste: text, newlines included
 	opBackspace
@@ -52,10 +52,10 @@ func readKey(r *bufio.Reader) (key, error) {
 		return key{}, err
 	}
 	switch c {
-	case '\r':
+	case '\r', '\n':
+		// LF too: keys typed ahead, while the terminal was not yet raw,
+		// had their CR turned into LF by the terminal driver.
 		return key{op: opSubmit}, nil
-	case '\n':
-		return key{op: opNewline}, nil
 	case 0x7f, 0x08:
 		return key{op: opBackspace}, nil
 	case 0x01:

@@ -1,6 +1,6 @@
 // Package lineedit is the chat's line editor: a prompt on a raw terminal
 // with the usual editing keys and a history, where a message may span
-// several lines. Alt-Enter (or Ctrl-J) breaks the line, a bracketed paste
+// several lines. Alt-Enter breaks the line, a bracketed paste
 // arrives whole however many lines it has, Ctrl-C clears what was typed
 // and, on an empty line, tells the caller (ErrInterrupted). No line
 // editing library does all of this (liner, which chat used, sends each
