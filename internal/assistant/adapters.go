@@ -58,3 +58,7 @@ func (m *freshMemory) Search(ctx context.Context, query string, limit int) ([]me
 	})
 	return m.Store.Search(ctx, query, limit)
 }
+
+// Close does nothing: the store belongs to the Root, and closing it here
+// would break every other assistant of the process.
+func (m *freshMemory) Close() error { return nil }

@@ -1,13 +1,13 @@
-// Package assistant assembles a ready agent from the configuration: the
-// provider the model resolves to, the memory store, the built-in tools and
-// the approval policy. The CLI, the HTTP server and the heartbeat all build
-// their agent here, so they behave alike.
+// Package assistant is the composition root (see Root): it assembles a
+// ready agent from the configuration — the provider the model resolves
+// to, the process's memory store, the built-in tools and the approval
+// policy. The CLI, the HTTP server and the heartbeat all build their agent
+// here, so they behave alike.
 package assistant
 
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"os"
 	"time"
 
@@ -15,17 +15,13 @@ import (
 	"github.com/localgpt-go/localgpt/internal/apitoken"
 	"github.com/localgpt-go/localgpt/internal/config"
 	"github.com/localgpt-go/localgpt/internal/llm"
-	"github.com/localgpt-go/localgpt/internal/llm/catalog"
 	"github.com/localgpt-go/localgpt/internal/llm/provider"
-	"github.com/localgpt-go/localgpt/internal/memory"
 	"github.com/localgpt-go/localgpt/internal/secret"
 	"github.com/localgpt-go/localgpt/internal/tools"
 )
 
-// Options say how to build an Assistant.
+// Options say which assistant to open.
 type Options struct {
-	Config *config.Config
-	Paths  config.Paths
 	// Model overrides agent.default_model when set.
 	Model string
 	// NoTools offers the model no tools; NoMemory leaves memory out of the
@@ -36,21 +32,11 @@ type Options struct {
 	Approver tools.Approver
 	// ExcludeTools leaves some built-in tools out.
 	ExcludeTools []string
-	// Secrets masks the credentials in every tool result. The process's
-	// composition root builds one (NewSecrets) and passes it everywhere;
-	// nil builds one from Config for this assistant alone.
-	Secrets *secret.Masker
-	// Models resolves the model name (a bare name listed by one provider
-	// goes there); nil uses a catalog of its own. Pass the process's one
-	// catalog so that its cached listings are shared.
-	Models *catalog.Catalog
 	// ClientRetries says the caller retries failed turns itself (the HTTP
 	// server's clients do): see agent.Options.ClientRetries.
 	ClientRetries bool
 	// Unattended says nobody watches the tool calls (heartbeat cycles).
 	Unattended bool
-	Log        *slog.Logger
-	Getenv     func(string) string
 }
 
 // Assistant is an agent with everything it was built from.
@@ -61,36 +47,32 @@ type Assistant struct {
 	// Memory is nil when NoMemory was set. Its first search refreshes the
 	// index (see freshMemory).
 	Memory *freshMemory
-	// ContextWindow is the model's usable window in tokens.
-	ContextWindow int
+	// ContextWindow is the model's usable window in tokens, and
+	// ReserveTokens what is kept free in it for the answer
+	// (agent.reserve_tokens).
+	ContextWindow, ReserveTokens int
 }
 
-// Open builds an Assistant. Provider errors (such as an unreachable Ollama)
-// are *llm.Error; a model whose provider is not configured is a *config.Error.
-func Open(ctx context.Context, o Options) (*Assistant, error) {
-	cfg := o.Config
-	log := o.Log
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
+// Open builds an Assistant on the Root's shared store, locks and masker:
+// it opens no file and holds nothing that needs closing, so an assistant
+// is simply dropped when no longer used. Provider errors (such as an unreachable Ollama) are
+// *llm.Error; a model whose provider is not configured is a *config.Error.
+func (r *Root) Open(ctx context.Context, o Options) (*Assistant, error) {
+	cfg, log := r.o.Config, r.o.Log
 	model := o.Model
 	if model == "" {
 		model = cfg.Agent.DefaultModel
 	}
-	popts := provider.Options{ConfigFile: o.Paths.ConfigFile, Log: log}
-	models := o.Models
-	if models == nil {
-		models = catalog.New(cfg, catalog.Options{Provider: popts})
-	}
-	r, err := models.Resolve(ctx, model)
+	popts := provider.Options{ConfigFile: r.o.Paths.ConfigFile, Log: log}
+	named, err := r.o.Models.Resolve(ctx, model)
 	if err != nil {
 		return nil, err
 	}
-	prov, resolved, err := provider.New(cfg, r.String(), popts)
+	prov, resolved, err := provider.New(cfg, named.String(), popts)
 	if err != nil {
 		return nil, err
 	}
-	resolved.Explicit = r.Explicit
+	resolved.Explicit = named.Explicit
 	window := cfg.Agent.ContextWindow
 	if resolved.Provider == llm.Ollama {
 		window = cfg.Providers.Ollama.NumCtx // until /api/show says the model's maximum
@@ -104,34 +86,30 @@ func Open(ctx context.Context, o Options) (*Assistant, error) {
 		}
 		log.Warn("context window unknown; using the configured one", "model", resolved.String(), "window", window, "err", err)
 	}
-	as := &Assistant{Provider: prov, Resolved: resolved, ContextWindow: window}
-	secrets := o.Secrets
-	if secrets == nil {
-		secrets = NewSecrets(cfg, o.Paths, o.Getenv)
-	}
+	as := &Assistant{Provider: prov, Resolved: resolved, ContextWindow: window, ReserveTokens: cfg.Agent.ReserveTokens}
 	var mem agent.Memory
 	var toolMem tools.Memory
 	if !o.NoMemory {
-		store, err := memory.Open(ctx, memory.OptionsFromConfig(cfg, o.Paths, log))
+		store, err := r.Memory(ctx)
 		if err != nil {
 			return nil, err
 		}
-		fresh := &freshMemory{Store: store, log: log, secrets: secrets}
+		fresh := &freshMemory{Store: store, log: log, secrets: r.o.Secrets}
 		as.Memory, mem, toolMem = fresh, fresh, fresh
 	}
 	var agentToolSet agent.Tools
 	if !o.NoTools {
-		reg, err := tools.New(tools.Options{Config: cfg, Paths: o.Paths, Memory: toolMem,
-			Approver: o.Approver, Exclude: o.ExcludeTools, Getenv: o.Getenv, Secrets: secrets, Log: log, Unattended: o.Unattended})
+		to := r.toolOptions()
+		to.Memory, to.Approver, to.Exclude, to.Unattended = toolMem, o.Approver, o.ExcludeTools, o.Unattended
+		reg, err := tools.New(to)
 		if err != nil {
-			as.Close()
 			return nil, err
 		}
 		agentToolSet = agentTools{reg}
 	}
 	as.Agent = agent.New(agent.Options{
 		Provider: prov, Model: resolved.Model, Tools: agentToolSet, Memory: mem,
-		Workspace: o.Paths.Workspace, ContextWindow: window, ReserveTokens: cfg.Agent.ReserveTokens,
+		Workspace: r.o.Paths.Workspace, ContextWindow: window, ReserveTokens: cfg.Agent.ReserveTokens,
 		MaxIterations: cfg.Agent.MaxToolIterations, MaxTokens: cfg.Agent.MaxTokens, Now: time.Now, Log: log,
 		ClientRetries:    o.ClientRetries,
 		MaxCallsPerReply: cfg.Tools.MaxCallsPerReply, MaxParallel: cfg.Tools.MaxParallel, MaxOutputPerTurn: cfg.Tools.MaxOutputPerTurn,
@@ -168,11 +146,3 @@ func SecretValues(cfg *config.Config, paths config.Paths, getenv func(string) st
 
 // Label names the model as the user would write it: "ollama/llama3.2".
 func (a *Assistant) Label() string { return a.Resolved.String() }
-
-// Close releases the memory store.
-func (a *Assistant) Close() error {
-	if a.Memory != nil {
-		return a.Memory.Close()
-	}
-	return nil
-}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -44,6 +45,9 @@ type app struct {
 	log      *slog.Logger
 	closeLog func() error
 	catalog  *catalog.Catalog // see models()
+	// root opens the invocation's one memory store and assistants on
+	// demand (`daemon run` makes its own per configuration).
+	root *assistant.Root
 }
 
 // home returns the LocalGPT home and the config file in use.
@@ -111,15 +115,21 @@ func (a *app) setup() error {
 		File: paths.LogFile, Level: cfg.Logging.Level, Verbose: a.verbose, Stderr: a.stderr, Secrets: a.secrets,
 	})
 	a.log.Debug("config loaded", "file", file, "model", cfg.Agent.DefaultModel)
+	a.root = assistant.NewRoot(assistant.RootOptions{Config: cfg, Paths: paths, Log: a.log, Getenv: a.getenv,
+		Secrets: a.secrets, Models: a.models()})
 	return nil
 }
 
 // close releases what setup opened.
 func (a *app) close() error {
-	if a.closeLog != nil {
-		return a.closeLog()
+	var err error
+	if a.root != nil {
+		err = a.root.Close()
 	}
-	return nil
+	if a.closeLog != nil {
+		err = errors.Join(err, a.closeLog())
+	}
+	return err
 }
 
 func relTo(base string, paths []string) []string {

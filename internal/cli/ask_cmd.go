@@ -55,7 +55,6 @@ piped, it is plain text, and tool activity goes to stderr.`,
 			if err != nil {
 				return err
 			}
-			defer as.Close()
 			var view *turnView
 			if !asJSON {
 				view = newTurnView(a, a.stdout)

@@ -27,10 +27,7 @@ func (a *app) openAssistant(ctx context.Context, o assistantOptions) (*assistant
 	case o.confirm != nil:
 		approver = confirmApprover(a, o.confirm)
 	}
-	return assistant.Open(ctx, assistant.Options{
-		Config: a.cfg, Paths: a.paths, NoTools: o.noTools, NoMemory: o.noMemory,
-		Approver: approver, Log: a.log, Getenv: a.getenv, Secrets: a.secrets, Models: a.models(),
-	})
+	return a.root.Open(ctx, assistant.Options{NoTools: o.noTools, NoMemory: o.noMemory, Approver: approver})
 }
 
 // confirmApprover asks y / n / a(lways) for each call that needs approval.

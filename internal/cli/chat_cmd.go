@@ -99,7 +99,6 @@ func (c *chat) run(ctx context.Context) error {
 			return err
 		}
 	}
-	defer func() { c.as.Close() }()
 	defer func() { c.conv.Close() }()
 	if c.resume || c.sessionID != "" {
 		id := c.sessionID
@@ -165,9 +164,6 @@ func (c *chat) open(ctx context.Context) error {
 	as, err := c.app.openAssistant(ctx, c.opts)
 	if err != nil {
 		return err
-	}
-	if c.as != nil {
-		c.as.Close()
 	}
 	c.as = as
 	var sess *session.Session

@@ -19,7 +19,7 @@ func (c *chat) newConversation(sess *session.Session) *session.Conversation {
 	o := session.Options{
 		Agent: c.as.Agent, Provider: c.as.Provider, Model: c.as.Resolved.Model, Label: c.as.Label(),
 		Store: c.store, Session: sess,
-		ContextWindow: c.as.ContextWindow, ReserveTokens: c.app.cfg.Agent.ReserveTokens,
+		ContextWindow: c.as.ContextWindow, ReserveTokens: c.as.ReserveTokens,
 		Log: c.app.log, OnCompact: c.compacted,
 	}
 	if c.as.Memory != nil {

@@ -312,7 +312,7 @@ cycle is running.`,
 			if err := a.setup(); err != nil {
 				return err
 			}
-			r, err := heartbeat.New(heartbeat.Options{Config: a.cfg, Paths: a.paths, Log: a.log, Getenv: a.getenv, Secrets: a.secrets})
+			r, _, err := daemon.NewHeartbeat(a.root)
 			if err != nil {
 				return err
 			}

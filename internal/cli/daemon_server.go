@@ -4,7 +4,7 @@ import (
 	"context"
 	"time"
 
-	"github.com/localgpt-go/localgpt/internal/config"
+	"github.com/localgpt-go/localgpt/internal/assistant"
 	"github.com/localgpt-go/localgpt/internal/daemon"
 	"github.com/localgpt-go/localgpt/internal/server"
 	"github.com/localgpt-go/localgpt/internal/version"
@@ -12,37 +12,54 @@ import (
 
 // daemonComponents is what the daemon runs besides the heartbeat and the
 // watcher: the HTTP server when server.enabled.
-func (a *app) daemonComponents(cfg *config.Config, paths config.Paths) []daemon.Component {
-	if !cfg.Server.Enabled {
+func (a *app) daemonComponents(root *assistant.Root) []daemon.Component {
+	if !root.Config().Server.Enabled {
 		return nil
 	}
-	return []daemon.Component{httpComponent{a: a, cfg: cfg, paths: paths}}
+	return []daemon.Component{httpComponent{a: a, root: root}}
 }
 
 // httpComponent builds the server when the daemon starts it, so that a
 // refused configuration (a non-loopback bind without a token) stops the
 // start with its message.
 type httpComponent struct {
-	a     *app
-	cfg   *config.Config
-	paths config.Paths
+	a    *app
+	root *assistant.Root
 }
 
 func (c httpComponent) Name() string { return "http" }
 
 func (c httpComponent) Run(ctx context.Context, ready func(string)) error {
-	srv, err := server.New(server.Options{
-		Config: c.cfg, Paths: c.paths, Log: c.a.log, Getenv: c.a.getenv, Version: version.String(), Secrets: c.a.secrets,
-		NextHeartbeat: func() time.Time {
-			st, err := daemon.ReadStatus(c.cfg, c.paths, time.Now())
-			if err != nil {
-				return time.Time{}
-			}
-			return st.Heartbeat.NextRun
-		},
-	})
+	o := serverOptions(c.root)
+	o.Version = version.String()
+	o.NextHeartbeat = func() time.Time {
+		st, err := daemon.ReadStatus(c.root.Config(), c.root.Paths(), time.Now())
+		if err != nil {
+			return time.Time{}
+		}
+		return st.Heartbeat.NextRun
+	}
+	srv, err := server.New(o)
 	if err != nil {
 		return err
 	}
 	return srv.Run(ctx, ready)
+}
+
+// serverOptions translates the configuration of root into the server's
+// options; its assistants and memory store are root's.
+func serverOptions(root *assistant.Root) server.Options {
+	cfg := root.Config()
+	sc := cfg.Server
+	return server.Options{
+		Paths: root.Paths(), Bind: sc.Bind, Port: sc.Port, APIToken: sc.APIToken,
+		RequestTimeout: sc.RequestTimeout.Duration, ChatTimeout: sc.ChatTimeout.Duration, MaxBodyBytes: sc.MaxBodyBytes,
+		DefaultModel: cfg.Agent.DefaultModel, HeartbeatEnabled: cfg.Heartbeat.Enabled,
+		Assistants: func(ctx context.Context, model string, noMemory bool) (*assistant.Assistant, error) {
+			// No Approver: nobody can answer, so tools needing approval are
+			// refused. The server's clients retry failed turns themselves.
+			return root.Open(ctx, assistant.Options{Model: model, NoMemory: noMemory, ClientRetries: true})
+		},
+		Memory: root.Memory, Models: root.Models(), Log: root.Log(), Secrets: root.Secrets(),
+	}
 }

@@ -39,12 +39,13 @@ always be rebuilt with 'localgpt memory reindex --force'.`,
 }
 
 // openMemory loads the config and opens the memory index, telling the
-// user if the index had to be recreated.
+// user if the index had to be recreated. The store is the invocation's
+// (a.root's): callers do not close it.
 func (a *app) openMemory(ctx context.Context) (*memory.Store, error) {
 	if err := a.setup(); err != nil {
 		return nil, err
 	}
-	s, err := memory.Open(ctx, memory.OptionsFromConfig(a.cfg, a.paths, a.log))
+	s, err := a.root.Memory(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -81,7 +82,6 @@ of every change, so the check is skipped. --no-refresh skips it always.`,
 			if err != nil {
 				return err
 			}
-			defer s.Close()
 			// The daemon's watcher keeps the index of the default home current.
 			watched := a.configFlag == "" && daemon.Running(a.paths)
 			if !noRefresh && !watched {
@@ -166,7 +166,6 @@ from scratch. A progress bar is shown when stderr is a terminal.`,
 			if err != nil {
 				return err
 			}
-			defer s.Close()
 			var progress func(done, total int)
 			if isTerminal(a.stderr) {
 				bar := progressbar.NewOptions(-1,
@@ -211,7 +210,6 @@ func newMemoryStatsCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			defer s.Close()
 			st, err := s.Stats(cmd.Context())
 			if err != nil {
 				return err
@@ -250,7 +248,6 @@ func newMemoryRecentCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			defer s.Close()
 			es, err := s.Recent(n)
 			if err != nil {
 				return err
@@ -310,7 +307,6 @@ heading, or with --long-term to MEMORY.md. "-" reads the text from stdin.`,
 			if err != nil {
 				return err
 			}
-			defer s.Close()
 			now := time.Now()
 			var rel string
 			if longTerm {
@@ -346,7 +342,6 @@ to the end). PATH is relative to the workspace, as search prints it.`,
 			if err != nil {
 				return err
 			}
-			defer s.Close()
 			text, err := s.Read(path, from, to)
 			if errors.Is(err, memory.ErrNotFound) {
 				return fmt.Errorf("%s is not a file of the memory workspace (%s); 'localgpt memory search' prints the paths it knows", path, s.Workspace())

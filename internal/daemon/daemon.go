@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/localgpt-go/localgpt/internal/assistant"
 	"github.com/localgpt-go/localgpt/internal/config"
 	"github.com/localgpt-go/localgpt/internal/fsutil"
 	"github.com/localgpt-go/localgpt/internal/keylock"
@@ -40,8 +41,10 @@ type Options struct {
 	// caller adds a reloaded configuration's secrets to it.
 	Secrets *secret.Masker
 	// Components builds the extra components for a configuration; it is
-	// called at start and after each reload. Nil means none.
-	Components func(*config.Config, config.Paths) []Component
+	// called at start and after each reload, with the composition root
+	// of that configuration, whose memory store and locks the watcher
+	// and the heartbeat share. Nil means none.
+	Components func(*assistant.Root) []Component
 	// Reload receives a value when the configuration should be reloaded
 	// (SIGHUP); Load reads it again. Both nil: no reloading.
 	Reload <-chan os.Signal
@@ -172,9 +175,13 @@ func acquire(ctx context.Context, state string, wait time.Duration) (*keylock.Fi
 
 // daemon is a running daemon's shared state.
 type daemon struct {
-	o    Options
-	mu   sync.Mutex
-	info Info
+	o Options
+	// locks is the process's lock table of files, shared by the roots of
+	// every configuration (a tool of the old one may still run while the
+	// new one starts).
+	locks keylock.Table
+	mu    sync.Mutex
+	info  Info
 	// publishMu orders publications: each update is written to
 	// daemon.json before the next one is made, so a stale snapshot can
 	// never overwrite a newer one.
@@ -211,38 +218,42 @@ type generation struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	failed chan error
+	root   *assistant.Root
 }
 
+// stop stops every part, then closes the memory store they shared.
 func (g *generation) stop() {
 	g.cancel()
 	g.wg.Wait()
+	g.root.Close()
 }
 
 // start runs the heartbeat, the watcher and the components for cfg. It
 // returns once every component is ready (or one failed to start).
 func (d *daemon) start(ctx context.Context, cfg *config.Config, paths config.Paths) (*generation, error) {
 	gctx, cancel := context.WithCancel(ctx)
-	g := &generation{cancel: cancel, failed: make(chan error, 1)}
 	log := d.o.Log
+	root := assistant.NewRoot(assistant.RootOptions{Config: cfg, Paths: paths, Log: log, Getenv: d.o.Getenv,
+		Secrets: d.o.Secrets, Locks: &d.locks})
+	g := &generation{cancel: cancel, failed: make(chan error, 1), root: root}
 	d.publish(func(i *Info) {
 		i.Servers = nil
 		i.HeartbeatEnabled = cfg.Heartbeat.Enabled
 		i.NextHeartbeat = time.Time{}
 	})
 
-	store, err := memory.Open(gctx, memory.OptionsFromConfig(cfg, paths, log))
+	store, err := root.Memory(gctx)
 	if err != nil {
 		log.Error("daemon: memory watcher not started", "err", err)
 	} else {
 		g.wg.Go(func() {
-			defer store.Close()
 			if err := memory.Watch(gctx, store, log); err != nil {
 				log.Error("daemon: memory watcher stopped", "err", err)
 			}
 		})
 	}
 	if cfg.Heartbeat.Enabled {
-		hb, err := newHeartbeatLoop(d, cfg, paths)
+		hb, err := newHeartbeatLoop(d, root)
 		if err != nil {
 			g.stop()
 			return nil, err
@@ -250,7 +261,7 @@ func (d *daemon) start(ctx context.Context, cfg *config.Config, paths config.Pat
 		g.wg.Go(func() { hb.run(ctx, gctx) })
 	}
 	if d.o.Components != nil {
-		for _, c := range d.o.Components(cfg, paths) {
+		for _, c := range d.o.Components(root) {
 			ready := make(chan string, 1)
 			errc := make(chan error, 1)
 			g.wg.Go(func() {

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/localgpt-go/localgpt/internal/assistant"
 	"github.com/localgpt-go/localgpt/internal/config"
 	"github.com/localgpt-go/localgpt/internal/heartbeat"
 	"github.com/localgpt-go/localgpt/internal/memory"
@@ -79,7 +80,7 @@ func running(t *testing.T, o Options) (Info, context.CancelFunc, <-chan error) {
 func TestRunStatusAndShutdown(t *testing.T) {
 	cfg, paths := testHome(t, time.Hour)
 	info, cancel, done := running(t, Options{Config: cfg, Paths: paths,
-		Components: func(*config.Config, config.Paths) []Component { return []Component{httpComponent{}} }})
+		Components: func(*assistant.Root) []Component { return []Component{httpComponent{}} }})
 	st, err := ReadStatus(cfg, paths, time.Now())
 	if err != nil {
 		t.Fatal(err)
@@ -137,7 +138,7 @@ func TestStalePIDFileReplaced(t *testing.T) {
 func TestComponentFailureStopsStart(t *testing.T) {
 	cfg, paths := testHome(t, time.Hour)
 	err := Run(context.Background(), Options{Config: cfg, Paths: paths,
-		Components: func(*config.Config, config.Paths) []Component { return []Component{failingComponent{}} }})
+		Components: func(*assistant.Root) []Component { return []Component{failingComponent{}} }})
 	if err == nil || !strings.Contains(err.Error(), "start broken: port 31327 is in use") {
 		t.Fatalf("err = %v", err)
 	}
@@ -189,8 +190,8 @@ func TestReloadThatFailsKeepsRunning(t *testing.T) {
 	bad := *cfg
 	bad.Server.Port = 1
 	reload := make(chan os.Signal, 1)
-	components := func(c *config.Config, _ config.Paths) []Component {
-		if c.Server.Port == 1 {
+	components := func(root *assistant.Root) []Component {
+		if root.Config().Server.Port == 1 {
 			return []Component{failingComponent{}}
 		}
 		return []Component{httpComponent{}}
@@ -240,7 +241,7 @@ func TestStopDuringReloadIsClean(t *testing.T) {
 	close(first.release)
 	second := slowComponent{started: make(chan struct{}, 1), release: make(chan struct{})} // never ready
 	next := first
-	components := func(*config.Config, config.Paths) []Component { c := next; next = second; return []Component{c} }
+	components := func(*assistant.Root) []Component { c := next; next = second; return []Component{c} }
 	_, cancel, done := running(t, Options{Config: cfg, Paths: paths, Reload: reload, Components: components,
 		Load: func() (*config.Config, config.Paths, error) { return cfg, paths, nil }})
 	<-first.started

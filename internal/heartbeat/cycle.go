@@ -14,7 +14,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/localgpt-go/localgpt/internal/assistant"
+	"github.com/localgpt-go/localgpt/internal/agent"
 	"github.com/localgpt-go/localgpt/internal/config"
 	"github.com/localgpt-go/localgpt/internal/fsutil"
 	"github.com/localgpt-go/localgpt/internal/keylock"
@@ -27,19 +27,50 @@ import (
 // process or another (the daemon and `localgpt daemon heartbeat`).
 var ErrBusy = errors.New("a heartbeat cycle is already running")
 
-// Options configure a Runner.
+// Options configure a Runner. The daemon fills them from the [heartbeat]
+// section (daemon.NewHeartbeat).
 type Options struct {
-	Config *config.Config
-	Paths  config.Paths
+	// Paths gives the workspace (HEARTBEAT.md) and the state folder
+	// (heartbeat.json and the cycle lock).
+	Paths config.Paths
+	// Location is the time zone of due times and of the day the token
+	// budget counts (heartbeat.timezone); nil means local time.
+	Location *time.Location
+	// MaxTokensPerDay stops cycles for the rest of the day once their
+	// tokens reach it; 0 means no limit.
+	MaxTokensPerDay int
+	// Timeout bounds one cycle's turn; 0 means no bound.
+	Timeout time.Duration
+	// AllowTools names the tools needing approval that cycles may use
+	// anyway (heartbeat.allow_tools); nobody is there to approve others.
+	AllowTools []string
+	// NewAgent builds the agent of one cycle, whose tools run unattended
+	// (tools.Options.Unattended: nobody watches) and ask approver before
+	// anything that needs approval. Required.
+	NewAgent func(ctx context.Context, approver tools.Approver) (Agent, error)
+	// Memory receives each cycle's summary in today's daily log; nil
+	// writes none.
+	Memory DailyLog
 	Log    *slog.Logger
-	Getenv func(string) string
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
-	// Secrets are masked in tool results, in the summary written to the
-	// daily log and in the error kept in state/heartbeat.json (which
-	// `daemon status` shows). The daemon passes the process's masker; nil
-	// builds one from Config.
+	// Secrets are masked in the summary written to the daily log and in
+	// the error kept in state/heartbeat.json (which `daemon status`
+	// shows). The daemon passes the process's masker; nil masks nothing.
 	Secrets *secret.Masker
+}
+
+// Agent is the agent a cycle runs its turn with.
+type Agent struct {
+	*agent.Agent
+	// Label names the model, as in "ollama/llama3.2".
+	Label string
+}
+
+// DailyLog appends to today's daily log, returning its workspace-relative
+// path (memory.Store does).
+type DailyLog interface {
+	AppendDaily(ctx context.Context, text string, now time.Time) (string, error)
 }
 
 // Runner runs heartbeat cycles. It is safe for concurrent use; cycles
@@ -52,12 +83,12 @@ type Runner struct {
 
 // New returns a Runner for the configuration.
 func New(o Options) (*Runner, error) {
-	if o.Config == nil {
-		return nil, errors.New("heartbeat: Options.Config is required")
+	if o.NewAgent == nil {
+		return nil, errors.New("heartbeat: Options.NewAgent is required")
 	}
-	loc, err := o.Config.Location()
-	if err != nil {
-		return nil, fmt.Errorf("heartbeat: time zone %q: %w", o.Config.Heartbeat.Timezone, err)
+	loc := o.Location
+	if loc == nil {
+		loc = time.Local
 	}
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
@@ -66,7 +97,7 @@ func New(o Options) (*Runner, error) {
 		o.Now = time.Now
 	}
 	if o.Secrets == nil {
-		o.Secrets = assistant.NewSecrets(o.Config, o.Paths, o.Getenv)
+		o.Secrets = secret.New()
 	}
 	return &Runner{o: o, loc: loc}, nil
 }
@@ -160,7 +191,7 @@ func (r *Runner) Cycle(ctx context.Context) (*Result, error) {
 		r.o.Log.Info("heartbeat: skipped, no model called", "reason", res.Reason)
 		return res, nil
 	}
-	if limit := r.o.Config.Heartbeat.MaxTokensPerDay; limit > 0 && st.TokensOn(day) >= limit {
+	if limit := r.o.MaxTokensPerDay; limit > 0 && st.TokensOn(day) >= limit {
 		res.Skipped = true
 		res.Reason = fmt.Sprintf("heartbeat.max_tokens_per_day (%d) is spent for %s; cycles resume tomorrow", limit, day)
 		if st.BudgetWarned != day {
@@ -214,18 +245,16 @@ func (r *Runner) Cycle(ctx context.Context) (*Result, error) {
 // runTurn runs the agent turn of a cycle and appends its summary to the
 // daily log. Tokens are recorded in st even when the turn fails.
 func (r *Runner) runTurn(ctx context.Context, f *File, data []byte, due []Task, changed bool, now time.Time, day string, st *State, res *Result) (string, error) {
-	hb := r.o.Config.Heartbeat
-	cctx, cancel := context.WithTimeout(ctx, hb.Timeout.Duration)
+	cctx, cancel := ctx, context.CancelFunc(func() {})
+	if r.o.Timeout > 0 {
+		cctx, cancel = context.WithTimeout(ctx, r.o.Timeout)
+	}
 	defer cancel()
-	as, err := assistant.Open(cctx, assistant.Options{
-		Config: r.o.Config, Paths: r.o.Paths, Model: hb.Model,
-		Approver: approver(hb.AllowTools), Log: r.o.Log, Getenv: r.o.Getenv, Secrets: r.o.Secrets, Unattended: true,
-	})
+	as, err := r.o.NewAgent(cctx, approver(r.o.AllowTools))
 	if err != nil {
 		return "", fmt.Errorf("heartbeat: prepare the model: %w", err)
 	}
-	defer as.Close()
-	res.Model = as.Label()
+	res.Model = as.Label
 	st.ModelCycles++
 	prompt := buildPrompt(string(data), due, changed, f.Problems, now.In(r.loc))
 	turn, err := as.Agent.Run(cctx, nil, prompt, nil)
@@ -235,12 +264,12 @@ func (r *Runner) runTurn(ctx context.Context, f *File, data []byte, due []Task, 
 	}
 	if err != nil {
 		if errors.Is(cctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
-			return "", fmt.Errorf("heartbeat: the cycle took longer than heartbeat.timeout (%s) and was cancelled; raise the timeout or split the task: %w", hb.Timeout, err)
+			return "", fmt.Errorf("heartbeat: the cycle took longer than heartbeat.timeout (%s) and was cancelled; raise the timeout or split the task: %w", r.o.Timeout, err)
 		}
 		return "", fmt.Errorf("heartbeat: the model turn failed: %w", err)
 	}
 	text := r.o.Secrets.Mask(summary(turn.Text))
-	if text != "" && as.Memory != nil {
+	if text != "" && r.o.Memory != nil {
 		titles := make([]string, len(due))
 		for i, t := range due {
 			titles[i] = t.Title
@@ -249,7 +278,7 @@ func (r *Runner) runTurn(ctx context.Context, f *File, data []byte, due []Task, 
 		if len(titles) > 0 {
 			entry += " (" + strings.Join(titles, "; ") + ")"
 		}
-		rel, err := as.Memory.AppendDaily(ctx, entry+": "+text, now.In(r.loc))
+		rel, err := r.o.Memory.AppendDaily(ctx, entry+": "+text, now.In(r.loc))
 		if err != nil {
 			r.o.Log.Warn("heartbeat: summary not written to the daily log", "err", err)
 		}

@@ -13,11 +13,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/localgpt-go/localgpt/internal/assistant"
 	"github.com/localgpt-go/localgpt/internal/config"
 	"github.com/localgpt-go/localgpt/internal/keylock"
 	"github.com/localgpt-go/localgpt/internal/llm/llmtest"
 	"github.com/localgpt-go/localgpt/internal/memory"
 	"github.com/localgpt-go/localgpt/internal/sandbox"
+	"github.com/localgpt-go/localgpt/internal/tools"
 )
 
 // env is a LocalGPT home whose model is a fake OpenAI server.
@@ -56,9 +58,30 @@ func newEnvB(t testing.TB) *env {
 
 func (e *env) runner(t testing.TB) *Runner {
 	t.Helper()
+	// As daemon.NewHeartbeat does: the [heartbeat] section, and cycles
+	// whose agent comes from a composition root.
+	log := slog.New(slog.NewTextHandler(syncWriter{e}, nil))
+	root := assistant.NewRoot(assistant.RootOptions{Config: e.cfg, Paths: e.paths, Log: log, Getenv: func(string) string { return "" }})
+	t.Cleanup(func() { root.Close() })
+	hc := e.cfg.Heartbeat
+	loc, err := e.cfg.Location()
+	if err != nil {
+		t.Fatal(err)
+	}
+	mem, err := root.Memory(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
 	r, err := New(Options{
-		Config: e.cfg, Paths: e.paths, Getenv: func(string) string { return "" },
-		Log: slog.New(slog.NewTextHandler(syncWriter{e}, nil)),
+		Paths: e.paths, Location: loc, MaxTokensPerDay: hc.MaxTokensPerDay, Timeout: hc.Timeout.Duration, AllowTools: hc.AllowTools,
+		NewAgent: func(ctx context.Context, approver tools.Approver) (Agent, error) {
+			as, err := root.Open(ctx, assistant.Options{Model: hc.Model, Approver: approver, Unattended: true})
+			if err != nil {
+				return Agent{}, err
+			}
+			return Agent{Agent: as.Agent, Label: as.Label()}, nil
+		},
+		Memory: mem, Log: log, Secrets: root.Secrets(),
 		Now: func() time.Time { e.mu.Lock(); defer e.mu.Unlock(); return e.now },
 	})
 	if err != nil {

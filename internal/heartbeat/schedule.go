@@ -1,10 +1,7 @@
 package heartbeat
 
 import (
-	"fmt"
 	"time"
-
-	"github.com/localgpt-go/localgpt/internal/config"
 )
 
 // Window is a daily span of wall-clock time in minutes after midnight.
@@ -27,27 +24,6 @@ type Schedule struct {
 	Interval time.Duration
 	Window   *Window
 	Loc      *time.Location
-}
-
-// ScheduleFromConfig builds the schedule of the [heartbeat] section.
-func ScheduleFromConfig(c *config.Config) (Schedule, error) {
-	loc, err := c.Location()
-	if err != nil {
-		return Schedule{}, fmt.Errorf("heartbeat: time zone %q: %w", c.Heartbeat.Timezone, err)
-	}
-	s := Schedule{Interval: c.Heartbeat.Interval.Duration, Loc: loc}
-	if ah := c.Heartbeat.ActiveHours; ah != nil {
-		start, err := config.ParseClock(ah.Start)
-		if err != nil {
-			return Schedule{}, fmt.Errorf("heartbeat.active_hours.start: %w", err)
-		}
-		end, err := config.ParseClock(ah.End)
-		if err != nil {
-			return Schedule{}, fmt.Errorf("heartbeat.active_hours.end: %w", err)
-		}
-		s.Window = &Window{Start: start, End: end}
-	}
-	return s, nil
 }
 
 // Active reports whether t lies inside the active hours.

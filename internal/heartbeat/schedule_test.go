@@ -3,8 +3,6 @@ package heartbeat
 import (
 	"testing"
 	"time"
-
-	"github.com/localgpt-go/localgpt/internal/config"
 )
 
 func zone(t testing.TB, name string) *time.Location {
@@ -115,22 +113,5 @@ func TestBackoff(t *testing.T) {
 		if got := Backoff(tt.interval, tt.failures); got != tt.want {
 			t.Errorf("Backoff(%s, %d) = %s, want %s", tt.interval, tt.failures, got, tt.want)
 		}
-	}
-}
-
-func TestScheduleFromConfig(t *testing.T) {
-	c := config.Default()
-	c.Heartbeat.Timezone = "America/New_York"
-	c.Heartbeat.ActiveHours = &config.ActiveHours{Start: "22:00", End: "06:00"}
-	s, err := ScheduleFromConfig(c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if s.Interval != 30*time.Minute || s.Loc.String() != "America/New_York" || *s.Window != (Window{22 * 60, 6 * 60}) {
-		t.Fatalf("%+v", s)
-	}
-	c.Heartbeat.Timezone = "Nowhere/Land"
-	if _, err := ScheduleFromConfig(c); err == nil {
-		t.Fatal("unknown zone accepted")
 	}
 }

@@ -16,7 +16,6 @@ import (
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
-	"github.com/localgpt-go/localgpt/internal/config"
 	"github.com/localgpt-go/localgpt/internal/fsutil"
 )
 
@@ -29,6 +28,8 @@ const (
 )
 
 // Options say where the workspace and its index are and how to index.
+// The composition root (assistant.MemoryOptions) fills them from the
+// [memory] section.
 type Options struct {
 	// Workspace is the folder of markdown notes (required).
 	Workspace string
@@ -47,27 +48,6 @@ type Options struct {
 	Logger *slog.Logger
 	// Clock gives the current time for recency ranking; nil is time.Now.
 	Clock func() time.Time
-}
-
-// OptionsFromConfig builds Options from the loaded configuration.
-func OptionsFromConfig(c *config.Config, p config.Paths, log *slog.Logger) Options {
-	ext := make([]string, 0, len(c.Memory.ExternalPaths))
-	for _, e := range c.Memory.ExternalPaths {
-		if !filepath.IsAbs(e) {
-			e = filepath.Join(p.Home, e)
-		}
-		ext = append(ext, filepath.Clean(e))
-	}
-	return Options{
-		Workspace:     p.Workspace,
-		IndexPath:     p.IndexDB,
-		ExternalPaths: ext,
-		ChunkSize:     c.Memory.ChunkSize,
-		ChunkOverlap:  c.Memory.ChunkOverlap,
-		HalfLife:      time.Duration(c.Memory.RecencyHalfLifeDays * float64(24*time.Hour)),
-		MaxFileBytes:  c.Memory.MaxFileBytes,
-		Logger:        log,
-	}
 }
 
 // Store is the memory of one workspace: its markdown files and the SQLite

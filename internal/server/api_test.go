@@ -479,7 +479,7 @@ func TestBindNeedsToken(t *testing.T) {
 	for _, tt := range tests {
 		cfg := config.Default()
 		cfg.Server.Bind, cfg.Server.APIToken = tt.bind, tt.token
-		_, err := New(Options{Config: cfg, Paths: config.Paths{Sessions: t.TempDir(), State: t.TempDir()}})
+		_, err := New(testOptions(t, cfg, config.Paths{Sessions: t.TempDir(), State: t.TempDir()}, nil))
 		var ce *config.Error
 		if tt.ok != (err == nil) || (err != nil && (!errors.As(err, &ce) || ce.Key != "server.bind")) {
 			t.Errorf("bind %q token %q: %v", tt.bind, tt.token, err)
@@ -495,7 +495,7 @@ func TestBindNeedsToken(t *testing.T) {
 	if err != nil || cfg.Server.APIToken != "from-env" {
 		t.Fatalf("%v %q", err, cfg.Server.APIToken)
 	}
-	if _, err := New(Options{Config: cfg, Paths: config.Paths{Sessions: t.TempDir(), State: t.TempDir()}}); err != nil {
+	if _, err := New(testOptions(t, cfg, config.Paths{Sessions: t.TempDir(), State: t.TempDir()}, nil)); err != nil {
 		t.Fatal(err)
 	}
 	if !config.IsSecret("server.api_token") {

@@ -23,7 +23,7 @@ const cookieMaxAge = 30 * 24 * 3600
 
 // cookieName names the session cookie after the port: a browser shares
 // cookies between every port of a host, so two daemons must not collide.
-func (s *Server) cookieName() string { return "localgpt-" + strconv.Itoa(s.cfg.Server.Port) }
+func (s *Server) cookieName() string { return "localgpt-" + strconv.Itoa(s.o.Port) }
 
 // authenticate lets through GET /health, /login (which checks its code
 // itself) and requests carrying the token or the page's cookie.

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/localgpt-go/localgpt/internal/apitoken"
+	"github.com/localgpt-go/localgpt/internal/assistant"
 	"github.com/localgpt-go/localgpt/internal/config"
 	"github.com/localgpt-go/localgpt/internal/llm/llmtest"
 	"github.com/localgpt-go/localgpt/internal/memory"
@@ -67,7 +68,9 @@ func newFixture(t testing.TB, extra string) *fixture {
 	if _, err := memory.EnsureWorkspace(f.paths.Workspace); err != nil {
 		t.Fatal(err)
 	}
-	s, err := New(Options{Config: cfg, Paths: f.paths, Getenv: getenv, Version: "test"})
+	o := testOptions(t, cfg, f.paths, getenv)
+	o.Version = "test"
+	s, err := New(o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,6 +85,24 @@ func newFixture(t testing.TB, extra string) *fixture {
 		s.Close()
 	})
 	return f
+}
+
+// testOptions translates cfg into the server's options over a
+// composition root of its own, as the CLI does (cli.serverOptions).
+func testOptions(t testing.TB, cfg *config.Config, paths config.Paths, getenv func(string) string) Options {
+	t.Helper()
+	root := assistant.NewRoot(assistant.RootOptions{Config: cfg, Paths: paths, Getenv: getenv})
+	t.Cleanup(func() { root.Close() })
+	sc := cfg.Server
+	return Options{
+		Paths: paths, Bind: sc.Bind, Port: sc.Port, APIToken: sc.APIToken,
+		RequestTimeout: sc.RequestTimeout.Duration, ChatTimeout: sc.ChatTimeout.Duration, MaxBodyBytes: sc.MaxBodyBytes,
+		DefaultModel: cfg.Agent.DefaultModel, HeartbeatEnabled: cfg.Heartbeat.Enabled,
+		Assistants: func(ctx context.Context, model string, noMemory bool) (*assistant.Assistant, error) {
+			return root.Open(ctx, assistant.Options{Model: model, NoMemory: noMemory, ClientRetries: true})
+		},
+		Memory: root.Memory, Models: root.Models(), Secrets: root.Secrets(),
+	}
 }
 
 // do sends a request and returns the status and body.

@@ -1,10 +1,11 @@
 package server
 
 import (
-	"github.com/localgpt-go/localgpt/internal/llm"
 	"io"
 	"net/http/httptest"
 	"testing"
+
+	"github.com/localgpt-go/localgpt/internal/llm"
 )
 
 func ioPipe() (*io.PipeReader, *io.PipeWriter) { return io.Pipe() }

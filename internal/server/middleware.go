@@ -102,7 +102,7 @@ func loopbackHost(host string) bool {
 // fails with *http.MaxBytesError, which becomes a 413. A declared length
 // over the limit is refused before reading.
 func (s *Server) limitBody(next http.Handler) http.Handler {
-	limit := s.cfg.Server.MaxBodyBytes
+	limit := s.o.MaxBodyBytes
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength > limit {
 			writeError(w, r, http.StatusRequestEntityTooLarge, codeTooLarge, fmt.Sprintf("the request body is %d bytes; the limit is %d (server.max_body_bytes)", r.ContentLength, limit))

@@ -10,7 +10,6 @@ import (
 	"github.com/localgpt-go/localgpt/internal/agent"
 	"github.com/localgpt-go/localgpt/internal/assistant"
 	"github.com/localgpt-go/localgpt/internal/llm"
-	"github.com/localgpt-go/localgpt/internal/llm/catalog"
 )
 
 type completionChoice struct {
@@ -265,7 +264,7 @@ func (s *Server) handleModels(w http.ResponseWriter, r *http.Request) {
 			s.log.Debug("server: a provider could not list its models", "provider", l.Provider, "err", l.Err)
 		}
 		for _, m := range l.Models {
-			id := catalog.Name(s.cfg, ls, m)
+			id := s.catalog.Name(ls, m)
 			if !seen[id] {
 				seen[id] = true
 				out = append(out, model{ID: id, Object: "model", Created: created, OwnedBy: string(l.Provider)})

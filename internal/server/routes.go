@@ -11,7 +11,7 @@ import (
 // with CORS, the bearer token, the body limit and the timeout.
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
-	short, chat := s.cfg.Server.RequestTimeout.Duration, s.cfg.Server.ChatTimeout.Duration
+	short, chat := s.o.RequestTimeout, s.o.ChatTimeout
 	handle := func(method, path string, timeout time.Duration, h http.HandlerFunc) {
 		mux.Handle(method+" "+path, s.withTimeout(timeout, h))
 	}

@@ -22,18 +22,46 @@ import (
 	"github.com/localgpt-go/localgpt/internal/config"
 	"github.com/localgpt-go/localgpt/internal/keylock"
 	"github.com/localgpt-go/localgpt/internal/llm/catalog"
-	"github.com/localgpt-go/localgpt/internal/llm/provider"
 	"github.com/localgpt-go/localgpt/internal/memory"
 	"github.com/localgpt-go/localgpt/internal/secret"
 	"github.com/localgpt-go/localgpt/internal/session"
 )
 
-// Options configure a Server.
+// Options configure a Server. The CLI fills them from the [server]
+// section and the process's composition root (assistant.Root).
 type Options struct {
-	Config *config.Config
-	Paths  config.Paths
+	// Paths gives the sessions folder, the state folder (the heartbeat's
+	// state for /api/status) and the config file named in errors.
+	Paths config.Paths
+	// Bind and Port are where Run listens (server.bind, server.port).
+	Bind string
+	Port int
+	// APIToken, when set, is required as "Authorization: Bearer …" on
+	// every request but GET /health and the web page's files
+	// (server.api_token); binding beyond loopback requires one.
+	APIToken string
+	// RequestTimeout bounds every request but the chat ones; ChatTimeout
+	// bounds one chat request, streamed or not, tools included.
+	RequestTimeout, ChatTimeout time.Duration
+	// MaxBodyBytes is the largest request body accepted (413 beyond).
+	MaxBodyBytes int64
+	// DefaultModel answers the requests that name no model
+	// (agent.default_model).
+	DefaultModel string
+	// HeartbeatEnabled is reported by /api/status.
+	HeartbeatEnabled bool
+	// Assistants builds the assistant of a model (never ""), with or
+	// without memory: assistant.Root.Open with ClientRetries (the
+	// server's clients retry a failed turn themselves). The server keeps
+	// those that build. Required.
+	Assistants func(ctx context.Context, model string, noMemory bool) (*assistant.Assistant, error)
+	// Memory returns the process's memory store, which the server never
+	// closes (assistant.Root.Memory). Required.
+	Memory func(ctx context.Context) (*memory.Store, error)
+	// Models resolves model names and lists every provider's models: the
+	// process's catalog (assistant.Root.Models). Required.
+	Models *catalog.Catalog
 	Log    *slog.Logger
-	Getenv func(string) string
 	// Version is reported by /api/status.
 	Version string
 	// NextHeartbeat reports when the next heartbeat cycle is due (zero
@@ -41,13 +69,12 @@ type Options struct {
 	NextHeartbeat func() time.Time
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
-	// Token is the API's token; "" resolves it as the CLI does:
-	// server.api_token, else the one in the state folder (made there on
-	// first use, see internal/apitoken).
+	// Token is the API's token; "" resolves it as the CLI does: APIToken,
+	// else the one in the state folder (made there on first use, see
+	// internal/apitoken).
 	Token string
-	// Secrets are masked in every response body, in session files and in
-	// tool results. The daemon passes the process's masker; nil builds
-	// one from Config.
+	// Secrets are masked in every response body and in session files:
+	// the process's masker (assistant.Root.Secrets). Required.
 	Secrets *secret.Masker
 }
 
@@ -55,7 +82,6 @@ type Options struct {
 // configured address for the daemon. Close releases what it opened.
 type Server struct {
 	o       Options
-	cfg     *config.Config
 	log     *slog.Logger
 	started time.Time
 	handler http.Handler
@@ -75,41 +101,32 @@ type Server struct {
 	cookie   string         // the value of the page's session cookie
 	codes    apitoken.Codes // login codes already used
 
-	memOnce sync.Once
-	memMu   sync.Mutex
-	mem     *memory.Store
-	memErr  error
+	// refreshOnce brings the index up to date on the first memory use.
+	refreshOnce sync.Once
 }
 
-// New checks the configuration and builds the server. Binding to an
-// address other than loopback without server.api_token is refused with a
+// New checks the options and builds the server. Binding to an address
+// other than loopback without an API token is refused with a
 // *config.Error.
 func New(o Options) (*Server, error) {
-	if o.Config == nil {
-		return nil, errors.New("server: no configuration")
+	if o.Assistants == nil || o.Memory == nil || o.Models == nil || o.Secrets == nil {
+		return nil, errors.New("server: Options.Assistants, Memory, Models and Secrets are required")
 	}
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
-	if o.Getenv == nil {
-		o.Getenv = func(string) string { return "" }
-	}
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	if o.Secrets == nil {
-		o.Secrets = assistant.NewSecrets(o.Config, o.Paths, o.Getenv)
-	}
-	sc := o.Config.Server
-	if !IsLoopback(sc.Bind) && sc.APIToken == "" {
+	if !IsLoopback(o.Bind) && o.APIToken == "" {
 		return nil, &config.Error{File: o.Paths.ConfigFile, Key: "server.bind",
-			Msg: fmt.Sprintf("%q is not a loopback address, so anyone on the network could use the assistant; set server.api_token (or LOCALGPT_API_TOKEN) to require a token, or bind to 127.0.0.1", sc.Bind)}
+			Msg: fmt.Sprintf("%q is not a loopback address, so anyone on the network could use the assistant; set server.api_token (or LOCALGPT_API_TOKEN) to require a token, or bind to 127.0.0.1", o.Bind)}
 	}
 	if o.Token == "" {
 		if o.Paths.State == "" {
 			return nil, errors.New("server: no API token and no state folder to keep one in")
 		}
-		tok, err := apitoken.Resolve(sc.APIToken, apitoken.Path(o.Paths.State), true)
+		tok, err := apitoken.Resolve(o.APIToken, apitoken.Path(o.Paths.State), true)
 		if err != nil {
 			return nil, fmt.Errorf("server: %w", err)
 		}
@@ -117,13 +134,13 @@ func New(o Options) (*Server, error) {
 	}
 	o.Secrets.Add(o.Token) // the token never appears in a response or a log
 	s := &Server{
-		o: o, cfg: o.Config, log: o.Log, started: o.Now(),
+		o: o, log: o.Log, started: o.Now(),
 		store:    &session.Store{Dir: o.Paths.Sessions, Secrets: o.Secrets},
-		loopback: IsLoopback(sc.Bind),
+		loopback: IsLoopback(o.Bind),
 	}
 	s.token, s.cookie = []byte(o.Token), apitoken.CookieValue(o.Token)
-	s.catalog = catalog.New(o.Config, catalog.Options{Provider: provider.Options{ConfigFile: o.Paths.ConfigFile, Log: o.Log}})
-	s.models = newAssistants(o, s.catalog)
+	s.catalog = o.Models
+	s.models = newAssistants(o)
 	s.handler = s.routes()
 	return s, nil
 }
@@ -136,7 +153,7 @@ func (s *Server) Name() string { return "http" }
 
 // Addr is the address the configuration says to listen on.
 func (s *Server) Addr() string {
-	return net.JoinHostPort(s.cfg.Server.Bind, strconv.Itoa(s.cfg.Server.Port))
+	return net.JoinHostPort(s.o.Bind, strconv.Itoa(s.o.Port))
 }
 
 // Run listens on the configured address, calls ready with it and serves
@@ -184,40 +201,25 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, ready func(addr str
 	return nil
 }
 
-// Close releases the assistants and the memory store.
+// Close drops the assistants; later chats fail. The memory store
+// belongs to the composition root, which closes it.
 func (s *Server) Close() error {
-	err := s.models.Close()
-	s.memMu.Lock()
-	defer s.memMu.Unlock()
-	if s.mem != nil {
-		err = errors.Join(err, s.mem.Close())
-		s.mem = nil
-	}
-	return err
+	return s.models.Close()
 }
 
-// memory returns the memory store, opened and brought up to date with
-// the workspace on first use (the daemon's watcher keeps it so).
+// memory returns the process's memory store, brought up to date with the
+// workspace on the server's first use (the daemon's watcher keeps it so).
 func (s *Server) memory(ctx context.Context) (*memory.Store, error) {
-	s.memOnce.Do(func() {
-		st, err := memory.Open(context.WithoutCancel(ctx), memory.OptionsFromConfig(s.cfg, s.o.Paths, s.log))
-		if err != nil {
-			s.memErr = err
-			return
-		}
+	st, err := s.o.Memory(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.refreshOnce.Do(func() {
 		if _, err := st.Reindex(context.WithoutCancel(ctx), false, nil); err != nil {
 			s.log.Warn("server: memory index not refreshed", "err", err)
 		}
-		s.memMu.Lock()
-		s.mem = st
-		s.memMu.Unlock()
 	})
-	s.memMu.Lock()
-	defer s.memMu.Unlock()
-	if s.mem == nil && s.memErr == nil {
-		return nil, errors.New("server: memory store closed")
-	}
-	return s.mem, s.memErr
+	return st, nil
 }
 
 // IsLoopback reports whether bind (an IP or host name) only reaches this machine.

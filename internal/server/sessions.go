@@ -82,7 +82,7 @@ func (s *Server) handleCreateSession(w http.ResponseWriter, r *http.Request) {
 	}
 	model := req.Model
 	if model == "" || model == openAIModel {
-		model = s.cfg.Agent.DefaultModel
+		model = s.o.DefaultModel
 	}
 	sess, err := s.store.Create(model, s.o.Now())
 	if err != nil {

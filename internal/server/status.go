@@ -34,7 +34,7 @@ type heartbeatStatus struct {
 
 func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request) {
 	st := status{Version: s.o.Version, UptimeSeconds: int64(s.o.Now().Sub(s.started).Seconds()),
-		Model: s.cfg.Agent.DefaultModel, Heartbeat: heartbeatStatus{Enabled: s.cfg.Heartbeat.Enabled}}
+		Model: s.o.DefaultModel, Heartbeat: heartbeatStatus{Enabled: s.o.HeartbeatEnabled}}
 	mem, err := s.memory(r.Context())
 	if err != nil {
 		s.fail(w, r, err)

@@ -48,12 +48,12 @@ func newEnv(t *testing.T, window, reserve int, noTools bool, soft int) *env {
 	if _, err := memory.EnsureWorkspace(e.paths.Workspace); err != nil {
 		t.Fatal(err)
 	}
-	as, err := assistant.Open(context.Background(), assistant.Options{Config: cfg, Paths: e.paths, NoTools: noTools,
-		Approver: tools.AllowAll{}, Getenv: getenv})
+	root := assistant.NewRoot(assistant.RootOptions{Config: cfg, Paths: e.paths, Getenv: getenv})
+	t.Cleanup(func() { root.Close() })
+	as, err := root.Open(context.Background(), assistant.Options{NoTools: noTools, Approver: tools.AllowAll{}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { as.Close() })
 	e.as, e.store = as, NewStore(e.paths.Sessions)
 	e.conv = e.open(nil, soft)
 	t.Cleanup(func() { e.conv.Close() })

@@ -20,7 +20,7 @@ func BenchmarkNew(b *testing.B) {
 	mem := openMemory(b, ws, filepath.Join(b.TempDir(), "i.sqlite"))
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := New(Options{Config: cfg, Paths: config.Paths{Home: ws, Workspace: ws}, Memory: mem}); err != nil {
+		if _, err := New(withConfig(cfg, Options{Paths: config.Paths{Home: ws, Workspace: ws}, Memory: mem})); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -36,7 +36,7 @@ func BenchmarkReadFile(b *testing.B) {
 	if err := os.WriteFile(filepath.Join(ws, "f.txt"), []byte(sb.String()), 0o644); err != nil {
 		b.Fatal(err)
 	}
-	reg, err := New(Options{Config: config.Default(), Paths: config.Paths{Home: ws, Workspace: ws}})
+	reg, err := New(withConfig(config.Default(), Options{Paths: config.Paths{Home: ws, Workspace: ws}}))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -55,7 +55,7 @@ func BenchmarkBashEcho(b *testing.B) {
 	ws := b.TempDir()
 	cfg := config.Default()
 	cfg.Tools.RequireApproval = nil
-	reg, err := New(Options{Config: cfg, Paths: config.Paths{Home: ws, Workspace: ws}})
+	reg, err := New(withConfig(cfg, Options{Paths: config.Paths{Home: ws, Workspace: ws}}))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -21,10 +21,26 @@ func BuiltinNames() []string {
 	return []string{"bash", "read_file", "write_file", "edit_file", "memory_search", "memory_get", "memory_save", "web_fetch"}
 }
 
-// Options build the built-in registry.
+// Options build the built-in registry. The composition root
+// (internal/assistant) fills them from the [tools] section.
 type Options struct {
-	Config *config.Config
-	Paths  config.Paths
+	Paths config.Paths
+	// AllowedPaths are folders besides the workspace where write_file and
+	// edit_file may write without asking, as configured: ~ expands and
+	// relative paths are relative to Paths.Home.
+	AllowedPaths []string
+	// RequireApproval names the tools whose every call needs approval.
+	RequireApproval []string
+	// MaxOutputChars caps every result (head and tail kept); 0 keeps all.
+	MaxOutputChars int
+	// BashTimeout bounds one bash command.
+	BashTimeout time.Duration
+	// BashSandbox confines bash commands (Landlock on Linux); BashNetwork
+	// lets confined commands use TCP.
+	BashSandbox, BashNetwork bool
+	// WebFetchAllowPrivate lets web_fetch reach loopback, private,
+	// link-local and cloud metadata addresses.
+	WebFetchAllowPrivate bool
 	// Memory backs the memory tools; nil leaves them out.
 	Memory Memory
 	// Approver answers approval requests; nil means nothing can be asked
@@ -61,12 +77,9 @@ type Options struct {
 // state here: a lock table, not configuration.
 var processLocks keylock.Table
 
-// New builds the registry of built-in tools from the configuration. It is
-// cheap (no I/O, no connections), so it can be called for every turn.
+// New builds the registry of built-in tools. It is cheap (no I/O, no
+// connections), so it can be called for every turn.
 func New(o Options) (*Registry, error) {
-	if o.Config == nil {
-		return nil, fmt.Errorf("tools: Options.Config is required")
-	}
 	for _, name := range o.Exclude {
 		if !slices.Contains(BuiltinNames(), name) {
 			return nil, fmt.Errorf("tools: cannot exclude %q: there is no such tool; the tools are %s", name, strings.Join(BuiltinNames(), ", "))
@@ -80,13 +93,12 @@ func New(o Options) (*Registry, error) {
 	if home == "" {
 		home, _ = os.UserHomeDir()
 	}
-	tc := o.Config.Tools
 	locks := o.Locks
 	if locks == nil {
 		locks = &processLocks
 	}
 	policy := PathPolicy{Workspace: o.Paths.Workspace, Home: home, Locks: locks, LocalGPT: LocalGPTFilesOf(o.Paths)}
-	for _, p := range tc.AllowedPaths {
+	for _, p := range o.AllowedPaths {
 		if p == "~" || strings.HasPrefix(p, "~/") {
 			p = filepath.Join(home, p[1:])
 		} else if !filepath.IsAbs(p) {
@@ -94,11 +106,11 @@ func New(o Options) (*Registry, error) {
 		}
 		policy.AllowedPaths = append(policy.AllowedPaths, filepath.Clean(p))
 	}
-	gate := NewGate(tc.RequireApproval, o.Approver)
-	max := tc.ToolOutputMaxChars
+	gate := NewGate(o.RequireApproval, o.Approver)
+	max := o.MaxOutputChars
 	all := []Tool{
-		&Bash{Paths: policy, Timeout: time.Duration(tc.BashTimeoutMS) * time.Millisecond, MaxOutput: max,
-			Confine: tc.BashSandbox, NoNetwork: !tc.BashNetwork, Unattended: o.Unattended, Log: o.Log},
+		&Bash{Paths: policy, Timeout: o.BashTimeout, MaxOutput: max,
+			Confine: o.BashSandbox, NoNetwork: !o.BashNetwork, Unattended: o.Unattended, Log: o.Log},
 		&ReadFile{Paths: policy, MaxChars: max, Gate: gate},
 		&WriteFile{Paths: policy, Gate: gate},
 		&EditFile{Paths: policy, Gate: gate},
@@ -108,7 +120,7 @@ func New(o Options) (*Registry, error) {
 			&MemorySave{Memory: o.Memory, Now: o.Now, Paths: policy, Secrets: o.Secrets})
 	}
 	all = append(all, &WebFetch{Secrets: o.Secrets, Fetcher: webfetch.New(webfetch.Options{
-		AllowPrivate: tc.WebFetchAllowPrivate,
+		AllowPrivate: o.WebFetchAllowPrivate,
 		UserAgent:    "localgpt/" + version.String(),
 	})})
 	kept := slices.DeleteFunc(all, func(t Tool) bool { return slices.Contains(o.Exclude, t.Name()) })

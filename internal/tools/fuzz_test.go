@@ -32,7 +32,7 @@ func FuzzToolArguments(f *testing.F) {
 			f.Fatal(err)
 		}
 	}
-	reg, err := New(Options{Config: config.Default(), Paths: config.Paths{Home: ws, Workspace: ws}, Memory: openMemory(f, ws, filepath.Join(f.TempDir(), "index.sqlite"))})
+	reg, err := New(withConfig(config.Default(), Options{Paths: config.Paths{Home: ws, Workspace: ws}, Memory: openMemory(f, ws, filepath.Join(f.TempDir(), "index.sqlite"))}))
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -62,8 +62,7 @@ func newEnvIn(t *testing.T, home, ws string, approver Approver, mod func(*config
 	}
 	paths := config.Paths{Home: filepath.Join(home, ".localgpt"), Workspace: ws}
 	mem := openMemory(t, ws, filepath.Join(paths.Home, "index", "memory.sqlite"))
-	reg, err := New(Options{
-		Config: cfg, Paths: paths, Approver: approver,
+	reg, err := New(withConfig(cfg, Options{Paths: paths, Approver: approver,
 		Memory: mem,
 		Getenv: func(k string) string {
 			if k == "HOME" {
@@ -72,7 +71,7 @@ func newEnvIn(t *testing.T, home, ws string, approver Approver, mod func(*config
 			return ""
 		},
 		Now: func() time.Time { return time.Date(2025, 3, 14, 9, 26, 0, 0, time.UTC) },
-	})
+	}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,4 +141,15 @@ type recorder struct {
 func (r *recorder) Approve(_ context.Context, req Request) (Decision, error) {
 	r.reqs = append(r.reqs, req)
 	return r.answer, r.err
+}
+
+// withConfig fills o's settings from cfg's [tools] section, as the
+// composition root (assistant.Root) does, so tests can start from
+// config.Default() and change one key.
+func withConfig(cfg *config.Config, o Options) Options {
+	tc := cfg.Tools
+	o.AllowedPaths, o.RequireApproval = tc.AllowedPaths, tc.RequireApproval
+	o.MaxOutputChars, o.BashTimeout = tc.ToolOutputMaxChars, time.Duration(tc.BashTimeoutMS)*time.Millisecond
+	o.BashSandbox, o.BashNetwork, o.WebFetchAllowPrivate = tc.BashSandbox, tc.BashNetwork, tc.WebFetchAllowPrivate
+	return o
 }

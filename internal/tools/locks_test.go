@@ -77,11 +77,11 @@ func TestConcurrentEditsAllLand(t *testing.T) {
 // table of their own (the daemon's server and heartbeat, say) still
 // serialise their edits of one file.
 func TestRegistriesShareTheProcessLocks(t *testing.T) {
-	a, err := New(Options{Config: config.Default(), Paths: config.Paths{Workspace: t.TempDir()}})
+	a, err := New(withConfig(config.Default(), Options{Paths: config.Paths{Workspace: t.TempDir()}}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := New(Options{Config: config.Default(), Paths: config.Paths{Workspace: t.TempDir()}})
+	b, err := New(withConfig(config.Default(), Options{Paths: config.Paths{Workspace: t.TempDir()}}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -61,11 +61,10 @@ func TestMemorySaveWrittenButNotIndexed(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			reg, err := New(Options{
-				Config: config.Default(), Paths: config.Paths{Home: filepath.Dir(ws), Workspace: ws}, Memory: tt.mem,
+			reg, err := New(withConfig(config.Default(), Options{Paths: config.Paths{Home: filepath.Dir(ws), Workspace: ws}, Memory: tt.mem,
 				Getenv: func(string) string { return "" },
 				Now:    func() time.Time { return time.Date(2025, 3, 14, 9, 26, 0, 0, time.UTC) },
-			})
+			}))
 			if err != nil {
 				t.Fatal(err)
 			}

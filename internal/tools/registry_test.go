@@ -77,12 +77,11 @@ func TestNewOptions(t *testing.T) {
 		{"no memory", func(o *Options) { o.Memory = nil }, []string{"bash", "read_file", "write_file", "edit_file", "web_fetch"}, ""},
 		{"exclude everything", func(o *Options) { o.Exclude = BuiltinNames() }, nil, ""},
 		{"unknown exclude", func(o *Options) { o.Exclude = []string{"bsh"} }, nil, `cannot exclude "bsh"`},
-		{"no config", func(o *Options) { o.Config = nil }, nil, "Config is required"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ws := t.TempDir()
-			o := Options{Config: config.Default(), Paths: config.Paths{Home: ws, Workspace: ws}, Memory: openMemory(t, ws, filepath.Join(t.TempDir(), "i.sqlite"))}
+			o := withConfig(config.Default(), Options{Paths: config.Paths{Home: ws, Workspace: ws}, Memory: openMemory(t, ws, filepath.Join(t.TempDir(), "i.sqlite"))})
 			tt.opts(&o)
 			r, err := New(o)
 			if tt.wantErr != "" {

@@ -42,10 +42,9 @@ func TestSecretsNeverReachTheModel(t *testing.T) {
 	cfg.Tools.BashSandbox = false
 	env := map[string]string{"HOME": root, "ANTHROPIC_API_KEY": envKey}
 	getenv := func(k string) string { return env[k] }
-	reg, err := New(Options{
-		Config: cfg, Paths: config.Paths{Home: home, ConfigFile: cfgFile, Workspace: ws},
+	reg, err := New(withConfig(cfg, Options{Paths: config.Paths{Home: home, ConfigFile: cfgFile, Workspace: ws},
 		Getenv: getenv, Now: time.Now, Secrets: secret.New(cfg.SecretValues(getenv)...),
-	})
+	}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,8 +101,8 @@ func TestSecretsInMemoryAndURLs(t *testing.T) {
 	cfg.Providers.OpenAI.APIKey = key
 	cfg.Tools.ToolOutputMaxChars = 1000 // keeps 500 characters of long.md: the first 23 of the key
 	getenv := func(string) string { return "" }
-	reg, err := New(Options{Config: cfg, Paths: config.Paths{Home: root, Workspace: ws}, Memory: mem, Getenv: getenv,
-		Secrets: secret.New(cfg.SecretValues(getenv)...)})
+	reg, err := New(withConfig(cfg, Options{Paths: config.Paths{Home: root, Workspace: ws}, Memory: mem, Getenv: getenv,
+		Secrets: secret.New(cfg.SecretValues(getenv)...)}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -237,6 +237,9 @@ func Name(cfg *config.Config, ls []Listing, m llm.ModelInfo) string {
 	return string(m.Provider) + "/" + m.Name
 }
 
+// Name is the package's Name for this catalog's configuration.
+func (c *Catalog) Name(ls []Listing, m llm.ModelInfo) string { return Name(c.cfg, ls, m) }
+
 // Suggest returns up to three listed names (as Name writes them) close to
 // name, for a "did you mean" hint. It uses the cached listings, asking the
 // providers only when nothing is cached.
