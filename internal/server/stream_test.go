@@ -163,6 +163,11 @@ func TestSessionsSerialisedAndParallel(t *testing.T) {
 		hung <- resp.StatusCode
 	}()
 	f.waitCalls(1)
+	// A recorded call takes its reply a moment later: B's reply is queued
+	// only once A has taken the hanging one.
+	for f.llm.Pending() > 0 {
+		time.Sleep(5 * time.Millisecond)
+	}
 	f.llm.Enqueue(llmtest.Text("B answers"))
 	code, body := f.do("POST", "/api/chat", `{"message":"quick","session_id":"`+b.ID()[:15]+`"}`)
 	if code != 200 || !strings.Contains(string(body), "B answers") {
