@@ -92,7 +92,7 @@ func (a *app) setup() error {
 		return err
 	}
 	for _, w := range warnings {
-		fmt.Fprintf(a.stderr, "localgpt: warning: %s\n", w)
+		printf(a.stderr, "localgpt: warning: %s\n", w)
 	}
 	if a.modelFlag != "" {
 		cfg.Agent.DefaultModel = a.modelFlag
@@ -108,7 +108,7 @@ func (a *app) setup() error {
 		return fmt.Errorf("create log folder: %w", err)
 	}
 	if len(created) > 0 {
-		fmt.Fprintf(a.stderr, "localgpt: created %s\n", strings.Join(relTo(home, created), ", "))
+		printf(a.stderr, "localgpt: created %s\n", strings.Join(relTo(home, created), ", "))
 	}
 	a.cfg, a.paths = cfg, paths
 	a.log, a.closeLog = logging.New(logging.Options{

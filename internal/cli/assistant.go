@@ -3,10 +3,10 @@ package cli
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 
 	"github.com/localgpt-go/localgpt/internal/assistant"
+	"github.com/localgpt-go/localgpt/internal/termmd"
 	"github.com/localgpt-go/localgpt/internal/tools"
 )
 
@@ -38,9 +38,10 @@ func confirmApprover(a *app, confirm func(string) (string, error)) tools.Approve
 			what += ": " + oneLine(req.Summary, 200)
 		}
 		if req.Reason != "" {
-			fmt.Fprintf(a.stderr, "%s\n", req.Reason)
+			printf(a.stderr, "%s\n", req.Reason)
 		}
-		answer, err := confirm("Allow " + what + "?")
+		// The prompt shows the model's arguments: sanitized like any output.
+		answer, err := confirm(termmd.Sanitize("Allow " + what + "?"))
 		switch {
 		case errors.Is(err, context.Canceled):
 			return tools.Deny, err // Ctrl-C: the turn is being cancelled

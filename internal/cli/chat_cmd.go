@@ -114,10 +114,10 @@ func (c *chat) run(ctx context.Context) error {
 		}
 	}
 	if c.interactive {
-		fmt.Fprintf(c.app.stdout, "LocalGPT · %s · /help for commands, Ctrl-D to leave\n", c.as.Label())
+		printf(c.app.stdout, "LocalGPT · %s · /help for commands, Ctrl-D to leave\n", c.as.Label())
 		defer func() {
 			if id := c.conv.ID(); id != "" {
-				fmt.Fprintf(c.app.stderr, "Session %s saved; continue it with: localgpt chat --session %s\n", id, id)
+				printf(c.app.stderr, "Session %s saved; continue it with: localgpt chat --session %s\n", id, id)
 			}
 		}()
 	}
@@ -140,7 +140,7 @@ func (c *chat) run(ctx context.Context) error {
 		case strings.HasPrefix(line, "/"):
 			quit, err := c.command(ctx, line)
 			if err != nil {
-				fmt.Fprintf(c.app.stderr, "%v\n", err)
+				printf(c.app.stderr, "%v\n", err)
 			}
 			if quit {
 				return nil
@@ -150,7 +150,7 @@ func (c *chat) run(ctx context.Context) error {
 				if ctx.Err() != nil {
 					return ctx.Err()
 				}
-				fmt.Fprintf(c.app.stderr, "localgpt: %v\n", c.app.models().Explain(ctx, "", err))
+				printf(c.app.stderr, "localgpt: %v\n", c.app.models().Explain(ctx, "", err))
 				if !c.interactive {
 					return err
 				}
@@ -191,7 +191,7 @@ func noProvider(err error) bool {
 // offerSetup tells why no model answers and offers `localgpt setup`;
 // after it the chat opens with what setup wrote.
 func (c *chat) offerSetup(ctx context.Context, cause error) error {
-	fmt.Fprintf(c.app.stderr, "localgpt: %v\n\n", cause)
+	printf(c.app.stderr, "localgpt: %v\n\n", cause)
 	answer, err := c.in.Confirm("No model answers yet. Look for the ones on this machine now (localgpt setup)? [Y/n] ")
 	if err != nil || strings.HasPrefix(strings.ToLower(strings.TrimSpace(answer)), "n") {
 		return cause
@@ -347,7 +347,7 @@ func (c *chat) command(ctx context.Context, line string) (bool, error) {
 		return true, nil
 	case "/help":
 		for _, h := range chatHelp {
-			fmt.Fprintf(out, "  %-16s %s\n", h.cmd, h.help)
+			printf(out, "  %-16s %s\n", h.cmd, h.help)
 		}
 	case "/new":
 		c.conv.Close()
@@ -356,7 +356,7 @@ func (c *chat) command(ctx context.Context, line string) (bool, error) {
 		fmt.Fprintln(out, "Started a new conversation.")
 	case "/model":
 		if arg == "" {
-			fmt.Fprintln(out, c.as.Label())
+			printf(out, "%s\n", c.as.Label())
 			return false, nil
 		}
 		old := c.app.cfg.Agent.DefaultModel
@@ -365,7 +365,7 @@ func (c *chat) command(ctx context.Context, line string) (bool, error) {
 			c.app.cfg.Agent.DefaultModel = old
 			return false, err
 		}
-		fmt.Fprintf(out, "Model: %s\n", c.as.Label())
+		printf(out, "Model: %s\n", c.as.Label())
 	case "/memory":
 		if arg == "" {
 			return false, errors.New("usage: /memory QUERY")
@@ -382,10 +382,10 @@ func (c *chat) command(ctx context.Context, line string) (bool, error) {
 		if window > 0 {
 			pct = 100 * float64(c.lastPrompt) / float64(window)
 		}
-		fmt.Fprintf(out, "model     %s\nturns     %d\ntokens    %d prompt, %d completion, %d total\ncontext   %d of %d tokens (%.1f%%)\n",
+		printf(out, "model     %s\nturns     %d\ntokens    %d prompt, %d completion, %d total\ncontext   %d of %d tokens (%.1f%%)\n",
 			c.as.Label(), c.turns, c.usage.PromptTokens, c.usage.CompletionTokens, c.usage.TotalTokens, c.lastPrompt, window, pct)
 		if id := c.conv.ID(); id != "" {
-			fmt.Fprintf(out, "session   %s\n", id)
+			printf(out, "session   %s\n", id)
 		}
 	default:
 		return c.sessionCommand(ctx, name, arg)
@@ -421,14 +421,14 @@ func (c *chat) searchMemory(ctx context.Context, query string) error {
 		return err
 	}
 	if note := memory.QueryNote(query); note != "" {
-		fmt.Fprintln(c.app.stdout, note)
+		printf(c.app.stdout, "%s\n", note)
 	}
 	if len(results) == 0 {
-		fmt.Fprintf(c.app.stdout, "Nothing in memory matches %q.\n", oneLine(query, 80))
+		printf(c.app.stdout, "Nothing in memory matches %q.\n", oneLine(query, 80))
 		return nil
 	}
 	for _, r := range results {
-		fmt.Fprintf(c.app.stdout, "%s:%d-%d  %s\n  %s\n", r.File, r.LineStart, r.LineEnd, r.Heading, oneLine(r.Snippet, 160))
+		printf(c.app.stdout, "%s:%d-%d  %s\n  %s\n", r.File, r.LineStart, r.LineEnd, r.Heading, oneLine(r.Snippet, 160))
 	}
 	return nil
 }

@@ -41,7 +41,7 @@ func (c *chat) resumeSession(id string) error {
 	c.conv = c.newConversation(sess)
 	c.turns = 0
 	c.lastPrompt = t.LastContextTokens()
-	fmt.Fprintf(c.app.stderr, "Resumed session %s: %d messages, %d in the context.\n",
+	printf(c.app.stderr, "Resumed session %s: %d messages, %d in the context.\n",
 		sess.ID(), len(t.Messages()), len(t.History()))
 	if c.interactive {
 		c.showLastExchange(t.Messages())
@@ -95,7 +95,7 @@ func (c *chat) compacted(r session.Compaction) {
 	if r.DailyLog != "" {
 		where = "; note saved to " + r.DailyLog
 	}
-	fmt.Fprintf(c.app.stderr, "(conversation compacted: %d earlier messages summarised, about %d → %d tokens%s)\n",
+	printf(c.app.stderr, "(conversation compacted: %d earlier messages summarised, about %d → %d tokens%s)\n",
 		r.Replaced, r.TokensBefore, r.TokensAfter, where)
 	c.lastPrompt = 0
 }
@@ -115,7 +115,7 @@ func (c *chat) sessionCommand(ctx context.Context, name, arg string) (bool, erro
 		}
 		printSessions(out, infos[:min(len(infos), 10)])
 		if len(infos) > 10 {
-			fmt.Fprintf(out, "… and %d more: localgpt session list\n", len(infos)-10)
+			printf(out, "… and %d more: localgpt session list\n", len(infos)-10)
 		}
 	case "/resume":
 		if arg == "" {
@@ -154,13 +154,13 @@ func printContext(c *chat, b session.Breakdown) {
 		pct = 100 * float64(b.Estimated) / float64(b.Usable)
 	}
 	w := c.app.stdout
-	fmt.Fprintf(w, "system    %7d tokens\n", b.System)
-	fmt.Fprintf(w, "memory    %7d\n", b.Memory)
-	fmt.Fprintf(w, "history   %7d  (%d messages, %d compactions)\n", b.History, b.Messages, b.Compactions)
-	fmt.Fprintf(w, "tools     %7d\n", b.Tools)
-	fmt.Fprintf(w, "total     %7d  estimated, %.1f%% of %d usable (window %d − reserve %d)\n",
+	printf(w, "system    %7d tokens\n", b.System)
+	printf(w, "memory    %7d\n", b.Memory)
+	printf(w, "history   %7d  (%d messages, %d compactions)\n", b.History, b.Messages, b.Compactions)
+	printf(w, "tools     %7d\n", b.Tools)
+	printf(w, "total     %7d  estimated, %.1f%% of %d usable (window %d − reserve %d)\n",
 		b.Estimated, pct, b.Usable, b.Window, b.Reserve)
 	if b.Reported > 0 {
-		fmt.Fprintf(w, "provider  %7d  prompt tokens reported for the last call\n", b.Reported)
+		printf(w, "provider  %7d  prompt tokens reported for the last call\n", b.Reported)
 	}
 }

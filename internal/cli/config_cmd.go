@@ -46,15 +46,15 @@ overwritten, and an unedited template is not backed up).`,
 				return err
 			}
 			if wrote {
-				fmt.Fprintf(a.stdout, "Wrote %s\n", file)
+				printf(a.stdout, "Wrote %s\n", file)
 			} else {
-				fmt.Fprintf(a.stdout, "%s already exists; left unchanged (--force replaces it and keeps a .bak)\n", file)
+				printf(a.stdout, "%s already exists; left unchanged (--force replaces it and keeps a .bak)\n", file)
 			}
 			a.configFlag = file // from here on, load exactly that file
 			if err := a.setup(); err != nil {
 				return err
 			}
-			fmt.Fprintf(a.stdout, "Workspace: %s\n", a.paths.Workspace)
+			printf(a.stdout, "Workspace: %s\n", a.paths.Workspace)
 			return nil
 		},
 	}
@@ -82,7 +82,7 @@ ${VAR} references expanded and environment fallbacks applied. Secrets are masked
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(a.stdout, "# effective configuration from %s\n\n%s", a.paths.ConfigFile, out)
+			printf(a.stdout, "# effective configuration from %s\n\n%s", a.paths.ConfigFile, out)
 			return nil
 		},
 	}
@@ -128,13 +128,13 @@ func printValue(a *app, key string, v any) error {
 		if err != nil {
 			return err
 		}
-		_, err = a.stdout.Write(out)
-		return err
+		printf(a.stdout, "%s", string(out))
+		return nil
 	case reflect.Slice:
-		fmt.Fprintln(a.stdout, config.FormatValue(v))
+		printf(a.stdout, "%s\n", config.FormatValue(v))
 		return nil
 	}
-	fmt.Fprintln(a.stdout, v)
+	printf(a.stdout, "%v\n", v)
 	return nil
 }
 
@@ -164,7 +164,7 @@ array; heartbeat.active_hours takes an inline table.`,
 			if config.IsSecret(key) {
 				value = config.MaskSecret(value)
 			}
-			fmt.Fprintf(a.stdout, "Set %s = %s in %s\n", key, value, file)
+			printf(a.stdout, "Set %s = %s in %s\n", key, value, file)
 			return nil
 		},
 	}

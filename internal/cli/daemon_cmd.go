@@ -69,7 +69,7 @@ func newDaemonStartCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(a.stdout, "LocalGPT daemon started (pid %d); logs: %s\n", pid, a.paths.LogFile)
+			printf(a.stdout, "LocalGPT daemon started (pid %d); logs: %s\n", pid, a.paths.LogFile)
 			if a.cfg.Server.Enabled {
 				url, err := a.loginURL()
 				if err != nil {
@@ -100,7 +100,7 @@ func newDaemonStopCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(a.stdout, "LocalGPT daemon stopped (pid %d).\n", pid)
+			printf(a.stdout, "LocalGPT daemon stopped (pid %d).\n", pid)
 			return nil
 		},
 	}, &timeout, 60*time.Second, "how long to wait for the daemon to exit")
@@ -157,19 +157,19 @@ func printStatus(a *app, st daemon.Status, now time.Time) {
 		return t.In(loc).Format("2006-01-02 15:04:05 MST") + " (" + rel + ")"
 	}
 	if st.Running {
-		fmt.Fprintf(w, "Daemon:     running (pid %d, up %s)\n", st.PID, (time.Duration(st.UptimeSec) * time.Second).String())
+		printf(w, "Daemon:     running (pid %d, up %s)\n", st.PID, (time.Duration(st.UptimeSec) * time.Second).String())
 		names := make([]string, 0, len(st.Servers))
 		for n := range st.Servers {
 			names = append(names, n)
 		}
 		sort.Strings(names)
 		for _, n := range names {
-			fmt.Fprintf(w, "Serving:    %s on %s\n", n, st.Servers[n])
+			printf(w, "Serving:    %s on %s\n", n, st.Servers[n])
 		}
 	} else {
 		fmt.Fprintln(w, "Daemon:     not running (start it with `localgpt daemon start`)")
 		if st.StalePID != 0 {
-			fmt.Fprintf(w, "            a stale pid file names pid %d; the next start replaces it\n", st.StalePID)
+			printf(w, "            a stale pid file names pid %d; the next start replaces it\n", st.StalePID)
 		}
 	}
 	h := st.Heartbeat
@@ -177,7 +177,7 @@ func printStatus(a *app, st daemon.Status, now time.Time) {
 	if !h.Enabled {
 		state = "disabled (heartbeat.enabled = false)"
 	}
-	fmt.Fprintf(w, "Heartbeat:  %s, model %s\n", state, h.Model)
+	printf(w, "Heartbeat:  %s, model %s\n", state, h.Model)
 	outcome := string(h.Outcome)
 	if h.Skipped && h.Outcome == heartbeat.OK {
 		outcome += " (skipped, no model called)"
@@ -185,18 +185,18 @@ func printStatus(a *app, st daemon.Status, now time.Time) {
 	if outcome == "" {
 		outcome = "-"
 	}
-	fmt.Fprintf(w, "Last run:   %s, %s\n", when(h.LastRun), outcome)
+	printf(w, "Last run:   %s, %s\n", when(h.LastRun), outcome)
 	if h.LastError != "" {
-		fmt.Fprintf(w, "Last error: %s (failures in a row: %d)\n", h.LastError, h.Failures)
+		printf(w, "Last error: %s (failures in a row: %d)\n", h.LastError, h.Failures)
 	}
 	if st.Running && h.Enabled {
-		fmt.Fprintf(w, "Next run:   %s\n", when(h.NextRun))
+		printf(w, "Next run:   %s\n", when(h.NextRun))
 	}
 	limit := "no daily limit"
 	if h.MaxTokensPerDay > 0 {
 		limit = "of " + strconv.Itoa(h.MaxTokensPerDay) + " a day"
 	}
-	fmt.Fprintf(w, "Tokens:     %d today %s; %d in all over %d model calls in %d cycles\n",
+	printf(w, "Tokens:     %d today %s; %d in all over %d model calls in %d cycles\n",
 		h.TokensToday, limit, h.TotalTokens, h.ModelCycles, h.Cycles)
 }
 
@@ -207,9 +207,9 @@ func printAutostart(a *app, st *service.State) {
 	case !st.Installed:
 		fmt.Fprintln(a.stdout, "At login:   not installed (`localgpt daemon install` starts the daemon at login)")
 	case !st.Current:
-		fmt.Fprintf(a.stdout, "At login:   installed (%s %s) for another binary or configuration; `localgpt daemon install` updates it\n", st.Kind, st.Path)
+		printf(a.stdout, "At login:   installed (%s %s) for another binary or configuration; `localgpt daemon install` updates it\n", st.Kind, st.Path)
 	default:
-		fmt.Fprintf(a.stdout, "At login:   installed (%s %s)\n", st.Kind, st.Path)
+		printf(a.stdout, "At login:   installed (%s %s)\n", st.Kind, st.Path)
 	}
 }
 
@@ -236,7 +236,7 @@ cycle in flight is cancelled and recorded); SIGHUP reloads config.toml.`,
 				Secrets: a.secrets, Reload: hups, Load: a.reloadConfig, Components: a.daemonComponents,
 				Ready: func(info daemon.Info) {
 					if !detached { // in a terminal or under a service manager
-						fmt.Fprintf(a.stderr, "localgpt: daemon running (pid %d); logs: %s\n", info.PID, a.paths.LogFile)
+						printf(a.stderr, "localgpt: daemon running (pid %d); logs: %s\n", info.PID, a.paths.LogFile)
 						if url, err := a.loginURL(); err == nil {
 							fmt.Fprintln(a.stderr, loginHint(url))
 						}
@@ -335,18 +335,18 @@ func printCycle(a *app, res *heartbeat.Result) {
 	w := a.stdout
 	switch {
 	case res.Outcome == heartbeat.OK && res.Skipped:
-		fmt.Fprintf(w, "%s: %s; no model called.\n", res.Outcome, res.Reason)
+		printf(w, "%s: %s; no model called.\n", res.Outcome, res.Reason)
 	case res.Outcome == heartbeat.BudgetExhausted:
-		fmt.Fprintf(w, "%s: %s.\n", res.Outcome, res.Reason)
+		printf(w, "%s: %s.\n", res.Outcome, res.Reason)
 	case res.Outcome == heartbeat.Done:
-		fmt.Fprintf(w, "%s\n", res.Summary)
+		printf(w, "%s\n", res.Summary)
 		if res.DailyLog != "" {
-			fmt.Fprintf(a.stderr, "(noted in %s)\n", res.DailyLog)
+			printf(a.stderr, "(noted in %s)\n", res.DailyLog)
 		}
 	default:
-		fmt.Fprintf(w, "%s\n", res.Outcome)
+		printf(w, "%s\n", res.Outcome)
 	}
 	if !res.Skipped && res.Model != "" {
-		fmt.Fprintf(a.stderr, "%d due task(s), %s, %d tokens (%d today)\n", len(res.Due), res.Model, res.Tokens, res.TokensToday)
+		printf(a.stderr, "%d due task(s), %s, %d tokens (%d today)\n", len(res.Due), res.Model, res.Tokens, res.TokensToday)
 	}
 }

@@ -46,7 +46,7 @@ written and run, and changes nothing.`,
 			running := daemon.Running(a.paths)
 			notes := append(p.Notes, a.envNotes()...)
 			if dryRun {
-				fmt.Fprintf(a.stdout, "Would write the %s %s:\n\n%s\n", p.Kind, p.Path, p.Definition())
+				printf(a.stdout, "Would write the %s %s:\n\n%s\n", p.Kind, p.Path, p.Definition())
 				cmds := p.Enable
 				if !running {
 					cmds = append(append(cmds[:len(cmds):len(cmds)], p.Unload...), p.Start...)
@@ -58,10 +58,10 @@ written and run, and changes nothing.`,
 			if err := service.Install(cmd.Context(), p, !running, service.Exec); err != nil {
 				return fmt.Errorf("daemon install: %w", err)
 			}
-			fmt.Fprintf(a.stdout, "Wrote the %s %s.\n", p.Kind, p.Path)
+			printf(a.stdout, "Wrote the %s %s.\n", p.Kind, p.Path)
 			if running {
 				st, _ := daemon.ReadStatus(a.cfg, a.paths, time.Now())
-				fmt.Fprintf(a.stdout, "The daemon now starts at login. The one running now (pid %d) keeps running as it is;\n"+
+				printf(a.stdout, "The daemon now starts at login. The one running now (pid %d) keeps running as it is;\n"+
 					"to hand it to the service manager: `localgpt daemon stop && localgpt daemon install`.\n", st.PID)
 			} else {
 				fmt.Fprintln(a.stdout, "The daemon now starts at login, and was started now: `localgpt daemon status` shows it.")
@@ -93,7 +93,7 @@ started with ` + "`localgpt daemon start`" + ` is left alone.`,
 			}
 			st := service.Query(cmd.Context(), p, service.Exec)
 			if dryRun {
-				fmt.Fprintf(a.stdout, "Would remove the %s %s", p.Kind, p.Path)
+				printf(a.stdout, "Would remove the %s %s", p.Kind, p.Path)
 				if !st.Installed {
 					fmt.Fprint(a.stdout, " (not installed)")
 				}
@@ -102,17 +102,17 @@ started with ` + "`localgpt daemon start`" + ` is left alone.`,
 				return nil
 			}
 			if !st.Installed {
-				fmt.Fprintf(a.stdout, "The daemon is not installed to start at login (no %s at %s).\n", p.Kind, p.Path)
+				printf(a.stdout, "The daemon is not installed to start at login (no %s at %s).\n", p.Kind, p.Path)
 				return nil
 			}
 			warnings, err := service.Uninstall(cmd.Context(), p, service.Exec)
 			for _, w := range warnings {
-				fmt.Fprintf(a.stderr, "localgpt: warning: %s\n", w)
+				printf(a.stderr, "localgpt: warning: %s\n", w)
 			}
 			if err != nil {
 				return fmt.Errorf("daemon uninstall: %w", err)
 			}
-			fmt.Fprintf(a.stdout, "Removed the %s %s; the daemon no longer starts at login.\n", p.Kind, p.Path)
+			printf(a.stdout, "Removed the %s %s; the daemon no longer starts at login.\n", p.Kind, p.Path)
 			return nil
 		},
 	}
@@ -214,12 +214,12 @@ func printCommands(a *app, title string, cmds [][]string) {
 	}
 	fmt.Fprintln(a.stdout, title)
 	for _, c := range cmds {
-		fmt.Fprintf(a.stdout, "  %s\n", strings.Join(c, " "))
+		printf(a.stdout, "  %s\n", strings.Join(c, " "))
 	}
 }
 
 func printNotes(a *app, notes []string) {
 	for _, n := range notes {
-		fmt.Fprintf(a.stdout, "Note: %s\n", n)
+		printf(a.stdout, "Note: %s\n", n)
 	}
 }

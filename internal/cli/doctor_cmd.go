@@ -84,7 +84,7 @@ func (a *app) printChecks(checks []check) {
 		if c.Warn {
 			m = warnMark(color)
 		}
-		fmt.Fprintf(a.stdout, "%s %-*s  %s\n", m, width, c.Name, c.Detail)
+		printf(a.stdout, "%s %-*s  %s\n", m, width, c.Name, c.Detail)
 	}
 }
 
@@ -192,7 +192,7 @@ func sandboxCheck(tc config.Tools) check {
 }
 
 // warnMark is the red "!" of a check that passes with a warning.
-func warnMark(color bool) string {
+func warnMark(color bool) styled {
 	if color {
 		return "\x1b[31m!\x1b[0m"
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/localgpt-go/localgpt/internal/daemon"
 	"github.com/localgpt-go/localgpt/internal/memory"
+	"github.com/localgpt-go/localgpt/internal/termmd"
 )
 
 func newMemoryCmd(a *app) *cobra.Command {
@@ -50,7 +51,7 @@ func (a *app) openMemory(ctx context.Context) (*memory.Store, error) {
 		return nil, err
 	}
 	if r := s.Recovered(); r != "" {
-		fmt.Fprintf(a.stderr, "localgpt: note: %s\n", r)
+		printf(a.stderr, "localgpt: note: %s\n", r)
 	}
 	return s, nil
 }
@@ -97,7 +98,7 @@ of every change, so the check is skipped. --no-refresh skips it always.`,
 				return err
 			}
 			if note := memory.QueryNote(query); note != "" {
-				fmt.Fprintf(a.stderr, "localgpt: %s\n", note)
+				printf(a.stderr, "localgpt: %s\n", note)
 			}
 			if asJSON {
 				if rs == nil {
@@ -106,7 +107,7 @@ of every change, so the check is skipped. --no-refresh skips it always.`,
 				return writeJSON(a.stdout, rs)
 			}
 			if len(rs) == 0 {
-				fmt.Fprintf(a.stderr, "localgpt: no matches for %q\n", oneLine(query, 80))
+				printf(a.stderr, "localgpt: no matches for %q\n", oneLine(query, 80))
 				return nil
 			}
 			printResults(a.stdout, rs, useColor(a.getenv, a.stdout))
@@ -133,21 +134,22 @@ func printResults(w io.Writer, rs []memory.Result, color bool) {
 		if i > 0 {
 			fmt.Fprintln(w)
 		}
-		loc := fmt.Sprintf("%s:%d-%d", r.File, r.LineStart, r.LineEnd)
-		snippet := r.Snippet
+		// The file's text is sanitized before LocalGPT's own styles go in.
+		loc := styled(termmd.Sanitize(fmt.Sprintf("%s:%d-%d", r.File, r.LineStart, r.LineEnd)))
+		snippet := styled(termmd.Sanitize(r.Snippet))
 		if color {
 			loc = ansiCyan + loc + ansiReset
-			snippet = strings.NewReplacer(memory.MarkStart, ansiYellow, memory.MarkEnd, ansiReset).Replace(snippet)
+			snippet = styled(strings.NewReplacer(memory.MarkStart, ansiYellow, memory.MarkEnd, ansiReset).Replace(string(snippet)))
 		}
-		fmt.Fprintf(w, "%s  %.2f\n", loc, r.Score)
+		printf(w, "%s  %.2f\n", loc, r.Score)
 		if r.Heading != "" {
 			if color {
-				fmt.Fprintf(w, "  %s%s%s\n", ansiBold, r.Heading, ansiReset)
+				printf(w, "  "+ansiBold+"%s"+ansiReset+"\n", r.Heading)
 			} else {
-				fmt.Fprintf(w, "  %s\n", r.Heading)
+				printf(w, "  %s\n", r.Heading)
 			}
 		}
-		fmt.Fprintf(w, "  %s\n", snippet)
+		printf(w, "  %s\n", snippet)
 	}
 }
 
@@ -185,12 +187,12 @@ from scratch. A progress bar is shown when stderr is a terminal.`,
 			}
 			st, err := s.Reindex(ctx, force, progress)
 			for _, n := range st.Notes {
-				fmt.Fprintf(a.stderr, "localgpt: note: %s\n", n)
+				printf(a.stderr, "localgpt: note: %s\n", n)
 			}
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(a.stdout, "indexed %d files (%.1f MB), %d unchanged, %d skipped, %d removed; %d chunks written in %s\n",
+			printf(a.stdout, "indexed %d files (%.1f MB), %d unchanged, %d skipped, %d removed; %d chunks written in %s\n",
 				st.Indexed, float64(st.Bytes)/1e6, st.Unchanged, st.Skipped, st.Removed, st.Chunks, st.Duration.Round(time.Millisecond))
 			return nil
 		},
@@ -221,10 +223,10 @@ func newMemoryStatsCmd(a *app) *cobra.Command {
 			if !st.LastIndexed.IsZero() {
 				last = st.LastIndexed.Local().Format("2006-01-02 15:04:05")
 			}
-			fmt.Fprintf(a.stdout, "workspace     %s\nindex         %s\nfiles         %d\nskipped       %d\nchunks        %d\nindex size    %.1f MB\nlast indexed  %s\n",
+			printf(a.stdout, "workspace     %s\nindex         %s\nfiles         %d\nskipped       %d\nchunks        %d\nindex size    %.1f MB\nlast indexed  %s\n",
 				st.Workspace, st.Index, st.Files, st.Skipped, st.Chunks, float64(st.IndexBytes)/1e6, last)
 			for _, e := range st.ExternalPaths {
-				fmt.Fprintf(a.stdout, "external      %s\n", e)
+				printf(a.stdout, "external      %s\n", e)
 			}
 			return nil
 		},
@@ -267,13 +269,14 @@ func newMemoryRecentCmd(a *app) *cobra.Command {
 				if i > 0 {
 					fmt.Fprintln(a.stdout)
 				}
-				head := strings.TrimSpace(e.Date + " " + e.Time)
+				head := termmd.Sanitize(strings.TrimSpace(e.Date + " " + e.Time))
+				loc := termmd.Sanitize(e.File + ":" + strconv.Itoa(e.Line))
 				if color {
-					head = ansiBold + head + ansiReset + ansiDim + "  " + e.File + ":" + strconv.Itoa(e.Line) + ansiReset
+					head = ansiBold + head + ansiReset + ansiDim + "  " + loc + ansiReset
 				} else {
-					head += "  " + e.File + ":" + strconv.Itoa(e.Line)
+					head += "  " + loc
 				}
-				fmt.Fprintf(a.stdout, "%s\n%s\n", head, e.Text)
+				printf(a.stdout, "%s\n%s\n", styled(head), e.Text)
 			}
 			return nil
 		},
@@ -317,7 +320,7 @@ heading, or with --long-term to MEMORY.md. "-" reads the text from stdin.`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(a.stdout, "added to %s\n", rel)
+			printf(a.stdout, "added to %s\n", rel)
 			return nil
 		},
 	}
@@ -349,9 +352,13 @@ to the end). PATH is relative to the workspace, as search prints it.`,
 			if err != nil {
 				return err
 			}
-			_, err = io.WriteString(a.stdout, text)
+			out, done := document(a.stdout)
+			_, err = io.WriteString(out, text)
 			if err == nil && text != "" && !strings.HasSuffix(text, "\n") {
-				_, err = io.WriteString(a.stdout, "\n")
+				_, err = io.WriteString(out, "\n")
+			}
+			if ferr := done(); err == nil {
+				err = ferr
 			}
 			return err
 		},

@@ -151,16 +151,16 @@ func (a *app) printModels(list []providerModels) {
 	for _, pm := range list {
 		switch {
 		case !pm.Configured:
-			fmt.Fprintf(a.stdout, "%s: not configured (%s)\n", pm.Provider, setupHint(pm.Provider))
+			printf(a.stdout, "%s: not configured (%s)\n", pm.Provider, setupHint(pm.Provider))
 			continue
 		case pm.err != nil && !pm.Used:
-			fmt.Fprintf(a.stdout, "%s (%s): %s, not in use\n", pm.Provider, pm.Endpoint, quietReason(pm.err))
+			printf(a.stdout, "%s (%s): %s, not in use\n", pm.Provider, pm.Endpoint, quietReason(pm.err))
 			continue
 		}
-		fmt.Fprintf(a.stdout, "%s (%s)\n", pm.Provider, pm.Endpoint)
+		printf(a.stdout, "%s (%s)\n", pm.Provider, pm.Endpoint)
 		switch {
 		case pm.err != nil:
-			fmt.Fprintf(a.stdout, "  %s %s\n", mark(false, color), pm.Error)
+			printf(a.stdout, "  %s %s\n", mark(false, color), pm.Error)
 		case len(pm.Models) == 0:
 			fmt.Fprintln(a.stdout, "  no models")
 		}
@@ -177,7 +177,7 @@ func (a *app) printModels(list []providerModels) {
 			if m.Size > 0 {
 				size = humanBytes(m.Size)
 			}
-			fmt.Fprintln(a.stdout, strings.TrimRight(fmt.Sprintf("  %s %-*s  %s", star, width, m.ID, size), " "))
+			printf(a.stdout, "%s\n", strings.TrimRight(fmt.Sprintf("  %s %-*s  %s", star, width, m.ID, size), " "))
 		}
 	}
 }
@@ -203,7 +203,7 @@ func quietReason(err error) string {
 }
 
 // mark is the ✓ or ✗ of a check, green or red on a colour terminal.
-func mark(ok, color bool) string {
+func mark(ok, color bool) styled {
 	switch {
 	case ok && color:
 		return "\x1b[32m✓\x1b[0m"

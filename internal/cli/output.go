@@ -1,16 +1,86 @@
 package cli
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
+	"reflect"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/localgpt-go/localgpt/internal/termmd"
 )
 
+// styled is text LocalGPT composed itself, its own escape codes included
+// (a coloured ✓, a dimmed label): printf passes it through as it is.
+type styled string
+
+// printf prints for a person. The format is LocalGPT's own and may hold
+// escape codes; every argument that is text — a model's answer or tool
+// call, a tool's output, a line of a file or a session, a provider's
+// error, a path — goes through termmd.Sanitize first, so nothing from
+// outside can act on the terminal (clear it, move the cursor, write the
+// clipboard with OSC 52). Text LocalGPT styled itself is passed as styled.
+func printf(w io.Writer, format string, args ...any) {
+	for i, arg := range args {
+		switch v := arg.(type) {
+		case styled:
+			args[i] = string(v)
+		case string:
+			args[i] = termmd.Sanitize(v)
+		case error:
+			args[i] = termmd.Sanitize(v.Error())
+		case fmt.Stringer:
+			args[i] = termmd.Sanitize(v.String())
+		default:
+			if rv := reflect.ValueOf(arg); rv.IsValid() && rv.Kind() == reflect.String {
+				args[i] = termmd.Sanitize(rv.String())
+			}
+		}
+	}
+	fmt.Fprintf(w, format, args...)
+}
+
+// document returns where to write a whole document (a memory file, a
+// session) meant for w, and a function to call at the end: on a terminal
+// the text goes through termmd's sanitizer; to a pipe or a file it is
+// left exactly as it is.
+func document(w io.Writer) (io.Writer, func() error) {
+	if !isTerminal(w) {
+		return w, func() error { return nil }
+	}
+	s := termmd.NewSanitizer(w)
+	return s, s.Flush
+}
+
 // writeJSON prints v as indented JSON, the form of every --json output.
+// encoding/json escapes C0 controls but leaves C1 controls and bidi
+// overrides raw; they are escaped too (\u009b), which changes no value, so
+// JSON printed to a terminal cannot act on it either.
 func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetIndent("", "  ")
-	return enc.Encode(v)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	out := buf.Bytes()
+	if bytes.IndexFunc(out, termmd.Control) >= 0 {
+		var b strings.Builder
+		for len(out) > 0 {
+			c, size := utf8.DecodeRune(out)
+			if termmd.Control(c) {
+				fmt.Fprintf(&b, "\\u%04x", c) // only inside strings: JSON's own syntax is ASCII
+			} else {
+				b.Write(out[:size])
+			}
+			out = out[size:]
+		}
+		out = []byte(b.String())
+	}
+	_, err := w.Write(out)
+	return err
 }
 
 // readStdin reads all of r, refusing more than limit bytes rather than

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"fmt"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -29,7 +28,7 @@ the config's own path settings have been applied.`,
 				{"daily_logs", p.DailyLogs}, {"log_file", p.LogFile}, {"index", p.IndexDB},
 				{"sessions", p.Sessions}, {"state", p.State},
 			} {
-				fmt.Fprintf(tw, "%s\t%s\n", row[0], row[1])
+				printf(tw, "%s\t%s\n", row[0], row[1])
 			}
 			return tw.Flush()
 		},

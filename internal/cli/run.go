@@ -66,7 +66,7 @@ func printError(w io.Writer, err error) {
 	var ce *config.Error
 	switch {
 	case errors.As(err, &ce):
-		fmt.Fprintf(w, "localgpt: configuration error: %v\n", ce)
+		printf(w, "localgpt: configuration error: %v\n", ce)
 	case errors.Is(err, context.Canceled):
 		fmt.Fprintln(w, "localgpt: interrupted")
 	default:
@@ -75,6 +75,6 @@ func printError(w io.Writer, err error) {
 			strings.HasPrefix(msg, "unknown shorthand flag") {
 			msg += "\nRun 'localgpt --help' for usage."
 		}
-		fmt.Fprintf(w, "localgpt: %s\n", msg)
+		printf(w, "localgpt: %s\n", msg)
 	}
 }

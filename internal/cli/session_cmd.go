@@ -43,7 +43,7 @@ func (a *app) sessions() (*session.Store, error) {
 // warnSkipped reports the lines a load skipped, on stderr and in the log.
 func (a *app) warnSkipped(id string, warnings []string) {
 	for _, w := range warnings {
-		fmt.Fprintf(a.stderr, "localgpt: warning: session %s: %s\n", id, w)
+		printf(a.stderr, "localgpt: warning: session %s: %s\n", id, w)
 		a.log.Warn("session line skipped", "session", id, "warning", w)
 	}
 }
@@ -72,7 +72,7 @@ func newSessionListCmd(a *app) *cobra.Command {
 			}
 			for _, in := range infos {
 				if in.Error != "" {
-					fmt.Fprintf(a.stderr, "localgpt: warning: session %s (%s) cannot be read: %s\n", in.ID, in.Path, in.Error)
+					printf(a.stderr, "localgpt: warning: session %s (%s) cannot be read: %s\n", in.ID, in.Path, in.Error)
 				}
 			}
 			printSessions(a.stdout, infos)
@@ -85,13 +85,13 @@ func newSessionListCmd(a *app) *cobra.Command {
 
 // printSessions prints one line per session.
 func printSessions(w io.Writer, infos []session.Info) {
-	fmt.Fprintf(w, "%-20s  %-16s  %5s  %-22s  %s\n", "ID", "UPDATED", "MSGS", "MODEL", "TITLE")
+	printf(w, "%-20s  %-16s  %5s  %-22s  %s\n", "ID", "UPDATED", "MSGS", "MODEL", "TITLE")
 	for _, in := range infos {
 		msgs, title := fmt.Sprint(in.Messages), oneLine(in.Title, 60)
 		if in.Error != "" {
 			msgs, title = "?", "(cannot be read: see the warning above)"
 		}
-		fmt.Fprintf(w, "%-20s  %-16s  %5s  %-22s  %s\n", in.ID, in.Updated.Local().Format("2006-01-02 15:04"),
+		printf(w, "%-20s  %-16s  %5s  %-22s  %s\n", in.ID, in.Updated.Local().Format("2006-01-02 15:04"),
 			msgs, oneLine(in.Model, 22), title)
 	}
 }
@@ -106,10 +106,14 @@ func newSessionShowCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if !useColor(a.getenv, a.stdout) {
-				return session.WriteMarkdown(a.stdout, t)
+			if !useColor(a.getenv, a.stdout) { // the text as it is to a pipe, sanitized on a terminal
+				out, done := document(a.stdout)
+				if err := session.WriteMarkdown(out, t); err != nil {
+					return err
+				}
+				return done()
 			}
-			md := termmd.New(a.stdout)
+			md := termmd.New(a.stdout) // drops control characters itself
 			if err := session.WriteMarkdown(md, t); err != nil {
 				return err
 			}
@@ -125,7 +129,9 @@ func newSessionExportCmd(a *app) *cobra.Command {
 		Short: "Export a session as markdown or JSON",
 		Long: `Export a session as markdown (the default) or JSON, to standard output or,
 with -o, to a file (written atomically: a crash leaves the old file or the
-new one, never half of it).`,
+new one, never half of it). A file or a pipe gets the text exactly; on a
+terminal, control characters (escape sequences a model or a file may hold)
+are removed first.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			st, t, err := a.loadSession(args[0])
@@ -155,9 +161,12 @@ func exportSession(a *app, st *session.Store, t *session.Transcript, format, fil
 	if err != nil {
 		return err
 	}
-	if file == "" {
-		_, err = a.stdout.Write(buf.Bytes())
-		return err
+	if file == "" { // the exact text to a pipe, sanitized on a terminal
+		out, done := document(a.stdout)
+		if _, err := out.Write(buf.Bytes()); err != nil {
+			return err
+		}
+		return done()
 	}
 	abs, err := filepath.Abs(file)
 	if err != nil {
@@ -166,7 +175,7 @@ func exportSession(a *app, st *session.Store, t *session.Transcript, format, fil
 	if err := fsutil.WriteAtomic(abs, buf.Bytes(), fsutil.FileMode); err != nil {
 		return fmt.Errorf("export session %s: %w", t.Header.ID, err)
 	}
-	fmt.Fprintf(a.stderr, "Exported session %s to %s\n", t.Header.ID, abs)
+	printf(a.stderr, "Exported session %s to %s\n", t.Header.ID, abs)
 	return nil
 }
 
@@ -187,7 +196,7 @@ assistant saved to memory from them stays in the workspace.`,
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(a.stdout, "Deleted session %s (%d messages, %q) %s\n", in.ID, in.Messages, oneLine(in.Title, 60), in.Path)
+				printf(a.stdout, "Deleted session %s (%d messages, %q) %s\n", in.ID, in.Messages, oneLine(in.Title, 60), in.Path)
 			}
 			return nil
 		},
@@ -221,11 +230,11 @@ the matching line; newest sessions first.`,
 				return writeJSON(a.stdout, hits)
 			}
 			if len(hits) == 0 {
-				fmt.Fprintf(a.stdout, "No session mentions %q.\n", query)
+				printf(a.stdout, "No session mentions %q.\n", query)
 				return nil
 			}
 			for _, h := range hits {
-				fmt.Fprintf(a.stdout, "%s #%d %-9s %s\n", h.ID, h.Message, h.Role, h.Line)
+				printf(a.stdout, "%s #%d %-9s %s\n", h.ID, h.Message, h.Role, h.Line)
 			}
 			return nil
 		},

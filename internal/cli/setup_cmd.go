@@ -98,13 +98,13 @@ func (a *app) runSetup(ctx context.Context, o setupOptions, ask func(string) (st
 			choices = append(choices, f)
 		}
 		for i, f := range choices {
-			fmt.Fprintf(a.stdout, "  %d) %s\n", i+1, describe(f))
+			printf(a.stdout, "  %d) %s\n", i+1, describe(f))
 		}
 		if len(missing) > 0 {
-			fmt.Fprintf(a.stdout, "  not running: %s\n", strings.Join(missing, ", "))
+			printf(a.stdout, "  not running: %s\n", strings.Join(missing, ", "))
 		}
 		if env := unsetKeys(a.getenv); env != "" {
-			fmt.Fprintf(a.stdout, "  not set: %s\n", env)
+			printf(a.stdout, "  not set: %s\n", env)
 		}
 	}
 	if len(choices) == 0 {
@@ -124,7 +124,7 @@ func (a *app) runSetup(ctx context.Context, o setupOptions, ask func(string) (st
 	for _, s := range settings {
 		parts = append(parts, fmt.Sprintf("%s = %q", s.Key, s.Value))
 	}
-	fmt.Fprintf(a.stdout, "Wrote %s: %s\n", a.paths.ConfigFile, strings.Join(parts, ", "))
+	printf(a.stdout, "Wrote %s: %s\n", a.paths.ConfigFile, strings.Join(parts, ", "))
 	// Load what was written, as every later command will, and check it.
 	a.cfg, a.catalog, a.modelFlag = nil, nil, ""
 	if a.closeLog != nil {
@@ -185,9 +185,9 @@ func pick(choices []discover.Found, o setupOptions, ask func(string) (string, er
 		models = models[:30]
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "Models of %s:\n", choice.Name)
+	printf(&b, "Models of %s:\n", choice.Name)
 	for i, m := range models {
-		fmt.Fprintf(&b, "  %d) %s\n", i+1, m)
+		printf(&b, "  %d) %s\n", i+1, m) // names a server sent
 	}
 	fmt.Fprintf(&b, "Use which model? [1-%d, Enter for 1] ", len(models))
 	n, err := choose(ask, b.String(), len(models))

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"fmt"
 	"io"
 	"strings"
 	"time"
@@ -52,17 +51,17 @@ func (v *turnView) handle(e agent.Event) {
 	case agent.EventReasoning:
 		if v.color { // thinking is shown only to a person watching
 			v.breakLine()
-			fmt.Fprintf(v.err, "\x1b[2m%s\x1b[0m", termmd.Sanitize(e.Text))
+			printf(v.err, "\x1b[2m%s\x1b[0m", e.Text)
 		}
 	case agent.EventToolStart:
 		v.breakLine()
-		fmt.Fprintf(v.err, "%s %s %s\n", v.style("2", "⚙"), e.Tool.Name, v.style("2", oneLine(e.Tool.Arguments, 100)))
+		printf(v.err, "%s %s %s\n", v.style("2", "⚙"), e.Tool.Name, v.style("2", oneLine(e.Tool.Arguments, 100)))
 	case agent.EventToolEnd:
 		d := e.Tool.Duration.Round(time.Millisecond)
 		if e.Tool.IsError {
-			fmt.Fprintf(v.err, "%s %s failed after %s: %s\n", v.style("31", "✗"), e.Tool.Name, d, oneLine(e.Tool.Preview, 120))
+			printf(v.err, "%s %s failed after %s: %s\n", v.style("31", "✗"), e.Tool.Name, d, oneLine(e.Tool.Preview, 120))
 		} else {
-			fmt.Fprintf(v.err, "%s %s %s\n", v.style("32", "✓"), e.Tool.Name, v.style("2", d.String()))
+			printf(v.err, "%s %s %s\n", v.style("32", "✓"), e.Tool.Name, v.style("2", d.String()))
 		}
 	}
 }
@@ -86,11 +85,13 @@ func (v *turnView) finish() {
 	v.breakLine()
 }
 
-func (v *turnView) style(code, s string) string {
+// style colours text that is already safe (LocalGPT's own marks, or text
+// that went through oneLine).
+func (v *turnView) style(code, s string) styled {
 	if !v.color {
-		return s
+		return styled(s)
 	}
-	return "\x1b[" + code + "m" + s + "\x1b[0m"
+	return styled("\x1b[" + code + "m" + s + "\x1b[0m")
 }
 
 // oneLine shortens s to one line of at most n runes, without control

@@ -245,23 +245,3 @@ func (r *Writer) endLine() {
 	r.out.WriteByte('\n')
 	r.start = true
 }
-
-// Control reports whether c is a control character a terminal would act
-// on (ESC, BEL, CR, C1 codes…); newline and tab are text.
-func Control(c rune) bool {
-	return (c < 0x20 && c != '\n' && c != '\t') || (c >= 0x7f && c < 0xa0)
-}
-
-// Sanitize removes the control characters of s (see Control), for text
-// from the model or a tool that is shown on a terminal.
-func Sanitize(s string) string {
-	if !strings.ContainsFunc(s, Control) {
-		return s
-	}
-	return strings.Map(func(c rune) rune {
-		if Control(c) {
-			return -1
-		}
-		return c
-	}, s)
-}

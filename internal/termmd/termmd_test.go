@@ -3,6 +3,7 @@ package termmd
 import (
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 func render(chunks ...string) string {
@@ -81,4 +82,52 @@ func TestControlCharactersNeverReachTheTerminal(t *testing.T) {
 	if Sanitize(evil) != "safe ]52;c;ZXZpbA==text[2J31m end\n" {
 		t.Fatalf("Sanitize: %q", Sanitize(evil))
 	}
+}
+
+func TestSanitize(t *testing.T) {
+	tests := []struct{ name, in, want string }{
+		{"plain text stays", "a line\twith a tab\nand a newline", "a line\twith a tab\nand a newline"},
+		{"OSC 52 clipboard write", "x\x1b]52;c;cm0gLXJmIH4=\x07y", "x]52;c;cm0gLXJmIH4=y"},
+		{"clear screen and cursor home", "\x1b[2J\x1b[Hhi", "[2J[Hhi"},
+		{"carriage return overwrite", "rm -rf ~\rls", "rm -rf ~ls"},
+		{"C1 CSI as a character", "a\u009b31mb", "a31mb"},
+		{"raw C1 byte (invalid UTF-8)", "a\x9b31mb", "a\ufffd31mb"},
+		{"bidi override", "file\u202eexe.txt", "fileexe.txt"},
+		{"bidi isolate", "a\u2066b\u2069c", "abc"},
+		{"DEL and BEL", "a\x7fb\x07c", "abc"},
+		{"unicode text stays", "naïve café — 日本語 «quotes»", "naïve café — 日本語 «quotes»"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Sanitize(tt.in); got != tt.want {
+				t.Fatalf("Sanitize(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+			for cut := 0; cut <= len(tt.in); cut++ {
+				var b strings.Builder
+				s := NewSanitizer(&b)
+				s.Write([]byte(tt.in[:cut]))
+				s.Write([]byte(tt.in[cut:]))
+				s.Flush()
+				if b.String() != tt.want {
+					t.Fatalf("split at %d: %q, want %q", cut, b.String(), tt.want)
+				}
+			}
+		})
+	}
+}
+
+// FuzzSanitize: whatever the input, the output is valid UTF-8 without a
+// character a terminal would act on, and text without any is unchanged.
+func FuzzSanitize(f *testing.F) {
+	f.Add("safe \x1b]52;c;ZXZpbA==\x07text\x1b[2J\r\u009b31m end\n")
+	f.Add("\xff\xfe\u202e\t\n")
+	f.Fuzz(func(t *testing.T, s string) {
+		out := Sanitize(s)
+		if !utf8.ValidString(out) || strings.ContainsFunc(out, Control) {
+			t.Fatalf("Sanitize(%q) = %q", s, out)
+		}
+		if utf8.ValidString(s) && !strings.ContainsFunc(s, Control) && out != s {
+			t.Fatalf("clean text changed: %q -> %q", s, out)
+		}
+	})
 }
