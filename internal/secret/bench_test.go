@@ -47,3 +47,19 @@ func BenchmarkNew(b *testing.B) {
 		New(openaiKey, token, "sk-ant-api03-Hk4jG7fD2sA9qW5eR8tYxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx")
 	}
 }
+
+// BenchmarkStream masks a 4 KB answer arriving in 3-byte deltas, as the
+// HTTP server does for each streamed answer.
+func BenchmarkStream(b *testing.B) {
+	m := New(openaiKey, token, "sk-ant-api03-Hk4jG7fD2sA9qW5eR8tYxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx")
+	answer := strings.Repeat("The tomato seedlings go outside in May; water them daily. ", 80)[:4096]
+	b.SetBytes(int64(len(answer)))
+	b.ReportAllocs()
+	for b.Loop() {
+		s := m.Stream()
+		for i := 0; i < len(answer); i += 3 {
+			s.Next(answer[i:min(i+3, len(answer))])
+		}
+		s.Flush()
+	}
+}
