@@ -36,9 +36,9 @@ type Options struct {
 	// Bind and Port are where Run listens (server.bind, server.port).
 	Bind string
 	Port int
-	// APIToken, when set, is required as "Authorization: Bearer …" on
-	// every request but GET /health and the web page's files
-	// (server.api_token); binding beyond loopback requires one.
+	// APIToken is server.api_token: the configured token, "" when the
+	// token is the one kept in the state folder (see Token); binding
+	// beyond loopback requires one.
 	APIToken string
 	// RequestTimeout bounds every request but the chat ones; ChatTimeout
 	// bounds one chat request, streamed or not, tools included.
