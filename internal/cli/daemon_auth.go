@@ -52,7 +52,7 @@ func (a *app) loginURL() (string, error) {
 
 // loginHint is the line daemon start and run print about the web page.
 func loginHint(url string) string {
-	return fmt.Sprintf("Web page: %s\n  (a one-time login link, valid %s; `localgpt daemon login` prints a new one)", url, apitoken.CodeTTL)
+	return fmt.Sprintf("Web page: %s\n  (a one-time login link, valid %d minutes; `localgpt daemon login` prints a new one)", url, int(apitoken.CodeTTL.Minutes()))
 }
 
 func newDaemonTokenCmd(a *app) *cobra.Command {
@@ -87,7 +87,7 @@ func newDaemonLoginCmd(a *app) *cobra.Command {
 		Use:   "login",
 		Short: "Print a one-time link that logs the web page in",
 		Long: `Print a link to the daemon's web page that logs this browser in. The link works
-once, within ` + apitoken.CodeTTL.String() + `; the page then keeps a cookie (HttpOnly, for this
+once, within ` + strconv.Itoa(int(apitoken.CodeTTL.Minutes())) + ` minutes; the page then keeps a cookie (HttpOnly, for this
 address only) for 30 days, or until the API token changes.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {

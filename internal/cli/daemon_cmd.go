@@ -24,10 +24,13 @@ import (
 func newDaemonCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "daemon",
-		Short: "Run LocalGPT in the background: the heartbeat and the memory watcher",
-		Long: `The daemon works on the due tasks of HEARTBEAT.md by itself (the heartbeat) and
-keeps the memory index in step with your notes. One daemon runs per LocalGPT
-home; it logs to logs/agent.log. See docs/daemon.md.`,
+		Short: "Run LocalGPT in the background: the heartbeat, the memory watcher and the HTTP API",
+		Long: `The daemon works on the due tasks of HEARTBEAT.md by itself (the heartbeat),
+keeps the memory index in step with your notes, and serves the HTTP API and the
+web page. Every API request needs the token ('localgpt daemon token'); the page
+logs in with the one-time link 'daemon start' or 'daemon login' prints. One
+daemon runs per LocalGPT home; it logs to logs/agent.log. See docs/daemon.md
+and docs/http-api.md.`,
 	}
 	cmd.AddCommand(newDaemonStartCmd(a), newDaemonStopCmd(a), newDaemonStatusCmd(a),
 		newDaemonRunCmd(a), newDaemonHeartbeatCmd(a), newDaemonInstallCmd(a), newDaemonUninstallCmd(a),

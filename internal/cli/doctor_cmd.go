@@ -305,7 +305,11 @@ func permissionsCheck(paths config.Paths) check {
 		filepath.WalkDir(root, visit)
 	}
 	if count == 0 {
-		return check{Name: "permissions", OK: true, Detail: strings.Join(roots, " and ") + " are private to you"}
+		what := roots[0] + " is"
+		if len(roots) > 1 {
+			what = strings.Join(roots, " and ") + " are"
+		}
+		return check{Name: "permissions", OK: true, Detail: what + " private to you"}
 	}
 	examples := make([]string, len(found))
 	for i, w := range found {
