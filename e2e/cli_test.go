@@ -84,9 +84,16 @@ func (h *home) command(ctx context.Context, args ...string) *exec.Cmd {
 // run runs localgpt to the end.
 func (h *home) run(args ...string) result {
 	h.t.Helper()
+	return h.runInput("", args...)
+}
+
+// runInput runs localgpt to the end with stdin as its standard input.
+func (h *home) runInput(stdin string, args ...string) result {
+	h.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
 	defer cancel()
 	cmd := h.command(ctx, args...)
+	cmd.Stdin = strings.NewReader(stdin)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()

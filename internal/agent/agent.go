@@ -47,6 +47,9 @@ type Options struct {
 	Workspace string
 	// ContextWindow and ReserveTokens size the memory context budget.
 	ContextWindow, ReserveTokens int
+	// TokenRatio, when set, returns how many of the model's tokens one
+	// estimated token is (its calibration, see tokens.Calibration).
+	TokenRatio func() float64
 	// MaxIterations bounds model calls in one turn (agent.max_tool_iterations).
 	MaxIterations int
 	// MaxCallsPerReply bounds the tool calls run for one model reply

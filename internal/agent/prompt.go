@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/localgpt-go/localgpt/internal/clip"
+	"github.com/localgpt-go/localgpt/internal/tokens"
 )
 
 // identity is the fixed head of every system prompt.
@@ -64,13 +65,21 @@ func (a *Agent) SystemPrompt() string {
 	return b.String()
 }
 
-// memoryBudget gives the memory context a quarter of the usable window.
+// memoryBudget gives the memory context a quarter of the usable window,
+// in the estimate's units (the memory context is cut by the estimate):
+// the model's tokens divided by its calibration ratio.
 func (a *Agent) memoryBudget() int {
-	usable := a.opts.ContextWindow - a.opts.ReserveTokens
-	if usable <= 0 {
-		usable = 32000
+	window := a.opts.ContextWindow
+	if window <= 0 {
+		window = 32000
 	}
-	return usable / 4
+	budget := tokens.Usable(window, a.opts.ReserveTokens) / 4
+	if a.opts.TokenRatio != nil {
+		if r := a.opts.TokenRatio(); r > 0 {
+			budget = int(float64(budget) / r)
+		}
+	}
+	return budget
 }
 
 // maxPersonaBytes bounds SOUL.md and USER.md in the prompt.

@@ -17,6 +17,7 @@ import (
 	"github.com/localgpt-go/localgpt/internal/llm"
 	"github.com/localgpt-go/localgpt/internal/llm/provider"
 	"github.com/localgpt-go/localgpt/internal/secret"
+	"github.com/localgpt-go/localgpt/internal/tokens"
 	"github.com/localgpt-go/localgpt/internal/tools"
 )
 
@@ -51,6 +52,9 @@ type Assistant struct {
 	// ReserveTokens what is kept free in it for the answer
 	// (agent.reserve_tokens).
 	ContextWindow, ReserveTokens int
+	// Tokens calibrates the token estimate per model with what providers
+	// report; it is kept in the state folder (TokensFile).
+	Tokens *tokens.Calibration
 }
 
 // Open builds an Assistant on the Root's shared store, locks and masker:
@@ -107,9 +111,12 @@ func (r *Root) Open(ctx context.Context, o Options) (*Assistant, error) {
 		}
 		agentToolSet = agentTools{reg}
 	}
+	as.Tokens = r.Tokens()
+	label := resolved.String()
 	as.Agent = agent.New(agent.Options{
 		Provider: prov, Model: resolved.Model, Tools: agentToolSet, Memory: mem,
 		Workspace: r.o.Paths.Workspace, ContextWindow: window, ReserveTokens: cfg.Agent.ReserveTokens,
+		TokenRatio:    func() float64 { return as.Tokens.Ratio(label) },
 		MaxIterations: cfg.Agent.MaxToolIterations, MaxTokens: cfg.Agent.MaxTokens, Now: time.Now, Log: log,
 		ClientRetries:    o.ClientRetries,
 		MaxCallsPerReply: cfg.Tools.MaxCallsPerReply, MaxParallel: cfg.Tools.MaxParallel, MaxOutputPerTurn: cfg.Tools.MaxOutputPerTurn,

@@ -14,6 +14,7 @@ import (
 	"github.com/localgpt-go/localgpt/internal/llm/provider"
 	"github.com/localgpt-go/localgpt/internal/memory"
 	"github.com/localgpt-go/localgpt/internal/secret"
+	"github.com/localgpt-go/localgpt/internal/tokens"
 	"github.com/localgpt-go/localgpt/internal/tools"
 )
 
@@ -54,7 +55,22 @@ type Root struct {
 
 	mu     sync.Mutex
 	mem    *memory.Store
+	tokens *tokens.Calibration
 	closed bool
+}
+
+// TokensFile, in the state folder, keeps each model's token calibration.
+const TokensFile = "tokens.json"
+
+// Tokens is the process's token calibration (TokensFile), read on first
+// use and shared by every assistant.
+func (r *Root) Tokens() *tokens.Calibration {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.tokens == nil {
+		r.tokens = tokens.LoadCalibration(filepath.Join(r.o.Paths.State, TokensFile))
+	}
+	return r.tokens
 }
 
 // NewRoot builds a Root; it opens nothing yet.

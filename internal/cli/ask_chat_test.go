@@ -294,3 +294,23 @@ func TestChatPipedBlocks(t *testing.T) {
 		t.Errorf("block ended by the input sent as %q", got)
 	}
 }
+
+// TestChatGoesOnAfterOverflow: a message that does not fit even after the
+// conversation is compacted hard is reported, and the chat (piped, where
+// any other failure ends it) goes on to the next message.
+func TestChatGoesOnAfterOverflow(t *testing.T) {
+	home, srv := fakeHome(t)
+	srv.Enqueue(llmtest.Text("First answer."),
+		llmtest.Overflow(), llmtest.Text("SUMMARY-O"), llmtest.Overflow(), // the long message, twice too long
+		llmtest.Text("Third answer."))
+	r := runIn(t, home, "first\na very long message\nthird\n", "chat", "--no-tools")
+	if r.code != 0 || r.stdout != "First answer.\nThird answer.\n" {
+		t.Fatalf("%+v", r)
+	}
+	if !strings.Contains(r.stderr, "context window") || !strings.Contains(r.stderr, "the chat goes on") {
+		t.Fatalf("the overflow was not explained: %s", r.stderr)
+	}
+	if n := srv.Pending(); n != 0 {
+		t.Fatalf("%d replies left: the chat stopped early", n)
+	}
+}

@@ -151,6 +151,12 @@ func (c *chat) run(ctx context.Context) error {
 					return ctx.Err()
 				}
 				printf(c.app.stderr, "localgpt: %v\n", c.app.models().Explain(ctx, "", err))
+				if llm.IsContextOverflow(err) {
+					// Never the end of a chat: the session is compacted and
+					// the message kept; the next one may well fit.
+					printf(c.app.stderr, "%s\n", overflowNote)
+					continue
+				}
 				if !c.interactive {
 					return err
 				}
@@ -306,6 +312,11 @@ func (c *chat) turn(ctx context.Context, input string) error {
 	}
 	return err
 }
+
+// overflowNote follows a turn that did not fit even after compaction.
+const overflowNote = "(That message did not fit the model's context window, even with the conversation compacted; " +
+	"the chat goes on. Send something shorter, /new to start afresh, " +
+	"or use a larger window: providers.ollama.num_ctx for Ollama, otherwise a model with a larger context.)"
 
 // confirm asks the user to approve a tool call: y, n or a (always).
 // Ctrl-C at the prompt cancels the whole turn, as it does elsewhere.

@@ -19,7 +19,7 @@ func (c *chat) newConversation(sess *session.Session) *session.Conversation {
 	o := session.Options{
 		Agent: c.as.Agent, Provider: c.as.Provider, Model: c.as.Resolved.Model, Label: c.as.Label(),
 		Store: c.store, Session: sess,
-		ContextWindow: c.as.ContextWindow, ReserveTokens: c.as.ReserveTokens,
+		ContextWindow: c.as.ContextWindow, ReserveTokens: c.as.ReserveTokens, Tokens: c.as.Tokens,
 		Log: c.app.log, OnCompact: c.compacted,
 	}
 	if c.as.Memory != nil {
@@ -158,8 +158,12 @@ func printContext(c *chat, b session.Breakdown) {
 	printf(w, "memory    %7d\n", b.Memory)
 	printf(w, "history   %7d  (%d messages, %d compactions)\n", b.History, b.Messages, b.Compactions)
 	printf(w, "tools     %7d\n", b.Tools)
-	printf(w, "total     %7d  estimated, %.1f%% of %d usable (window %d − reserve %d)\n",
-		b.Estimated, pct, b.Usable, b.Window, b.Reserve)
+	calibrated := ""
+	if b.Ratio != 1 {
+		calibrated = fmt.Sprintf(" (calibrated: ×%.2f the 4-bytes-a-token estimate, from what the provider reported)", b.Ratio)
+	}
+	printf(w, "total     %7d  estimated, %.1f%% of %d usable (window %d − reserve %d)%s\n",
+		b.Estimated, pct, b.Usable, b.Window, b.Reserve, calibrated)
 	if b.Reported > 0 {
 		printf(w, "provider  %7d  prompt tokens reported for the last call\n", b.Reported)
 	}

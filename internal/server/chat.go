@@ -113,7 +113,7 @@ func (s *Server) run(ctx context.Context, t *chatTurn, emit func(agent.Event)) (
 	o := session.Options{
 		Agent: as.Agent, Provider: as.Provider, Model: as.Resolved.Model, Label: as.Label(),
 		Store: s.store, Session: t.sess,
-		ContextWindow: as.ContextWindow, ReserveTokens: as.ReserveTokens, Log: s.log,
+		ContextWindow: as.ContextWindow, ReserveTokens: as.ReserveTokens, Tokens: as.Tokens, Log: s.log,
 	}
 	if as.Memory != nil {
 		o.Memory, o.MemoryTurn = as.Memory, true

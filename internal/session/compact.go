@@ -1,14 +1,12 @@
 package session
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/localgpt-go/localgpt/internal/clip"
 	"github.com/localgpt-go/localgpt/internal/llm"
-	"github.com/localgpt-go/localgpt/internal/tokens"
 )
 
 // ErrNothingToCompact is returned when the history holds no complete turn
@@ -48,6 +46,10 @@ what tools did and found, commitments and open tasks, and unresolved questions. 
 and text that was superseded. Write in the conversation's language, as terse bullet points under the
 headings "Context", "Key facts", "Decisions", "Open tasks". Do not address the user; output only the summary.`
 
+// shortSummarySystem replaces summarySystem in a window too small for it.
+const shortSummarySystem = `Summarise this conversation for the assistant to continue from: terse bullet points
+of facts, decisions and open tasks. Output only the summary.`
+
 // maxResultBytes bounds one tool result in the text given to the summariser.
 const maxResultBytes = 2000
 
@@ -73,67 +75,4 @@ func renderForSummary(b *strings.Builder, msgs []llm.Message) {
 			}
 		}
 	}
-}
-
-// summariser writes compaction summaries with a model.
-type summariser struct {
-	provider llm.Provider
-	model    string
-	// budget is the tokens one summarisation request may use.
-	budget int
-}
-
-// summarise folds msgs into previous (the summary so far, may be empty),
-// in as many calls as it takes to keep each request within budget.
-func (s summariser) summarise(ctx context.Context, previous string, msgs []llm.Message) (string, error) {
-	answer := s.budget / 4
-	if answer > 4000 {
-		answer = 4000
-	}
-	input := s.budget - answer - tokens.Estimate(summarySystem) - 200
-	if input < 256 {
-		input = 256
-	}
-	summary := previous
-	for start := 0; start < len(msgs); {
-		end := start
-		size := tokens.Estimate(summary)
-		for end < len(msgs) && (end == start || size+MessageTokens(msgs[end]) <= input) {
-			size += MessageTokens(msgs[end])
-			end++
-		}
-		out, err := s.call(ctx, summary, msgs[start:end], input, answer)
-		if err != nil {
-			return "", err
-		}
-		summary, start = out, end
-	}
-	return summary, nil
-}
-
-// call runs one summarisation request.
-func (s summariser) call(ctx context.Context, previous string, msgs []llm.Message, input, answer int) (string, error) {
-	var b strings.Builder
-	if previous != "" {
-		b.WriteString("The summary so far:\n\n" + previous + "\n\n---\n\nThe conversation that followed:\n\n")
-	} else {
-		b.WriteString("The conversation:\n\n")
-	}
-	renderForSummary(&b, msgs)
-	text := b.String()
-	if max := tokens.Bytes(input); len(text) > max {
-		// One message larger than the whole budget: keep its start and end.
-		text = strings.ToValidUTF8(text[:max/2]+"\n[… middle left out …]\n"+text[len(text)-max/2:], "")
-	}
-	text += "\nWrite the updated summary now."
-	resp, err := llm.Complete(ctx, s.provider, llm.Request{Model: s.model, System: summarySystem,
-		Messages: []llm.Message{llm.UserText(text)}, MaxTokens: answer})
-	if err != nil {
-		return "", fmt.Errorf("summarise the conversation: %w", err)
-	}
-	out := strings.TrimSpace(resp.Message.Text())
-	if out == "" {
-		return "", errors.New("summarise the conversation: the model returned an empty summary; nothing was compacted")
-	}
-	return out, nil
 }

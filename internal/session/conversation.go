@@ -3,13 +3,13 @@ package session
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"sync"
 	"time"
 
 	"github.com/localgpt-go/localgpt/internal/agent"
 	"github.com/localgpt-go/localgpt/internal/llm"
+	"github.com/localgpt-go/localgpt/internal/tokens"
 )
 
 // Agent is what a Conversation needs of *agent.Agent.
@@ -58,8 +58,12 @@ type Options struct {
 	// the agent offers the memory tools.
 	MemoryTurn bool
 	// ContextWindow is the model's window; ReserveTokens is kept free for
-	// the answer. Compaction runs when a request would pass the difference.
+	// the answer (at most a quarter of the window, see tokens.Usable).
+	// Compaction runs when a request would pass the difference.
 	ContextWindow, ReserveTokens int
+	// Tokens calibrates the estimate for this model (keyed by Label) with
+	// the prompt tokens the provider reports; nil leaves it uncorrected.
+	Tokens *tokens.Calibration
 	// KeepRatio is the share of the usable window kept verbatim as recent
 	// turns on compaction (DefaultKeepRatio when 0).
 	KeepRatio float64
@@ -143,15 +147,6 @@ func (c *Conversation) history() []llm.Message {
 	return c.sess.t.History()
 }
 
-// usable is the window minus the reserve: the most a request may hold.
-func (c *Conversation) usable() int {
-	u := c.o.ContextWindow - c.o.ReserveTokens
-	if u < 1024 {
-		u = 1024
-	}
-	return u
-}
-
 // Close closes the session file.
 func (c *Conversation) Close() error {
 	if s := c.Session(); s != nil {
@@ -171,11 +166,21 @@ func (c *Conversation) Send(ctx context.Context, input string, emit func(agent.E
 	defer c.mu.Unlock()
 	user := llm.UserText(input)
 	c.prepare(ctx, user)
-	turn, err := c.o.Agent.RunMessage(ctx, c.history(), user, emit)
+	turn, err := c.run(ctx, user, emit)
 	if err != nil && llm.IsContextOverflow(err) && ctx.Err() == nil && c.sess != nil {
 		return c.retryAfterOverflow(ctx, user, turn, err, emit)
 	}
 	return turn, c.finish(ctx, turn, err)
+}
+
+// run runs one agent turn on the current history and learns from the
+// provider's count of its last request (see observe).
+func (c *Conversation) run(ctx context.Context, user llm.Message, emit func(agent.Event)) (*agent.Turn, error) {
+	history := c.history()
+	fixed := c.fixedTokens()
+	turn, err := c.o.Agent.RunMessage(ctx, history, user, emit)
+	c.observe(fixed, history, turn)
+	return turn, err
 }
 
 // finish appends turn with the status err gives it and returns err,
@@ -195,84 +200,6 @@ func (c *Conversation) finish(ctx context.Context, turn *agent.Turn, err error) 
 		return errors.Join(err, perr)
 	}
 	return err
-}
-
-// continueNote is the message that resumes a turn cut short by a context
-// overflow after its tools had run.
-const continueNote = "(The conversation was compacted to make room. Your tool calls above ran and their results are complete; do not run them again. Continue your answer.)"
-
-// retryAfterOverflow compacts and tries once more. A turn whose tools
-// already ran is not started again (that would run them twice): its
-// completed part (every tool call with its result) is kept, and the model
-// continues from there.
-func (c *Conversation) retryAfterOverflow(ctx context.Context, user llm.Message, turn *agent.Turn, cause error, emit func(agent.Event)) (*agent.Turn, error) {
-	c.o.Log.Warn("context overflow; compacting and retrying", "session", c.sess.ID(), "err", cause)
-	ranTools := turn != nil && len(turn.ToolsUsed) > 0
-	if ranTools {
-		if err := c.persist(turn, TurnFailed, cause.Error()); err != nil {
-			return turn, errors.Join(cause, err)
-		}
-	}
-	if _, err := c.compact(ctx, ReasonOverflow); err != nil {
-		err = fmt.Errorf("%w (compacting to make room failed: %v)", cause, err)
-		if !ranTools {
-			return turn, c.finish(ctx, turn, err)
-		}
-		return turn, err
-	}
-	if !ranTools {
-		retry, err := c.o.Agent.RunMessage(ctx, c.history(), user, emit)
-		return retry, c.finish(ctx, retry, err)
-	}
-	rest, err := c.o.Agent.RunMessage(ctx, c.history(), llm.UserText(continueNote), emit)
-	err = c.finish(ctx, rest, err)
-	return joinTurns(turn, rest), err
-}
-
-// joinTurns reports a turn and its continuation as one turn.
-func joinTurns(first, rest *agent.Turn) *agent.Turn {
-	if rest == nil {
-		return first
-	}
-	t := *rest
-	t.Messages = append(append([]llm.Message(nil), first.Messages...), rest.Messages...)
-	t.ToolsUsed = append(append([]agent.ToolUse(nil), first.ToolsUsed...), rest.ToolsUsed...)
-	t.Iterations += first.Iterations
-	t.Usage = first.Usage.Add(rest.Usage)
-	return &t
-}
-
-// prepare runs, before a turn, the memory turn once the soft threshold is
-// crossed and the compaction once the request would not fit. Failures are
-// logged: the turn then goes ahead and, if it overflows, compacts reactively.
-func (c *Conversation) prepare(ctx context.Context, user llm.Message) {
-	if c.sess == nil || len(c.history()) == 0 {
-		return
-	}
-	next := c.estimateNext(user)
-	usable := c.usable()
-	soft := min(c.o.SoftTokens, usable/4)
-	if next >= usable-soft && c.o.MemoryTurn && !c.sess.t.Flushed(FlushTurn) {
-		if err := c.memoryTurn(ctx); err != nil {
-			c.o.Log.Warn("memory flush turn failed", "session", c.sess.ID(), "err", err)
-		}
-	}
-	if next > usable {
-		if _, err := c.compact(ctx, ReasonProactive); err != nil && ctx.Err() == nil {
-			c.o.Log.Warn("proactive compaction failed", "session", c.sess.ID(), "err", err)
-		}
-	}
-}
-
-// estimateNext is the prompt size of the next request: the provider's
-// report for the last call plus what was added since, or the estimate of
-// every part when the provider reported nothing.
-func (c *Conversation) estimateNext(user llm.Message) int {
-	h := c.history()
-	if reported := c.sess.t.LastContextTokens(); reported > 0 && len(h) > 0 {
-		return reported + MessageTokens(h[len(h)-1]) + MessageTokens(user)
-	}
-	return c.breakdown().Estimated + MessageTokens(user)
 }
 
 // persist appends the turn's messages, the usage on the last one, and
@@ -312,30 +239,4 @@ func (c *Conversation) ensureSession() error {
 	}
 	c.sess = s
 	return nil
-}
-
-// Context reports how the next request fills the window.
-func (c *Conversation) Context() Breakdown {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.breakdown()
-}
-
-func (c *Conversation) breakdown() Breakdown {
-	rest, mem := SplitSystem(c.o.Agent.SystemPrompt())
-	h := c.history()
-	b := Breakdown{
-		System: MessageTokens(llm.UserText(rest)), Memory: MessageTokens(llm.UserText(mem)) - messageOverhead,
-		History: MessagesTokens(h), Tools: ToolsTokens(c.o.Agent.ToolSpecs()),
-		Window: c.o.ContextWindow, Reserve: c.o.ReserveTokens, Usable: c.usable(), Messages: len(h),
-	}
-	if mem == "" {
-		b.Memory = 0
-	}
-	b.Estimated = b.System + b.Memory + b.History + b.Tools
-	if c.sess != nil {
-		b.Reported = c.sess.t.LastContextTokens()
-		b.Compactions = c.sess.t.Cycle()
-	}
-	return b
 }

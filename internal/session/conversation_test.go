@@ -16,6 +16,7 @@ import (
 	"github.com/localgpt-go/localgpt/internal/llm"
 	"github.com/localgpt-go/localgpt/internal/llm/llmtest"
 	"github.com/localgpt-go/localgpt/internal/memory"
+	"github.com/localgpt-go/localgpt/internal/tokens"
 	"github.com/localgpt-go/localgpt/internal/tools"
 )
 
@@ -33,6 +34,8 @@ type env struct {
 	reserve     int
 	noTools     bool
 	compactions []Compaction
+	// tokens, when set, calibrates the conversations open makes.
+	tokens *tokens.Calibration
 }
 
 func newEnv(t *testing.T, window, reserve int, noTools bool, soft int) *env {
@@ -63,7 +66,7 @@ func newEnv(t *testing.T, window, reserve int, noTools bool, soft int) *env {
 func (e *env) open(s *Session, soft int) *Conversation {
 	return New(Options{Agent: e.as.Agent, Provider: e.as.Provider, Model: e.as.Resolved.Model, Label: e.as.Label(),
 		Store: e.store, Session: s, Memory: e.as.Memory, MemoryTurn: !e.noTools, SoftTokens: soft,
-		ContextWindow: e.as.ContextWindow, ReserveTokens: e.reserve,
+		ContextWindow: e.as.ContextWindow, ReserveTokens: e.reserve, Tokens: e.tokens,
 		Now: func() time.Time { return e.now }, OnCompact: func(c Compaction) { e.compactions = append(e.compactions, c) }})
 }
 

@@ -96,6 +96,10 @@ type Entry struct {
 	Reason       string `json:"reason,omitempty"`
 	TokensBefore int    `json:"tokens_before,omitempty"`
 	TokensAfter  int    `json:"tokens_after,omitempty"`
+	// ClipBytes, set by a hard compaction, cuts each tool result of the
+	// messages it kept to about this many bytes in what the model is sent
+	// (the file keeps them whole); 0 cuts nothing.
+	ClipBytes int `json:"clip_bytes,omitempty"`
 
 	// Flush (TypeFlush): Cycle is the number of compactions before it.
 	Kind  string   `json:"kind,omitempty"`

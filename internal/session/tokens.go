@@ -2,7 +2,6 @@ package session
 
 import (
 	"strings"
-	"time"
 
 	"github.com/localgpt-go/localgpt/internal/clip"
 	"github.com/localgpt-go/localgpt/internal/llm"
@@ -66,7 +65,8 @@ func SplitSystem(system string) (rest, memory string) {
 	return system, ""
 }
 
-// Breakdown is how the next request fills the context window, in tokens.
+// Breakdown is how the next request fills the context window, in the
+// model's tokens.
 type Breakdown struct {
 	// System is the system prompt without the memory context; Memory is
 	// the memory context; History the messages sent before the next user
@@ -80,6 +80,9 @@ type Breakdown struct {
 	// Window is the model's context window; Reserve is kept for the
 	// answer; Usable is Window - Reserve, the point where compaction runs.
 	Window, Reserve, Usable int
+	// Ratio is the calibration the parts above were multiplied by: the
+	// model's tokens per estimated token (1 until the provider reported).
+	Ratio float64
 	// Messages is the number of messages in the history, Compactions the
 	// number of compactions so far.
 	Messages, Compactions int
@@ -95,13 +98,13 @@ func firstLine(s string, n int) string {
 	return ""
 }
 
-// summaryAck is the assistant's side of the summary pair.
-const summaryAck = "Understood. I have the summary of our earlier conversation and will continue from it."
+// summaryAck is the assistant's side of the summary pair. The pair is
+// kept short: in a small window every byte of it is paid for every turn.
+const summaryAck = "Understood; I will continue from it."
 
 // summaryMessages renders a compaction as the user/assistant pair that
 // opens the history: a valid start for every provider's alternation rules.
 func summaryMessages(c Entry) []llm.Message {
-	head := "[Summary of our earlier conversation, made when it was compacted on " +
-		c.At.Local().Format(time.DateTime) + ". The messages it replaces are no longer shown.]\n\n"
+	head := "[Summary of our earlier conversation, which it replaces (" + c.At.Local().Format("2006-01-02 15:04") + ")]\n\n"
 	return []llm.Message{llm.UserText(head + c.Summary), llm.AssistantText(summaryAck)}
 }

@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"sync"
 
+	"github.com/localgpt-go/localgpt/internal/clip"
 	"github.com/localgpt-go/localgpt/internal/llm"
 )
 
@@ -27,8 +28,11 @@ type Transcript struct {
 	messages []llm.Message
 	commits  bool // turns end with a commit record (format version 2)
 	last     int  // index in Entries of the latest compaction, -1 if none
-	cycle    int  // compactions so far
-	flushed  map[string]bool
+	// clipUntil is the message count when the latest compaction was made:
+	// its ClipBytes applies to the kept messages before it.
+	clipUntil int
+	cycle     int // compactions so far
+	flushed   map[string]bool
 }
 
 // ErrNoHeader means a file does not start with a session header.
@@ -203,6 +207,7 @@ func (t *Transcript) add(e Entry) {
 			return
 		}
 		t.last = len(t.Entries)
+		t.clipUntil = len(t.messages)
 		t.cycle++
 		t.flushed = nil
 	case TypeFormat:
@@ -248,14 +253,51 @@ func (t *Transcript) firstKept() int {
 // verbatim since. The slice is new; its messages share parts with the
 // transcript and must not be modified.
 func (t *Transcript) History() []llm.Message {
-	kept := t.messages[t.firstKept():]
+	first := t.firstKept()
+	kept := t.messages[first:]
 	c, ok := t.Compaction()
 	if !ok {
 		return append([]llm.Message(nil), kept...)
 	}
 	out := make([]llm.Message, 0, len(kept)+2)
-	out = append(out, summaryMessages(c)...)
-	return append(out, kept...)
+	if c.Summary != "" {
+		out = append(out, summaryMessages(c)...)
+	}
+	out = append(out, kept...)
+	if c.ClipBytes > 0 {
+		n := len(out) - len(kept)
+		for i := range max(t.clipUntil-first, 0) {
+			out[n+i] = clipResults(out[n+i], c.ClipBytes)
+		}
+	}
+	return out
+}
+
+// clipResults returns m with every tool result longer than n bytes cut to
+// its start and end around a note; m itself is not modified.
+func clipResults(m llm.Message, n int) llm.Message {
+	if n <= 0 {
+		return m
+	}
+	var parts []llm.Part
+	for i, p := range m.Parts {
+		r := p.ToolResult
+		if r == nil || len(r.Content) <= n {
+			continue
+		}
+		if parts == nil {
+			parts = append([]llm.Part(nil), m.Parts...)
+		}
+		cut := *r
+		cut.Content = clip.Middle(r.Content, n, func(omitted int) string {
+			return fmt.Sprintf("\n[… %d characters of this result were cut to fit the context window …]\n", omitted)
+		})
+		parts[i].ToolResult = &cut
+	}
+	if parts == nil {
+		return m
+	}
+	return llm.Message{Role: m.Role, Parts: parts}
 }
 
 // LastContextTokens is the prompt size the provider reported for the last

@@ -7,6 +7,10 @@
 // CJK text uses three bytes per character and about one token per
 // character, so counting bytes rather than characters keeps the estimate
 // close for both without knowing the model.
+//
+// Where it is not close (code, small local models with dense vocabularies),
+// Calibration learns a per-model ratio from the prompt tokens providers
+// report, and keeps it across processes.
 package tokens
 
 // BytesPerToken is the divisor of the estimate.
@@ -30,4 +34,12 @@ func Bytes(n int) int {
 		return 0
 	}
 	return n * BytesPerToken
+}
+
+// Usable is how many tokens a request may hold in a window of window
+// tokens when reserve are kept for the answer. The reserve is at most a
+// quarter of the window, so that a small window (a local model run with
+// a small num_ctx) still leaves room for the conversation.
+func Usable(window, reserve int) int {
+	return window - min(max(reserve, 0), window/4)
 }

@@ -58,6 +58,13 @@ const AgentTemplate = `{{- $role := "" }}{{ $text := "" }}
 {{- else if and .Tools (eq $text "` + AskWrite + `") }}<|e2e:tool|>
 {{- else }}<|e2e:plain|>{{ end }}`
 
+// WindowTemplate is AgentTemplate rendering the system prompt too, as a
+// real chat template does: every byte the client sends is a prompt token
+// of the byte-level vocabulary, about four times the client's estimate
+// of four bytes a token. The context-window tests use it (the e2e suite
+// creates it from the Agent model through /api/create).
+var WindowTemplate = strings.Replace(AgentTemplate, `{{- if ne .Role "system" }}`, `{{- if true }}`, 1)
+
 // AgentContextLength is the context window of the Agent model, chosen to
 // differ from Ollama's defaults so a test can see which one was used.
 const AgentContextLength = 1280
