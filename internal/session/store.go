@@ -98,7 +98,12 @@ func (s *Store) Latest() (string, error) {
 			files = append(files, file{id, info.ModTime()})
 		}
 	}
-	sort.SliceStable(files, func(i, j int) bool { return files[i].mod.After(files[j].mod) })
+	sort.Slice(files, func(i, j int) bool { // newest first; on a tie, the later ID
+		if !files[i].mod.Equal(files[j].mod) {
+			return files[i].mod.After(files[j].mod)
+		}
+		return files[i].id > files[j].id
+	})
 	for _, f := range files {
 		if _, err := readHeader(s.Path(f.id)); err == nil {
 			return f.id, nil
