@@ -109,7 +109,7 @@ func TestDaemonAPIHasAnOwner(t *testing.T) {
 	// its WAL, the log) is private.
 	n := 0
 	filepath.WalkDir(home, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
+		if err != nil || d.Type()&fs.ModeSymlink != 0 { // a link's own mode means nothing (index/memory.sqlite is one)
 			return nil
 		}
 		info, _ := d.Info()

@@ -161,7 +161,7 @@ func BenchmarkSearchFloor(b *testing.B) {
 		e := exprs[i%len(exprs)]
 		i++
 		t0 := time.Now()
-		rows, err := s.db.QueryContext(ctx, "SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY rank LIMIT 10", e)
+		rows, err := s.ix.Load().r.QueryContext(ctx, "SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY rank LIMIT 10", e)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -33,9 +33,9 @@ func (s *Store) Stats(ctx context.Context) (Stats, error) {
 	if st.ExternalPaths == nil {
 		st.ExternalPaths = []string{}
 	}
-	err := s.withDB(ctx, func(db *sql.DB) error {
+	err := s.withIndex(ctx, func(ix *index) error {
 		var last sql.NullString
-		err := db.QueryRowContext(ctx, `SELECT
+		err := ix.r.QueryRowContext(ctx, `SELECT
 			(SELECT count(*) FROM files WHERE note = ''), (SELECT count(*) FROM files WHERE note != ''),
 			(SELECT count(*) FROM chunks), (SELECT value FROM meta WHERE key = 'last_indexed')`).
 			Scan(&st.Files, &st.Skipped, &st.Chunks, &last)
@@ -45,12 +45,13 @@ func (s *Store) Stats(ctx context.Context) (Stats, error) {
 		if last.Valid {
 			st.LastIndexed, _ = time.Parse(time.RFC3339, last.String)
 		}
-		return db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&st.SchemaVersion)
+		return ix.r.QueryRowContext(ctx, "PRAGMA user_version").Scan(&st.SchemaVersion)
 	})
 	if err != nil {
 		return st, fmt.Errorf("memory: read index stats: %w", err)
 	}
-	for _, p := range []string{s.opts.IndexPath, s.opts.IndexPath + "-wal"} {
+	db := databaseFile(s.opts.IndexPath) // the file the link leads to (rebuild.go)
+	for _, p := range []string{db, db + "-wal"} {
 		if fi, err := os.Stat(p); err == nil {
 			st.IndexBytes += fi.Size()
 		}

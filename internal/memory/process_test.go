@@ -35,6 +35,19 @@ func runHelper(role string) error {
 		return err
 	}
 	defer s.Close()
+	switch role {
+	case "rebuild": // reindex --force
+		_, err := s.Reindex(ctx, true, nil)
+		return err
+	case "rebuild-killed": // a rebuild that stops half-way until killed
+		_, err := s.Reindex(ctx, true, func(done, total int) {
+			if done == total/2 {
+				fmt.Println("half-way")
+				select {}
+			}
+		})
+		return err
+	}
 	day := time.Date(2026, 3, 10, 9, 0, 0, 0, time.Local)
 	for i := range n {
 		switch role {

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"os"
 	"runtime"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -39,40 +38,56 @@ type dbFile struct {
 	hash        []byte
 }
 
-// commit a write transaction after this many files or bytes, so that
-// other processes are never kept waiting long.
-const (
-	batchFiles = 1000
-	batchBytes = 8 << 20
-)
+// batchLimit says when apply commits a write transaction.
+type batchLimit struct {
+	files int
+	bytes int64
+}
+
+// incremental writes commit after 1,000 files or 8 MB, so that other
+// processes are never kept waiting long; a rebuild writes a file nobody
+// else reads, and commits less often (see rebuildBatch).
+var incrementalBatch = batchLimit{files: 1000, bytes: 8 << 20}
 
 // Reindex brings the index up to date with the markdown: files whose size
 // and mtime are unchanged are skipped without being read, files whose
 // content hash is unchanged are not rechunked, and files that are gone are
-// dropped. force rebuilds everything. progress, if not nil, is called as
-// files are processed. Files that change while they are indexed are picked
-// up by the next Reindex.
+// dropped. force rebuilds everything (as does the first index of a
+// workspace), into a new database swapped in when complete (rebuild.go).
+// progress, if not nil, is called as files are processed. Files that
+// change while they are indexed are picked up by the next Reindex.
 func (s *Store) Reindex(ctx context.Context, force bool, progress func(done, total int)) (IndexStats, error) {
 	var st IndexStats
-	err := s.withDB(ctx, func(db *sql.DB) error {
+	err := s.withIndex(ctx, func(ix *index) error {
 		var err error
-		st, err = s.reindex(ctx, db, force, progress)
+		st, err = s.reindex(ctx, ix, force, progress)
 		return err
 	})
 	return st, err
 }
 
-func (s *Store) reindex(ctx context.Context, db *sql.DB, force bool, progress func(done, total int)) (IndexStats, error) {
+func (s *Store) reindex(ctx context.Context, ix *index, force bool, progress func(done, total int)) (IndexStats, error) {
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
 	start := time.Now()
+	st, err := s.reindexLocked(ctx, ix, force, true, progress)
+	st.Duration = time.Since(start)
+	for _, n := range st.Notes {
+		s.log.Info("memory index note", "note", n)
+	}
+	return st, err
+}
+
+// reindexLocked is Reindex under writeMu; mayRebuild is false for the
+// catch-up after a rebuild.
+func (s *Store) reindexLocked(ctx context.Context, ix *index, force, mayRebuild bool, progress func(done, total int)) (IndexStats, error) {
 	// Read the index while walking the folders.
 	var existing map[string]dbFile
 	var loadErr error
 	loaded := make(chan struct{})
 	go func() {
 		defer close(loaded)
-		existing, loadErr = loadFiles(ctx, db)
+		existing, loadErr = loadFiles(ctx, ix.r)
 	}()
 	w := s.newWalker()
 	w.walkAll()
@@ -81,12 +96,32 @@ func (s *Store) reindex(ctx context.Context, db *sql.DB, force bool, progress fu
 	if loadErr != nil {
 		return st, loadErr
 	}
-	var err error
-	if force {
-		if err := resetIndex(ctx, db); err != nil {
+	if mayRebuild && (force || len(existing) == 0 && len(w.files) > 0) {
+		seen := make(map[string]bool, len(w.files))
+		for _, f := range w.files {
+			seen[f.key] = true
+		}
+		for key := range existing {
+			if !seen[key] {
+				st.Removed++
+			}
+		}
+		if err := s.rebuild(ctx, w.files, &st, progress); err != nil {
 			return st, err
 		}
-		existing = map[string]dbFile{}
+		// Catch up with what changed while the new index was written:
+		// files edited since the walk, and updates other processes made
+		// to the old index meanwhile (a no-op walk when there are none).
+		nix, err := s.index(ctx)
+		if err != nil {
+			return st, err
+		}
+		more, err := s.reindexLocked(ctx, nix, false, false, nil)
+		st.Indexed += more.Indexed
+		st.Removed += more.Removed
+		st.Chunks += more.Chunks
+		st.Bytes += more.Bytes
+		return st, err
 	}
 	seen := make(map[string]bool, len(w.files))
 	var todo []scanned
@@ -104,15 +139,10 @@ func (s *Store) reindex(ctx context.Context, db *sql.DB, force bool, progress fu
 			gone = append(gone, f.id)
 		}
 	}
-	if err := loadHashes(ctx, db, existing, todo); err != nil {
+	if err := loadHashes(ctx, ix.r, existing, todo); err != nil {
 		return st, err
 	}
-	err = s.apply(ctx, db, todo, existing, gone, &st, progress)
-	st.Duration = time.Since(start)
-	for _, n := range st.Notes {
-		s.log.Info("memory index note", "note", n)
-	}
-	return st, err
+	return st, s.apply(ctx, ix.w, todo, existing, gone, &st, progress, incrementalBatch)
 }
 
 // loadFiles reads the files table.
@@ -170,23 +200,6 @@ func loadHashes(ctx context.Context, db *sql.DB, existing map[string]dbFile, tod
 	return rows.Err()
 }
 
-// resetIndex empties the index by recreating its tables, much faster than
-// deleting rows one by one through the FTS triggers.
-func resetIndex(ctx context.Context, db *sql.DB) error {
-	tx, err := db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("memory: reset the index: %w", err)
-	}
-	defer tx.Rollback()
-	drop := `DROP TRIGGER IF EXISTS chunks_ai; DROP TRIGGER IF EXISTS chunks_ad;
-DROP TABLE IF EXISTS chunks_fts; DROP TABLE IF EXISTS chunks_cjk;
-DROP TABLE IF EXISTS chunks; DROP TABLE IF EXISTS files; DROP TABLE IF EXISTS meta;`
-	if _, err := tx.ExecContext(ctx, drop+schemaV1); err != nil {
-		return fmt.Errorf("memory: reset the index: %w", err)
-	}
-	return tx.Commit()
-}
-
 // prepared is the outcome of reading and chunking one file.
 type prepared struct {
 	f       scanned
@@ -199,9 +212,9 @@ type prepared struct {
 }
 
 // apply reads, chunks and stores todo, and deletes the rows of gone, in
-// batched write transactions. Reading and chunking run on all CPUs while
-// this goroutine writes.
-func (s *Store) apply(ctx context.Context, db *sql.DB, todo []scanned, existing map[string]dbFile, gone []int64, st *IndexStats, progress func(done, total int)) error {
+// write transactions of at most limit. Reading and chunking run on all
+// CPUs while this goroutine writes.
+func (s *Store) apply(ctx context.Context, db *sql.DB, todo []scanned, existing map[string]dbFile, gone []int64, st *IndexStats, progress func(done, total int), limit batchLimit) error {
 	total := st.Unchanged + len(todo)
 	if progress != nil {
 		progress(st.Unchanged, total)
@@ -213,24 +226,18 @@ func (s *Store) apply(ctx context.Context, db *sql.DB, todo []scanned, existing 
 	defer cancel()
 	results := s.prepareAll(ctx, todo, existing)
 	done := st.Unchanged
-	var batch []prepared
-	var bytes int64
-	flush := func(last bool) error {
-		if err := s.writeBatch(ctx, db, batch, gone, existing, st, last); err != nil {
+	b := &batch{s: s, ctx: ctx, db: db, existing: existing, st: st, gone: gone}
+	defer b.rollback()
+	for p := range results {
+		if err := b.add(p); err != nil {
 			return err
 		}
-		batch, bytes, gone = batch[:0], 0, nil
-		return nil
-	}
-	for p := range results {
-		batch = append(batch, p)
-		bytes += p.f.size
 		done++
 		if progress != nil {
 			progress(done, total)
 		}
-		if len(batch) >= batchFiles || bytes >= batchBytes {
-			if err := flush(false); err != nil {
+		if b.files >= limit.files || b.bytes >= limit.bytes {
+			if err := b.commit(false); err != nil {
 				return err
 			}
 		}
@@ -238,54 +245,115 @@ func (s *Store) apply(ctx context.Context, db *sql.DB, todo []scanned, existing 
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return flush(true)
+	if b.w == nil { // nothing written since the last commit
+		if _, err := b.begin(); err != nil {
+			return err
+		}
+	}
+	return b.commit(true)
 }
 
-// writeBatch stores one batch of prepared files, and drops the files of
-// gone, in one write transaction. FTS rows are deleted before and added
-// after all other writes, in one statement each (see schemaV1).
-func (s *Store) writeBatch(ctx context.Context, db *sql.DB, batch []prepared, gone []int64, existing map[string]dbFile, st *IndexStats, last bool) error {
-	w, err := newWriter(ctx, db)
+// batch is one write transaction of apply. New files are written as they
+// come, so that a rebuild holds little in memory; files that replace rows
+// wait for the commit, where the old rows' FTS entries are deleted (FTS5
+// needs their text) before the new rows go in. FTS rows are deleted and
+// added in one statement each per transaction (see schemaV1).
+type batch struct {
+	s        *Store
+	ctx      context.Context
+	db       *sql.DB
+	existing map[string]dbFile
+	st       *IndexStats
+	gone     []int64 // files to drop, in the first transaction
+
+	w       *writer
+	maxID   int64      // the highest chunk id before this transaction
+	replace []prepared // files whose old rows go at the commit
+	cjk     []string   // unspaced runs of each chunk written, in order
+	files   int
+	bytes   int64
+}
+
+func (b *batch) begin() (*writer, error) {
+	if b.w != nil {
+		return b.w, nil
+	}
+	w, err := newWriter(b.ctx, b.db)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer w.rollback()
-	drop := slices.Clone(gone)
-	for _, p := range batch {
-		if old, ok := existing[p.f.key]; ok && !p.same {
-			drop = append(drop, old.id)
-		}
+	b.w = w
+	if err := b.drop(b.gone); err != nil {
+		return nil, err
 	}
-	if err := w.ftsDelete(drop); err != nil {
-		return err
-	}
-	for _, id := range drop {
-		if err := w.deleteChunks(id); err != nil {
-			return err
-		}
-	}
-	for _, id := range gone {
+	for _, id := range b.gone {
 		if err := w.deleteFile(id); err != nil {
+			return nil, err
+		}
+		b.st.Removed++
+	}
+	b.gone = nil
+	b.maxID, err = w.maxChunkID()
+	return w, err
+}
+
+// drop deletes the chunks of files, FTS entries first.
+func (b *batch) drop(fileIDs []int64) error {
+	if err := b.w.ftsDelete(fileIDs); err != nil {
+		return err
+	}
+	for _, id := range fileIDs {
+		if err := b.w.deleteChunks(id); err != nil {
 			return err
 		}
-		st.Removed++
 	}
-	maxID, err := w.maxChunkID()
+	return nil
+}
+
+func (b *batch) add(p prepared) error {
+	w, err := b.begin()
 	if err != nil {
 		return err
 	}
-	for _, p := range batch {
-		if err := s.store(w, p, existing, st); err != nil {
+	b.files++
+	b.bytes += p.f.size
+	if _, had := b.existing[p.f.key]; had && !p.same {
+		b.replace = append(b.replace, p)
+		return nil
+	}
+	return b.store(w, p)
+}
+
+func (b *batch) store(w *writer, p prepared) error {
+	if err := b.s.store(w, p, b.existing, b.st); err != nil {
+		return err
+	}
+	if !p.same && !p.missing {
+		b.cjk = append(b.cjk, p.cjk...)
+	}
+	return nil
+}
+
+// commit writes the waiting files and the FTS rows and commits; last
+// records the time of the reindex too.
+func (b *batch) commit(last bool) error {
+	w := b.w
+	if w == nil {
+		return nil
+	}
+	ids := make([]int64, 0, len(b.replace))
+	for _, p := range b.replace {
+		ids = append(ids, b.existing[p.f.key].id)
+	}
+	if err := b.drop(ids); err != nil {
+		return err
+	}
+	for _, p := range b.replace {
+		if err := b.store(w, p); err != nil {
 			return err
 		}
 	}
-	var cjk []string
-	for _, p := range batch {
-		if !p.same && !p.missing {
-			cjk = append(cjk, p.cjk...)
-		}
-	}
-	if err := w.ftsInsert(maxID, cjk); err != nil {
+	if err := w.ftsInsert(b.maxID, b.cjk); err != nil {
 		return err
 	}
 	if last {
@@ -293,7 +361,15 @@ func (s *Store) writeBatch(ctx context.Context, db *sql.DB, batch []prepared, go
 			return err
 		}
 	}
-	return w.commit()
+	err := w.commit()
+	b.w, b.replace, b.cjk, b.files, b.bytes = nil, nil, nil, 0, 0
+	return err
+}
+
+func (b *batch) rollback() {
+	if b.w != nil {
+		b.w.rollback()
+	}
 }
 
 // store writes one prepared file; its old chunks are already gone.

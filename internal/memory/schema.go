@@ -50,7 +50,7 @@ CREATE VIRTUAL TABLE chunks_fts USING fts5(
 	heading, text, content='chunks', content_rowid='id',
 	tokenize='unicode61 remove_diacritics 2');
 INSERT INTO chunks_fts(chunks_fts, rank) VALUES('rank', 'bm25(2.0, 1.0)');
-INSERT INTO chunks_fts(chunks_fts, rank) VALUES('hashsize', 16777216);
+INSERT INTO chunks_fts(chunks_fts, rank) VALUES('hashsize', 8388608);
 CREATE VIRTUAL TABLE chunks_cjk USING fts5(
 	text, content='', contentless_delete=1, tokenize='trigram');
 `

@@ -64,9 +64,9 @@ func (s *Store) Search(ctx context.Context, query string, limit int) ([]Result, 
 		return nil, ErrEmptyQuery
 	}
 	var out []Result
-	err := s.withDB(ctx, func(db *sql.DB) error {
+	err := s.withIndex(ctx, func(ix *index) error {
 		var err error
-		out, err = s.search(ctx, db, terms, limit)
+		out, err = s.search(ctx, ix, terms, limit)
 		return err
 	})
 	if err != nil {
@@ -81,7 +81,7 @@ func (s *Store) Search(ctx context.Context, query string, limit int) ([]Result, 
 // that also match cjk and filter, each "" when not used.
 type stage struct{ fts, cjk, filter string }
 
-func (s *Store) search(ctx context.Context, db *sql.DB, terms []term, limit int) ([]Result, error) {
+func (s *Store) search(ctx context.Context, ix *index, terms []term, limit int) ([]Result, error) {
 	n := max(limit*candidatesPer, minCandidates)
 	fts := shortUnspaced(terms)
 	stages := []stage{{fts: ftsExpr(fts, "AND"), cjk: cjkExpr(terms, "AND")}}
@@ -95,7 +95,7 @@ func (s *Store) search(ctx context.Context, db *sql.DB, terms []term, limit int)
 		stages = append(stages, or)
 	}
 	for _, st := range stages {
-		rs, err := s.matchStage(ctx, db, st, terms, n)
+		rs, err := s.matchStage(ctx, ix, st, terms, n)
 		if err != nil {
 			return nil, err
 		}
@@ -103,7 +103,7 @@ func (s *Store) search(ctx context.Context, db *sql.DB, terms []term, limit int)
 			return s.rank(rs, limit), nil
 		}
 	}
-	rs, err := s.substringStage(ctx, db, terms, n)
+	rs, err := s.substringStage(ctx, ix.r, terms, n)
 	if err != nil {
 		return nil, err
 	}
@@ -119,37 +119,42 @@ type candidate struct {
 
 const resultCols = `c.line_start, c.line_end, c.heading, c.text, f.path, f.day`
 
-func (s *Store) matchStage(ctx context.Context, db *sql.DB, st stage, terms []term, n int) ([]candidate, error) {
-	var q string
+// readQueries are the statements of the match stages, prepared once per
+// index (index.go): "fts" ranks by chunks_fts alone, "fts+cjk" and
+// "fts+filter" keep only the rows that also match a second expression
+// (on chunks_cjk or chunks_fts), and "cjk" ranks by chunks_cjk alone.
+var readQueries = map[string]string{
+	"fts":        ftsQuery(""),
+	"fts+cjk":    ftsQuery(`AND rowid IN (SELECT rowid FROM chunks_cjk WHERE chunks_cjk MATCH ?)`),
+	"fts+filter": ftsQuery(`AND rowid IN (SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ?)`),
+	"cjk": `SELECT m.r, '', ` + resultCols + ` FROM (
+		SELECT rowid, rank AS r FROM chunks_cjk WHERE chunks_cjk MATCH ? ORDER BY rank LIMIT ?) m
+		JOIN chunks c ON c.id = m.rowid JOIN files f ON f.id = c.file_id`,
+}
+
+func ftsQuery(filter string) string {
+	return `SELECT m.r, m.snip, ` + resultCols + ` FROM (
+		SELECT rowid, rank AS r, snippet(chunks_fts, -1, '` + MarkStart + `', '` + MarkEnd + `', '` + Ellipsis + `', 24) AS snip
+		FROM chunks_fts WHERE chunks_fts MATCH ? ` + filter + ` ORDER BY rank LIMIT ?) m
+		JOIN chunks c ON c.id = m.rowid JOIN files f ON f.id = c.file_id`
+}
+
+func (s *Store) matchStage(ctx context.Context, ix *index, st stage, terms []term, n int) ([]candidate, error) {
+	var name string
 	var args []any
-	const snip = `snippet(chunks_fts, -1, '` + MarkStart + `', '` + MarkEnd + `', '` + Ellipsis + `', 24)`
 	switch {
-	case st.fts != "" && (st.cjk != "" || st.filter != ""):
-		table, expr := "chunks_cjk", st.cjk
-		if st.filter != "" {
-			table, expr = "chunks_fts", st.filter
-		}
-		q = `SELECT m.r, m.snip, ` + resultCols + ` FROM (
-			SELECT rowid, rank AS r, ` + snip + ` AS snip
-			FROM chunks_fts WHERE chunks_fts MATCH ? AND rowid IN (SELECT rowid FROM ` + table + ` WHERE ` + table + ` MATCH ?)
-			ORDER BY rank LIMIT ?) m
-			JOIN chunks c ON c.id = m.rowid JOIN files f ON f.id = c.file_id`
-		args = []any{st.fts, expr, n}
+	case st.fts != "" && st.filter != "":
+		name, args = "fts+filter", []any{st.fts, st.filter, n}
+	case st.fts != "" && st.cjk != "":
+		name, args = "fts+cjk", []any{st.fts, st.cjk, n}
 	case st.fts != "":
-		q = `SELECT m.r, m.snip, ` + resultCols + ` FROM (
-			SELECT rowid, rank AS r, ` + snip + ` AS snip
-			FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY rank LIMIT ?) m
-			JOIN chunks c ON c.id = m.rowid JOIN files f ON f.id = c.file_id`
-		args = []any{st.fts, n}
+		name, args = "fts", []any{st.fts, n}
 	case st.cjk != "":
-		q = `SELECT m.r, '', ` + resultCols + ` FROM (
-			SELECT rowid, rank AS r FROM chunks_cjk WHERE chunks_cjk MATCH ? ORDER BY rank LIMIT ?) m
-			JOIN chunks c ON c.id = m.rowid JOIN files f ON f.id = c.file_id`
-		args = []any{st.cjk, n}
+		name, args = "cjk", []any{st.cjk, n}
 	default:
 		return nil, nil
 	}
-	rows, err := db.QueryContext(ctx, q, args...)
+	rows, err := ix.stmts[name].QueryContext(ctx, args...)
 	if err != nil {
 		return nil, err
 	}

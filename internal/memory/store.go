@@ -2,15 +2,14 @@ package memory
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"net/url"
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"modernc.org/sqlite"
@@ -53,21 +52,28 @@ type Options struct {
 // Store is the memory of one workspace: its markdown files and the SQLite
 // index derived from them. It is safe for concurrent use, and several
 // processes (the CLI and the daemon) may open the same index at once.
+// Searches run on a pool of read connections, one per CPU, without a lock
+// of the Store's own; writes go through one connection.
 type Store struct {
 	opts Options
 	log  *slog.Logger
 	// roots are the real (symlink-free) folders Read may open.
 	wsReal string
 	// writeMu serialises this process's reindexing; other processes are
-	// serialised by SQLite's write lock.
+	// serialised by SQLite's write lock (and rebuilds by rebuildLock).
 	writeMu sync.Mutex
 
-	dbMu      sync.RWMutex
-	db        *sql.DB
+	ix atomic.Pointer[index] // nil once closed
+	// mu serialises replacing the index (reopen, recreate) and Close.
+	mu        sync.Mutex
+	closed    bool
 	recovered string
 }
 
 var errUnknownVersion = errors.New("unknown index version")
+
+// errClosed is returned by every method after Close.
+var errClosed = errors.New("memory: the store is closed")
 
 // Open opens (creating if needed) the index of a workspace. An index that
 // is corrupt or was written by a newer LocalGPT is deleted and recreated
@@ -98,6 +104,9 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		return nil, fmt.Errorf("memory: workspace %s: %w", o.Workspace, err)
 	}
 	o.Workspace = ws
+	if o.IndexPath, err = filepath.Abs(o.IndexPath); err != nil {
+		return nil, fmt.Errorf("memory: index %s: %w", o.IndexPath, err)
+	}
 	s := &Store{opts: o, log: log, wsReal: ws}
 	if r, err := filepath.EvalSymlinks(ws); err == nil {
 		s.wsReal = r
@@ -105,44 +114,17 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(o.IndexPath), fsutil.DirMode); err != nil {
 		return nil, fmt.Errorf("memory: create the index folder: %w", err)
 	}
-	db, err := openDB(ctx, o.IndexPath)
+	ix, err := openIndex(ctx, o.IndexPath)
 	if err != nil {
 		if !isRecoverable(err) {
 			return nil, fmt.Errorf("memory: open index %s: %w", o.IndexPath, diskFull(err))
 		}
-		if db, err = s.recreate(ctx, err); err != nil {
+		if ix, err = s.recreate(ctx, err); err != nil {
 			return nil, err
 		}
 	}
-	s.db = db
+	s.ix.Store(ix)
 	return s, nil
-}
-
-// openDB opens the database and brings its schema up to date. A new
-// index file is created private first: SQLite would create it 0644, and
-// gives its -wal and -shm files the mode of the database.
-func openDB(ctx context.Context, path string) (*sql.DB, error) {
-	if f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, fsutil.FileMode); err == nil {
-		f.Close()
-	}
-	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() +
-		"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)" +
-		"&_pragma=cache_size(-16000)&_txlock=immediate"
-	db, err := sql.Open("sqlite", dsn)
-	if err != nil {
-		return nil, err
-	}
-	if err := migrate(ctx, db); err != nil {
-		db.Close()
-		return nil, err
-	}
-	// A cheap read of every table catches a damaged schema early.
-	var n int
-	if err := db.QueryRowContext(ctx, "SELECT count(*) FROM files").Scan(&n); err != nil {
-		db.Close()
-		return nil, err
-	}
-	return db, nil
 }
 
 // isRecoverable reports whether err means the index must be rebuilt: the
@@ -177,73 +159,139 @@ func diskFull(err error) error {
 	return err
 }
 
-// recreate deletes the index files and opens a fresh, empty index.
-func (s *Store) recreate(ctx context.Context, cause error) (*sql.DB, error) {
+// recreate deletes the index files (the link and the database it leads to,
+// with their WAL) and opens a fresh, empty index.
+func (s *Store) recreate(ctx context.Context, cause error) (*index, error) {
 	path := s.opts.IndexPath
-	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+	db := databaseFile(path)
+	for _, p := range []string{path, db, db + "-wal", db + "-shm"} {
 		if err := os.Remove(p); err != nil && !os.IsNotExist(err) {
 			return nil, fmt.Errorf("memory: the index %s is damaged (%v) and could not be removed: %w; delete it by hand and run 'localgpt memory reindex'", path, cause, err)
 		}
 	}
-	db, err := openDB(ctx, path)
+	ix, err := openIndex(ctx, path)
 	if err != nil {
-		return nil, fmt.Errorf("memory: recreate index %s: %w", path, err)
+		return nil, fmt.Errorf("memory: recreate the damaged index %s (%v): %w", path, cause, err)
 	}
 	s.recovered = fmt.Sprintf("the memory index was unusable (%v); it was recreated and is rebuilt from the markdown", cause)
 	s.log.Warn("memory index recreated", "path", path, "cause", cause.Error())
-	return db, nil
+	return ix, nil
 }
 
 // Recovered returns why the index was recreated since Open, or "".
 func (s *Store) Recovered() string {
-	s.dbMu.RLock()
-	defer s.dbMu.RUnlock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	return s.recovered
 }
 
 // Workspace returns the absolute workspace folder.
 func (s *Store) Workspace() string { return s.opts.Workspace }
 
-// withDB runs fn with the database. If fn finds the index corrupt, the
-// index is recreated, fully reindexed and fn is run once more.
-func (s *Store) withDB(ctx context.Context, fn func(*sql.DB) error) error {
-	s.dbMu.RLock()
-	db := s.db
-	s.dbMu.RUnlock()
-	if db == nil {
-		return errors.New("memory: the store is closed")
+// index returns the open index with a reference the caller releases,
+// reopened first if another process has replaced the database since (a
+// rebuild swapped in, or a recreated one). It costs one stat.
+func (s *Store) index(ctx context.Context) (*index, error) {
+	for {
+		ix := s.ix.Load()
+		if ix == nil {
+			return nil, errClosed
+		}
+		if !ix.acquire() {
+			continue // replaced meanwhile
+		}
+		if ix.current(s.opts.IndexPath) {
+			return ix, nil
+		}
+		ix.release()
+		if err := s.reopen(ctx, ix); err != nil {
+			return nil, err
+		}
 	}
-	err := fn(db)
+}
+
+// reopen replaces old, which no longer is the database at IndexPath, with
+// the one that is. Operations still running on old finish first.
+func (s *Store) reopen(ctx context.Context, old *index) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return errClosed
+	}
+	if s.ix.Load() != old { // another goroutine did it
+		return nil
+	}
+	ix, err := openIndex(ctx, s.opts.IndexPath)
+	if err != nil && isRecoverable(err) {
+		ix, err = s.recreate(ctx, err)
+	}
+	if err != nil {
+		return fmt.Errorf("memory: reopen index %s: %w", s.opts.IndexPath, err)
+	}
+	s.ix.Store(ix)
+	old.release()
+	s.log.Debug("memory: index reopened (replaced by another process)")
+	return nil
+}
+
+// withIndex runs fn with the index. If fn finds the index corrupt, the
+// index is recreated, fully reindexed and fn is run once more.
+func (s *Store) withIndex(ctx context.Context, fn func(*index) error) error {
+	ix, err := s.index(ctx)
+	if err != nil {
+		return err
+	}
+	err = fn(ix)
+	ix.release()
 	if err == nil || !isRecoverable(err) {
 		return diskFull(err)
 	}
-	s.dbMu.Lock()
-	if s.db == db { // nobody recreated it meanwhile
-		db.Close()
-		ndb, rerr := s.recreate(ctx, err)
-		if rerr != nil {
-			s.db = nil
-			s.dbMu.Unlock()
-			return rerr
-		}
-		s.db = ndb
-	}
-	db = s.db
-	s.dbMu.Unlock()
-	if _, err := s.reindex(ctx, db, false, nil); err != nil {
+	if err := s.replaceDamaged(ctx, ix, err); err != nil {
 		return err
 	}
-	return fn(db)
+	if ix, err = s.index(ctx); err != nil {
+		return err
+	}
+	_, err = s.reindex(ctx, ix, false, nil)
+	ix.release()
+	if err != nil {
+		return err
+	}
+	if ix, err = s.index(ctx); err != nil { // the rebuilt one
+		return err
+	}
+	defer ix.release()
+	return fn(ix)
 }
 
-// Close closes the index.
-func (s *Store) Close() error {
-	s.dbMu.Lock()
-	defer s.dbMu.Unlock()
-	if s.db == nil {
+// replaceDamaged recreates the index ix, found damaged by cause, unless
+// another goroutine replaced it already.
+func (s *Store) replaceDamaged(ctx context.Context, ix *index, cause error) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return errClosed
+	}
+	if s.ix.Load() != ix {
 		return nil
 	}
-	err := s.db.Close()
-	s.db = nil
-	return err
+	nix, err := s.recreate(ctx, cause)
+	if err != nil {
+		return err
+	}
+	s.ix.Store(nix)
+	ix.release()
+	return nil
+}
+
+// Close closes the index (once the operations running on it are done).
+func (s *Store) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closed = true
+	ix := s.ix.Swap(nil)
+	if ix == nil {
+		return nil
+	}
+	return ix.release()
 }

@@ -31,7 +31,7 @@ func TestCorruptIndexIsRebuilt(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			s.db.Exec("PRAGMA user_version = 99")
+			s.ix.Load().w.Exec("PRAGMA user_version = 99")
 			s.Close()
 		}},
 	}

@@ -17,15 +17,15 @@ import (
 // append methods use it; it is much cheaper than Reindex.
 func (s *Store) Update(ctx context.Context, paths []string) (IndexStats, error) {
 	var st IndexStats
-	err := s.withDB(ctx, func(db *sql.DB) error {
+	err := s.withIndex(ctx, func(ix *index) error {
 		var err error
-		st, err = s.update(ctx, db, paths)
+		st, err = s.update(ctx, ix, paths)
 		return err
 	})
 	return st, err
 }
 
-func (s *Store) update(ctx context.Context, db *sql.DB, paths []string) (IndexStats, error) {
+func (s *Store) update(ctx context.Context, ix *index, paths []string) (IndexStats, error) {
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
 	start := time.Now()
@@ -57,7 +57,7 @@ func (s *Store) update(ctx context.Context, db *sql.DB, paths []string) (IndexSt
 		}
 	}
 	w.statAll()
-	existing, err := loadFilesUnder(ctx, db, prefixes)
+	existing, err := loadFilesUnder(ctx, ix.w, prefixes)
 	if err != nil {
 		return IndexStats{}, err
 	}
@@ -88,7 +88,7 @@ func (s *Store) update(ctx context.Context, db *sql.DB, paths []string) (IndexSt
 			}
 		}
 	}
-	err = s.apply(ctx, db, todo, existing, gone, &st, nil)
+	err = s.apply(ctx, ix.w, todo, existing, gone, &st, nil, incrementalBatch)
 	st.Duration = time.Since(start)
 	return st, err
 }

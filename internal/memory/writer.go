@@ -17,6 +17,8 @@ type writer struct {
 	stmts map[string]*sql.Stmt
 	files int
 	bytes int64
+	// lastID is the id of the last chunk inserted (see maxChunkID).
+	lastID int64
 }
 
 // writerQuery returns the SQL of a named writer statement.
@@ -46,7 +48,7 @@ func writerQuery(name string) string {
 	case "delFile":
 		return `DELETE FROM files WHERE id = ?`
 	case "chunk":
-		return `INSERT INTO chunks(file_id, line_start, line_end, heading, text) VALUES(?, ?, ?, ?, ?)`
+		return `INSERT INTO chunks(id, file_id, line_start, line_end, heading, text) VALUES(?, ?, ?, ?, ?, ?)`
 	case "meta":
 		return `INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`
 	}
@@ -156,15 +158,17 @@ func (w *writer) deleteFile(id int64) error {
 }
 
 // maxChunkID is the highest chunk id; chunks inserted after it are the
-// ones ftsInsert adds to the FTS tables.
+// ones ftsInsert adds to the FTS tables. insertChunk numbers them from
+// there: were SQLite to pick the ids, deleting the newest chunks (a daily
+// log's, usually) would let new ones take ids at or below it.
 func (w *writer) maxChunkID() (int64, error) {
-	var id int64
-	err := w.tx.QueryRowContext(w.ctx, "SELECT coalesce(max(id), 0) FROM chunks").Scan(&id)
-	return id, err
+	err := w.tx.QueryRowContext(w.ctx, "SELECT coalesce(max(id), 0) FROM chunks").Scan(&w.lastID)
+	return w.lastID, err
 }
 
 func (w *writer) insertChunk(fileID int64, c Chunk) error {
-	return w.exec("chunk", fileID, c.LineStart, c.LineEnd, c.Heading, c.Text)
+	w.lastID++
+	return w.exec("chunk", w.lastID, fileID, c.LineStart, c.LineEnd, c.Heading, c.Text)
 }
 
 // ftsInsert indexes every chunk with an id above after, in one statement
