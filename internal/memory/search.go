@@ -78,21 +78,18 @@ func (s *Store) Search(ctx context.Context, query string, limit int) ([]Result, 
 }
 
 // stage is one attempt of a search: chunks matching fts (ranked by it)
-// that also match cjk and filter, each "" when not used.
-type stage struct{ fts, cjk, filter string }
+// that also match cjk, each "" when not used.
+type stage struct{ fts, cjk string }
 
 func (s *Store) search(ctx context.Context, ix *index, terms []term, limit int) ([]Result, error) {
 	n := max(limit*candidatesPer, minCandidates)
 	fts := shortUnspaced(terms)
 	stages := []stage{{fts: ftsExpr(fts, "AND"), cjk: cjkExpr(terms, "AND")}}
 	if len(terms) > 1 {
-		or := stage{fts: ftsExpr(fts, "OR"), cjk: cjkExpr(terms, "OR")}
-		// All terms but one: ranked as the OR stage would rank them, so
-		// that every term weighs the same.
 		if most := mostExpr(fts); most != "" && stages[0].cjk == "" {
-			stages = append(stages, stage{fts: or.fts, filter: most})
+			stages = append(stages, stage{fts: most})
 		}
-		stages = append(stages, or)
+		stages = append(stages, stage{fts: ftsExpr(fts, "OR"), cjk: cjkExpr(terms, "OR")})
 	}
 	for _, st := range stages {
 		rs, err := s.matchStage(ctx, ix, st, terms, n)
@@ -120,13 +117,12 @@ type candidate struct {
 const resultCols = `c.line_start, c.line_end, c.heading, c.text, f.path, f.day`
 
 // readQueries are the statements of the match stages, prepared once per
-// index (index.go): "fts" ranks by chunks_fts alone, "fts+cjk" and
-// "fts+filter" keep only the rows that also match a second expression
-// (on chunks_cjk or chunks_fts), and "cjk" ranks by chunks_cjk alone.
+// index (index.go): "fts" ranks by chunks_fts alone, "fts+cjk" keeps only
+// the rows that also match a second expression
+// (on chunks_cjk), and "cjk" ranks by chunks_cjk alone.
 var readQueries = map[string]string{
-	"fts":        ftsQuery(""),
-	"fts+cjk":    ftsQuery(`AND rowid IN (SELECT rowid FROM chunks_cjk WHERE chunks_cjk MATCH ?)`),
-	"fts+filter": ftsQuery(`AND rowid IN (SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ?)`),
+	"fts":     ftsQuery(""),
+	"fts+cjk": ftsQuery(`AND rowid IN (SELECT rowid FROM chunks_cjk WHERE chunks_cjk MATCH ?)`),
 	"cjk": `SELECT m.r, '', ` + resultCols + ` FROM (
 		SELECT rowid, rank AS r FROM chunks_cjk WHERE chunks_cjk MATCH ? ORDER BY rank LIMIT ?) m
 		JOIN chunks c ON c.id = m.rowid JOIN files f ON f.id = c.file_id`,
@@ -143,8 +139,6 @@ func (s *Store) matchStage(ctx context.Context, ix *index, st stage, terms []ter
 	var name string
 	var args []any
 	switch {
-	case st.fts != "" && st.filter != "":
-		name, args = "fts+filter", []any{st.fts, st.filter, n}
 	case st.fts != "" && st.cjk != "":
 		name, args = "fts+cjk", []any{st.fts, st.cjk, n}
 	case st.fts != "":

@@ -214,7 +214,7 @@ func TestSearchAllButOneTerm(t *testing.T) {
 	if mostExpr(mustParse(t, "a b")) != "" {
 		t.Fatal("two terms have no all-but-one stage")
 	}
-	if e := mostExpr(mustParse(t, "deploy budget review")); e != `((("deploy"*) AND ("budget"* OR "review"*)) OR (("budget"* AND "review"*)))` {
+	if e := mostExpr(mustParse(t, "deploy budget review")); e != `(("deploy"* OR "budget"*) AND ("deploy"* OR "review"*) AND ("budget"* OR "review"*))` {
 		t.Fatalf("expr %s", e)
 	}
 }
