@@ -32,7 +32,7 @@ func (t agentTools) Call(ctx context.Context, name string, args json.RawMessage)
 
 // freshMemory is the memory store as tools see it: before the first search
 // of an assistant's life it brings the index up to date with the markdown
-// (an incremental reindex, a stat per file when nothing changed), so a note
+// (Store.Refresh: a stat per folder when nothing changed), so a note
 // edited a minute ago is found. Later searches rely on the daemon's watcher
 // or the next assistant.
 type freshMemory struct {
@@ -52,7 +52,7 @@ func (m *freshMemory) Context(now time.Time, budgetTokens int) (string, error) {
 // Search implements tools.Memory.
 func (m *freshMemory) Search(ctx context.Context, query string, limit int) ([]memory.Result, error) {
 	m.once.Do(func() {
-		if _, err := m.Reindex(ctx, false, nil); err != nil {
+		if _, err := m.Refresh(ctx); err != nil {
 			m.log.Warn("memory index not refreshed before search", "err", err)
 		}
 	})

@@ -68,10 +68,13 @@ appear as written. Nothing in QUERY is special syntax: AND, OR, -, * and
 parentheses are ordinary text. Results show file:lines, the heading, a
 snippet with the matches marked «like this», and a score from 0 to 1.
 
-Files edited since the last search are reindexed first (a quick size and
-time check of every file when nothing changed: about 15 ms per 3,000 files),
-unless the daemon runs: its watcher keeps the index current within a second
-of every change, so the check is skipped. --no-refresh skips it always.`,
+Files changed since the last search are reindexed first: the folders whose
+time changed are listed again and the files edited lately are checked (a
+few milliseconds for 3,000 files); a file rewritten in place without its
+folder changing is found by the whole check made every 5 minutes, or by
+'localgpt memory reindex'. While the daemon runs, its watcher keeps the
+index current within a second of every change, so the check is skipped.
+--no-refresh skips it always.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if limit < 1 {
@@ -86,7 +89,7 @@ of every change, so the check is skipped. --no-refresh skips it always.`,
 			// The daemon's watcher keeps the index of the default home current.
 			watched := a.configFlag == "" && daemon.Running(a.paths)
 			if !noRefresh && !watched {
-				if _, err := s.Reindex(ctx, false, nil); err != nil {
+				if _, err := s.Refresh(ctx); err != nil {
 					return err
 				}
 			}

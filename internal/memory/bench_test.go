@@ -69,6 +69,18 @@ func BenchmarkNoopReindex(b *testing.B) {
 	}
 }
 
+// BenchmarkRefreshNoop is the freshness check before a search when
+// nothing changed (fresh.go): a stat per folder, no write.
+func BenchmarkRefreshNoop(b *testing.B) {
+	s := benchStore(b, benchCorpus(b), true)
+	for b.Loop() {
+		st, err := s.Refresh(context.Background())
+		if err != nil || st.Indexed != 0 {
+			b.Fatalf("no-op refresh: %+v %v", st, err)
+		}
+	}
+}
+
 func BenchmarkReindexOneChanged(b *testing.B) {
 	dir := benchCorpus(b)
 	s := benchStore(b, dir, true)

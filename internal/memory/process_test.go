@@ -35,6 +35,7 @@ func runHelper(role string) error {
 		return err
 	}
 	defer s.Close()
+	s.noLinks = os.Getenv("HELPER_NOLINKS") != ""
 	switch role {
 	case "rebuild": // reindex --force
 		_, err := s.Reindex(ctx, true, nil)

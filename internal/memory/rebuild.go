@@ -48,15 +48,18 @@ var genName = regexp.MustCompile(`^\.(?:[0-9a-f]{16}(?:-wal|-shm|-journal)?|link
 // rebuild indexes files into a new database and swaps it in for the
 // current one. The caller holds writeMu, and then catches up with the
 // changes made while it ran (see reindexLocked).
-func (s *Store) rebuild(ctx context.Context, files []scanned, st *IndexStats, progress func(done, total int)) error {
+func (s *Store) rebuild(ctx context.Context, ix *index, wk *walker, st *IndexStats, progress func(done, total int)) error {
 	lock, err := s.lockRebuild(ctx)
 	if err != nil {
 		return err
 	}
 	defer lock.Unlock()
 	s.removeLeftovers()
+	if !s.canLink() {
+		return s.rebuildInPlace(ctx, ix, wk, st, progress)
+	}
 	gen := s.opts.IndexPath + "." + randomHex()
-	if err := s.build(ctx, gen, files, st, progress); err != nil {
+	if err := s.build(ctx, gen, wk, st, progress); err != nil {
 		for _, p := range []string{gen, gen + "-journal", gen + "-wal", gen + "-shm"} {
 			os.Remove(p)
 		}
@@ -66,7 +69,7 @@ func (s *Store) rebuild(ctx context.Context, files []scanned, st *IndexStats, pr
 }
 
 // build writes the whole index of files into the new database file gen.
-func (s *Store) build(ctx context.Context, gen string, files []scanned, st *IndexStats, progress func(done, total int)) error {
+func (s *Store) build(ctx context.Context, gen string, wk *walker, st *IndexStats, progress func(done, total int)) error {
 	q := "file:" + (&url.URL{Path: gen}).EscapedPath() +
 		"?_pragma=journal_mode(OFF)&_pragma=synchronous(OFF)&_pragma=locking_mode(EXCLUSIVE)" +
 		"&_pragma=cache_size(-4000)&_pragma=temp_store(MEMORY)"
@@ -80,7 +83,7 @@ func (s *Store) build(ctx context.Context, gen string, files []scanned, st *Inde
 	if err := migrate(ctx, db); err != nil {
 		return fmt.Errorf("memory: create the new index %s: %w", gen, err)
 	}
-	if err := s.apply(ctx, db, files, map[string]dbFile{}, nil, st, progress, rebuildBatch); err != nil {
+	if err := s.apply(ctx, db, wk.files, map[string]dbFile{}, nil, st, applyOpts{progress: progress, limit: rebuildBatch, finish: s.recordWalk(wk)}); err != nil {
 		return err
 	}
 	// WAL mode is recorded in the file, so every later connection uses it.
@@ -140,6 +143,34 @@ func databaseFile(path string) string {
 		target = filepath.Join(filepath.Dir(path), target)
 	}
 	return target
+}
+
+// canLink reports whether the index folder takes symbolic links (Windows
+// without the privilege, some file systems do not).
+func (s *Store) canLink() bool {
+	if s.noLinks {
+		return false
+	}
+	probe := s.opts.IndexPath + ".link-" + randomHex()
+	if err := os.Symlink(filepath.Base(s.opts.IndexPath), probe); err != nil {
+		return false
+	}
+	os.Remove(probe)
+	return true
+}
+
+// rebuildInPlace is the rebuild where links cannot be made: the tables are
+// emptied and filled again in one write transaction of the index itself,
+// through its WAL, so that a killed rebuild still leaves the old index and
+// readers see the old one until the commit. It is slower (every page is
+// written twice, and synced) and its WAL grows to the size of the index.
+func (s *Store) rebuildInPlace(ctx context.Context, ix *index, wk *walker, st *IndexStats, progress func(done, total int)) error {
+	reset := func(w *writer) error {
+		_, err := w.tx.ExecContext(ctx, dropSchema+fullSchema())
+		return err
+	}
+	all := batchLimit{files: 1 << 30, bytes: 1 << 62}
+	return s.apply(ctx, ix.w, wk.files, map[string]dbFile{}, nil, st, applyOpts{progress: progress, limit: all, start: reset, finish: s.recordWalk(wk)})
 }
 
 // lockRebuild takes the lock that lets one process at a time rebuild the

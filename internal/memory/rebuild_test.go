@@ -171,11 +171,21 @@ func TestSearchesDuringRebuilds(t *testing.T) {
 // TestKilledRebuildKeepsTheIndex: a rebuild killed half-way leaves the
 // index as it was, and the next rebuild removes its half-written file.
 func TestKilledRebuildKeepsTheIndex(t *testing.T) {
+	for _, links := range []bool{true, false} {
+		t.Run(fmt.Sprintf("links=%v", links), func(t *testing.T) { testKilledRebuild(t, links) })
+	}
+}
+
+func testKilledRebuild(t *testing.T, links bool) {
 	s := newTestStore(t, manyNotes(200, "walrus"), nil)
+	s.noLinks = !links
 	mustReindex(t, s, false)
 	before, _ := os.Readlink(s.opts.IndexPath)
 	writeFiles(t, s.Workspace(), manyNotes(200, "narwhal"))
 	cmd := helper(t, s, "rebuild-killed")
+	if !links {
+		cmd.Env = append(cmd.Env, "HELPER_NOLINKS=1")
+	}
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -193,7 +203,7 @@ func TestKilledRebuildKeepsTheIndex(t *testing.T) {
 	if after, _ := os.Readlink(s.opts.IndexPath); after != before {
 		t.Fatalf("the index changed to %s during a killed rebuild", after)
 	}
-	if len(indexFiles(t, s)) <= 5 {
+	if n := len(indexFiles(t, s)); links && n <= 5 {
 		t.Fatalf("no half-written database is left: %v", indexFiles(t, s))
 	}
 	s2, err := Open(context.Background(), s.opts)
@@ -201,6 +211,7 @@ func TestKilledRebuildKeepsTheIndex(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s2.Close()
+	s2.noLinks = !links
 	if rs := mustSearch(t, s2, "walrus", 500); len(rs) != 200 {
 		t.Errorf("the old index after a killed rebuild: %d results, want 200", len(rs))
 	}
@@ -210,6 +221,10 @@ func TestKilledRebuildKeepsTheIndex(t *testing.T) {
 	}
 	if n := len(indexFiles(t, s2)); n > 5 {
 		t.Errorf("the killed rebuild's files are left: %v", indexFiles(t, s2))
+	}
+	info, err := os.Lstat(s.opts.IndexPath)
+	if isLink := err == nil && info.Mode()&os.ModeSymlink != 0; isLink != links {
+		t.Errorf("the index is a link: %v, want %v (%v)", isLink, links, err)
 	}
 }
 

@@ -106,7 +106,7 @@ func (s *Store) reindexLocked(ctx context.Context, ix *index, force, mayRebuild 
 				st.Removed++
 			}
 		}
-		if err := s.rebuild(ctx, w.files, &st, progress); err != nil {
+		if err := s.rebuild(ctx, ix, w, &st, progress); err != nil {
 			return st, err
 		}
 		// Catch up with what changed while the new index was written:
@@ -142,7 +142,7 @@ func (s *Store) reindexLocked(ctx context.Context, ix *index, force, mayRebuild 
 	if err := loadHashes(ctx, ix.r, existing, todo); err != nil {
 		return st, err
 	}
-	return st, s.apply(ctx, ix.w, todo, existing, gone, &st, progress, incrementalBatch)
+	return st, s.apply(ctx, ix.w, todo, existing, gone, &st, applyOpts{progress: progress, limit: incrementalBatch, finish: s.recordWalk(w)})
 }
 
 // loadFiles reads the files table.
@@ -211,32 +211,58 @@ type prepared struct {
 	missing bool     // vanished or unreadable: not stored
 }
 
+// applyOpts say how apply writes.
+type applyOpts struct {
+	// progress, if not nil, is called as files are processed.
+	progress func(done, total int)
+	limit    batchLimit
+	// start, if not nil, runs first in the first transaction; finish runs
+	// last in the last one (also when there is nothing else to write), to
+	// record what the walk saw (fresh.go).
+	start, finish func(*writer) error
+}
+
 // apply reads, chunks and stores todo, and deletes the rows of gone, in
-// write transactions of at most limit. Reading and chunking run on all
+// write transactions of at most o.limit. Reading and chunking run on all
 // CPUs while this goroutine writes.
-func (s *Store) apply(ctx context.Context, db *sql.DB, todo []scanned, existing map[string]dbFile, gone []int64, st *IndexStats, progress func(done, total int), limit batchLimit) error {
+func (s *Store) apply(ctx context.Context, db *sql.DB, todo []scanned, existing map[string]dbFile, gone []int64, st *IndexStats, o applyOpts) error {
 	total := st.Unchanged + len(todo)
-	if progress != nil {
-		progress(st.Unchanged, total)
+	if o.progress != nil {
+		o.progress(st.Unchanged, total)
 	}
 	if len(todo) == 0 && len(gone) == 0 {
-		return nil
+		if o.start == nil && o.finish == nil {
+			return nil
+		}
+		w, err := newWriter(ctx, db)
+		if err != nil {
+			return err
+		}
+		defer w.rollback()
+		for _, step := range []func(*writer) error{o.start, o.finish} {
+			if step != nil {
+				if err := step(w); err != nil {
+					return err
+				}
+			}
+		}
+		return w.commit()
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	results := s.prepareAll(ctx, todo, existing)
 	done := st.Unchanged
-	b := &batch{s: s, ctx: ctx, db: db, existing: existing, st: st, gone: gone}
+	b := &batch{s: s, ctx: ctx, db: db, existing: existing, st: st, gone: gone, start: o.start, finish: o.finish}
 	defer b.rollback()
 	for p := range results {
 		if err := b.add(p); err != nil {
 			return err
 		}
 		done++
-		if progress != nil {
-			progress(done, total)
+		if o.progress != nil {
+			o.progress(done, total)
 		}
-		if b.files >= limit.files || b.bytes >= limit.bytes {
+		if b.files >= o.limit.files || b.bytes >= o.limit.bytes {
 			if err := b.commit(false); err != nil {
 				return err
 			}
@@ -265,6 +291,8 @@ type batch struct {
 	existing map[string]dbFile
 	st       *IndexStats
 	gone     []int64 // files to drop, in the first transaction
+	start    func(*writer) error
+	finish   func(*writer) error
 
 	w       *writer
 	maxID   int64      // the highest chunk id before this transaction
@@ -283,6 +311,12 @@ func (b *batch) begin() (*writer, error) {
 		return nil, err
 	}
 	b.w = w
+	if b.start != nil {
+		if err := b.start(w); err != nil {
+			return nil, err
+		}
+		b.start = nil
+	}
 	if err := b.drop(b.gone); err != nil {
 		return nil, err
 	}
@@ -359,6 +393,11 @@ func (b *batch) commit(last bool) error {
 	if last {
 		if err := w.setMeta("last_indexed", time.Now().UTC().Format(time.RFC3339)); err != nil {
 			return err
+		}
+		if b.finish != nil {
+			if err := b.finish(w); err != nil {
+				return err
+			}
 		}
 	}
 	err := w.commit()

@@ -4,13 +4,14 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 )
 
 // SchemaVersion is the index layout this build writes, kept in
 // PRAGMA user_version. An index with a lower version is migrated; one with
 // a higher version (written by a newer LocalGPT) or an unreadable one is
 // rebuilt from the markdown.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 // schemaV1 creates the whole index. files has one row per markdown file
 // seen (skipped ones included, with a note, so they are not read again
@@ -55,15 +56,40 @@ CREATE VIRTUAL TABLE chunks_cjk USING fts5(
 	text, content='', contentless_delete=1, tokenize='trigram');
 `
 
+// schemaV2 records the modification time of every folder listed by the
+// last whole check, so that the freshness check before a search need only
+// list the folders that changed, and indexes files by time for the files
+// edited since (fresh.go).
+const schemaV2 = `
+CREATE TABLE dirs(path TEXT PRIMARY KEY, mtime INTEGER NOT NULL) WITHOUT ROWID;
+CREATE INDEX files_mtime ON files(mtime);
+`
+
 // migration returns the SQL that upgrades an index from version v to v+1.
 // Version 0 is an empty database.
 func migration(v int) string {
 	switch v {
 	case 0:
 		return schemaV1
+	case 1:
+		return schemaV2
 	}
 	return ""
 }
+
+// fullSchema is the SQL of every migration, from an empty database to
+// SchemaVersion.
+func fullSchema() string {
+	var b strings.Builder
+	for v := range SchemaVersion {
+		b.WriteString(migration(v))
+	}
+	return b.String()
+}
+
+// dropSchema drops every table of the index (for fullSchema to recreate).
+const dropSchema = `DROP TABLE IF EXISTS chunks_fts; DROP TABLE IF EXISTS chunks_cjk;
+DROP TABLE IF EXISTS chunks; DROP TABLE IF EXISTS files; DROP TABLE IF EXISTS meta; DROP TABLE IF EXISTS dirs;`
 
 // migrate brings the schema to SchemaVersion. It reports errUnknownVersion
 // for an index from a newer build.

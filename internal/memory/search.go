@@ -236,6 +236,14 @@ func (s *Store) now() time.Time {
 	return time.Now()
 }
 
+// wallNow is the time of the file system checks (fresh.go); tests move it.
+func (s *Store) wallNow() time.Time {
+	if s.wallClock != nil {
+		return s.wallClock()
+	}
+	return time.Now()
+}
+
 // snippetBytes is about how much text markSnippet shows.
 const snippetBytes = 160
 

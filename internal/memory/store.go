@@ -68,6 +68,10 @@ type Store struct {
 	mu        sync.Mutex
 	closed    bool
 	recovered string
+	// wallClock replaces time.Now for the freshness checks in tests.
+	wallClock func() time.Time
+	// noLinks makes rebuilds work as where links cannot be made (tests).
+	noLinks bool
 }
 
 var errUnknownVersion = errors.New("unknown index version")

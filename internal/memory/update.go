@@ -88,7 +88,7 @@ func (s *Store) update(ctx context.Context, ix *index, paths []string) (IndexSta
 			}
 		}
 	}
-	err = s.apply(ctx, ix.w, todo, existing, gone, &st, nil, incrementalBatch)
+	err = s.apply(ctx, ix.w, todo, existing, gone, &st, applyOpts{limit: incrementalBatch})
 	st.Duration = time.Since(start)
 	return st, err
 }
@@ -133,24 +133,32 @@ func loadFilesUnder(ctx context.Context, db *sql.DB, keys []string) (map[string]
 			sep = string(filepath.Separator)
 		}
 		// Keys below k sort between k+sep and k+(sep+1).
-		rows, err := db.QueryContext(ctx, `SELECT id, path, mtime, size, hash FROM files
-			WHERE path = ?1 OR (path > ?2 AND path < ?3)`, k, k+sep, k+string(rune(sep[0]+1)))
-		if err != nil {
-			return nil, fmt.Errorf("memory: read the index: %w", err)
-		}
-		for rows.Next() {
-			var f dbFile
-			var path string
-			if err := rows.Scan(&f.id, &path, &f.mtime, &f.size, &f.hash); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			out[path] = f
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+		if err := scanFiles(ctx, db, out, `path = ?1 OR (path > ?2 AND path < ?3)`, k, k+sep, k+string(rune(sep[0]+1))); err != nil {
 			return nil, err
 		}
 	}
 	return out, nil
+}
+
+// loadFilesWhere reads the files rows that match an SQL condition.
+func loadFilesWhere(ctx context.Context, db *sql.DB, where string, args ...any) (map[string]dbFile, error) {
+	out := map[string]dbFile{}
+	return out, scanFiles(ctx, db, out, where, args...)
+}
+
+func scanFiles(ctx context.Context, db *sql.DB, out map[string]dbFile, where string, args ...any) error {
+	rows, err := db.QueryContext(ctx, `SELECT id, path, mtime, size, hash FROM files WHERE `+where, args...)
+	if err != nil {
+		return fmt.Errorf("memory: read the index: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var f dbFile
+		var path string
+		if err := rows.Scan(&f.id, &path, &f.mtime, &f.size, &f.hash); err != nil {
+			return err
+		}
+		out[path] = f
+	}
+	return rows.Err()
 }

@@ -29,6 +29,18 @@ type walker struct {
 	notes   []string
 	visited map[string]bool // real paths of folders walked
 	roots   []string        // real paths of every root, for symlink confinement
+	// dirs records each folder listed: its key and its modification time
+	// before the listing (see fresh.go).
+	dirs map[string]int64
+	// known folders are not descended into (fresh.go checks them by their
+	// own time); nil walks everything.
+	known map[string]int64
+	// started is when the walk began, before it listed anything.
+	started time.Time
+	// unsure is set when a walk that skips known folders meets a link to a
+	// folder it does not know: only a whole walk can tell whether that
+	// folder is indexed by another way in.
+	unsure bool
 }
 
 // pendingFile is a markdown file found by ReadDir whose size and mtime
@@ -39,7 +51,7 @@ type pendingFile struct {
 }
 
 func (s *Store) newWalker() *walker {
-	w := &walker{s: s, visited: map[string]bool{}}
+	w := &walker{s: s, visited: map[string]bool{}, dirs: map[string]int64{}, started: s.wallNow()}
 	w.roots = append(w.roots, s.wsReal)
 	for _, e := range s.opts.ExternalPaths {
 		if r, err := filepath.EvalSymlinks(e); err == nil {
@@ -105,8 +117,13 @@ func (w *walker) walkRoot(dir, real, keyBase string) {
 }
 
 func (w *walker) walkDir(dir, real, key string) {
+	info, err := os.Stat(dir)
+	if err == nil {
+		w.dirs[key] = dirTime(info, w.started)
+	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
+		delete(w.dirs, key)
 		if !os.IsNotExist(err) {
 			w.note("cannot read folder %s: %v", dir, err)
 		}
@@ -124,7 +141,9 @@ func (w *walker) walkDir(dir, real, key string) {
 		switch {
 		case typ.IsDir():
 			w.visited[childReal] = true
-			w.walkDir(path, childReal, childKey)
+			if _, ok := w.known[childKey]; !ok {
+				w.walkDir(path, childReal, childKey)
+			}
 		case typ&fs.ModeSymlink != 0:
 			w.followLink(path, childKey)
 		case typ.IsRegular() && isMarkdown(name):
@@ -149,12 +168,18 @@ func (w *walker) followLink(path, key string) {
 		return
 	}
 	if info.IsDir() {
+		if _, ok := w.known[key]; w.known != nil && !ok {
+			w.unsure = true
+			return
+		}
 		if w.visited[real] {
 			w.note("skipped symlink %s: it leads to %s, which is already indexed (a symlink loop or a second way in)", path, real)
 			return
 		}
 		w.visited[real] = true
-		w.walkDir(path, real, key)
+		if _, ok := w.known[key]; !ok {
+			w.walkDir(path, real, key)
+		}
 		return
 	}
 	if info.Mode().IsRegular() && isMarkdown(path) {

@@ -49,6 +49,12 @@ func writerQuery(name string) string {
 		return `DELETE FROM files WHERE id = ?`
 	case "chunk":
 		return `INSERT INTO chunks(id, file_id, line_start, line_end, heading, text) VALUES(?, ?, ?, ?, ?, ?)`
+	case "dirsClear":
+		return `DELETE FROM dirs`
+	case "dir":
+		return `INSERT INTO dirs(path, mtime) VALUES(?, ?) ON CONFLICT(path) DO UPDATE SET mtime = excluded.mtime`
+	case "dirDrop":
+		return `DELETE FROM dirs WHERE path = ?`
 	case "meta":
 		return `INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`
 	}
