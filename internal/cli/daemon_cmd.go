@@ -90,12 +90,24 @@ func newDaemonStopCmd(a *app) *cobra.Command {
 	return withTimeout(&cobra.Command{
 		Use:   "stop",
 		Short: "Stop the daemon gracefully (SIGTERM) and wait for it to exit",
-		Args:  cobra.NoArgs,
+		Long: `Stop the daemon and wait for it to exit. Chat turns in flight (HTTP
+requests, a heartbeat cycle) get up to 30 seconds (or server.chat_timeout,
+if shorter) to finish, and the wait says how many are left; what still runs
+then is cancelled (a heartbeat cycle is recorded as INTERRUPTED). An idle
+daemon stops at once.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := a.setup(); err != nil {
 				return err
 			}
-			pid, err := daemon.Stop(cmd.Context(), a.paths, timeout)
+			pid, err := daemon.Stop(cmd.Context(), a.paths, timeout, func(turns int) {
+				switch {
+				case turns == 1:
+					fmt.Fprintln(a.stderr, "localgpt: waiting for 1 turn to finish…")
+				case turns > 1:
+					fmt.Fprintf(a.stderr, "localgpt: waiting for %d turns to finish…\n", turns)
+				}
+			})
 			if errors.Is(err, daemon.ErrNotRunning) {
 				fmt.Fprintln(a.stdout, "No LocalGPT daemon is running.")
 				return nil
@@ -220,8 +232,9 @@ func newDaemonRunCmd(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "run",
 		Short: "Run the daemon in the foreground (for systemd or launchd)",
-		Long: `Run the daemon in the foreground. SIGTERM or SIGINT stop it gracefully (a heartbeat
-cycle in flight is cancelled and recorded); SIGHUP reloads config.toml.`,
+		Long: `Run the daemon in the foreground. SIGTERM or SIGINT stop it gracefully (turns in
+flight get up to 30 seconds to finish, then are cancelled; see 'daemon stop');
+SIGHUP reloads config.toml.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			// Started by `daemon start`, which prints the pid and the login

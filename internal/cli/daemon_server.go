@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"sync/atomic"
 	"time"
 
 	"github.com/localgpt-go/localgpt/internal/assistant"
@@ -16,7 +17,7 @@ func (a *app) daemonComponents(root *assistant.Root) []daemon.Component {
 	if !root.Config().Server.Enabled {
 		return nil
 	}
-	return []daemon.Component{httpComponent{a: a, root: root}}
+	return []daemon.Component{httpComponent{a: a, root: root, srv: &atomic.Pointer[server.Server]{}}}
 }
 
 // httpComponent builds the server when the daemon starts it, so that a
@@ -25,13 +26,23 @@ func (a *app) daemonComponents(root *assistant.Root) []daemon.Component {
 type httpComponent struct {
 	a    *app
 	root *assistant.Root
+	srv  *atomic.Pointer[server.Server] // once Run built it
 }
 
 func (c httpComponent) Name() string { return "http" }
 
+// InFlight implements daemon.Busy: the chat requests running.
+func (c httpComponent) InFlight() int {
+	if srv := c.srv.Load(); srv != nil {
+		return srv.InFlight()
+	}
+	return 0
+}
+
 func (c httpComponent) Run(ctx context.Context, ready func(string)) error {
 	o := serverOptions(c.root)
 	o.Version = version.String()
+	o.Grace = daemon.Grace(c.root.Config())
 	o.NextHeartbeat = func() time.Time {
 		st, err := daemon.ReadStatus(c.root.Config(), c.root.Paths(), time.Now())
 		if err != nil {
@@ -43,6 +54,7 @@ func (c httpComponent) Run(ctx context.Context, ready func(string)) error {
 	if err != nil {
 		return err
 	}
+	c.srv.Store(srv)
 	return srv.Run(ctx, ready)
 }
 

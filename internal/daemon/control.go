@@ -103,8 +103,10 @@ func ReadStatus(cfg *config.Config, paths config.Paths, now time.Time) (Status, 
 }
 
 // Stop asks the daemon to stop (SIGTERM; on Windows its stop event) and
-// waits up to timeout for it to exit. It returns the daemon's pid.
-func Stop(ctx context.Context, paths config.Paths, timeout time.Duration) (int, error) {
+// waits up to timeout for it to exit. While the daemon lets turns in
+// flight finish (see TurnGrace), waiting, if not nil, is told how many
+// are left each time that changes. It returns the daemon's pid.
+func Stop(ctx context.Context, paths config.Paths, timeout time.Duration, waiting func(turns int)) (int, error) {
 	lockPath := filepath.Join(paths.State, LockFile)
 	held, err := keylock.Held(lockPath)
 	if err != nil {
@@ -121,18 +123,25 @@ func Stop(ctx context.Context, paths config.Paths, timeout time.Duration) (int, 
 		return pid, fmt.Errorf("daemon: %w", err)
 	}
 	deadline := time.Now().Add(timeout)
+	// An idle daemon is gone in a few milliseconds: look often at first.
+	poll, told := time.Millisecond, 0
 	for {
 		if held, err := keylock.Held(lockPath); err == nil && !held {
 			return pid, nil
 		}
+		if info, err := readInfo(paths.State); waiting != nil && err == nil && info.Stopping && info.TurnsInFlight != told {
+			told = info.TurnsInFlight
+			waiting(told)
+		}
 		if time.Now().After(deadline) {
-			return pid, fmt.Errorf("daemon: pid %d is still running %s after it was asked to stop (it may be finishing a heartbeat cycle); wait, or force it with %s", pid, timeout, forceStopHint(pid))
+			return pid, fmt.Errorf("daemon: pid %d is still running %s after it was asked to stop (it may be finishing a turn); wait, or force it with %s", pid, timeout, forceStopHint(pid))
 		}
 		select {
 		case <-ctx.Done():
 			return pid, ctx.Err()
-		case <-time.After(50 * time.Millisecond):
+		case <-time.After(poll):
 		}
+		poll = min(2*poll, 50*time.Millisecond)
 	}
 }
 

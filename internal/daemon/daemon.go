@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/localgpt-go/localgpt/internal/assistant"
@@ -59,8 +60,9 @@ type Options struct {
 // Run runs the daemon in the foreground until ctx is done: it takes the
 // lock (refusing with ErrRunning if another daemon holds it), writes the
 // pid file, runs the heartbeat, the memory watcher and the components,
-// reloads on Reload, and on shutdown lets everything stop (a heartbeat
-// cycle in flight is cancelled and recorded) before it removes its files.
+// reloads on Reload, and on shutdown lets everything stop (turns in
+// flight get a grace period, then are cancelled; see drain) before it
+// removes its files.
 func Run(ctx context.Context, o Options) error {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
@@ -86,7 +88,10 @@ func Run(ctx context.Context, o Options) error {
 	defer os.Remove(pidPath)
 	defer os.Remove(filepath.Join(state, InfoFile))
 
-	d := &daemon{o: o, info: Info{PID: os.Getpid(), Started: time.Now(), Version: o.Version, Home: o.Paths.Home}}
+	// Turns (heartbeat cycles) outlive a stop request by the grace period.
+	turns, cancelTurns := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelTurns()
+	d := &daemon{o: o, turns: turns, info: Info{PID: os.Getpid(), Started: time.Now(), Version: o.Version, Home: o.Paths.Home}}
 	cfg, paths := o.Config, o.Paths
 	prevCfg, prevPaths := cfg, paths
 	first := true
@@ -117,7 +122,7 @@ func Run(ctx context.Context, o Options) error {
 	wait:
 		select {
 		case <-ctx.Done():
-			g.stop()
+			d.drain(g, cancelTurns)
 			o.Log.Info("daemon: stopped")
 			return nil
 		case err := <-g.failed:
@@ -180,8 +185,13 @@ type daemon struct {
 	// every configuration (a tool of the old one may still run while the
 	// new one starts).
 	locks keylock.Table
-	mu    sync.Mutex
-	info  Info
+	// turns is the context heartbeat cycles run under: a stop cancels it
+	// only after the grace period (drain).
+	turns context.Context
+	// cycling is 1 while a heartbeat cycle runs.
+	cycling atomic.Int32
+	mu      sync.Mutex
+	info    Info
 	// publishMu orders publications: each update is written to
 	// daemon.json before the next one is made, so a stale snapshot can
 	// never overwrite a newer one.
@@ -219,6 +229,8 @@ type generation struct {
 	wg     sync.WaitGroup
 	failed chan error
 	root   *assistant.Root
+	comps  []Component
+	grace  time.Duration // for turns in flight (Grace)
 }
 
 // stop stops every part, then closes the memory store they shared.
@@ -235,7 +247,7 @@ func (d *daemon) start(ctx context.Context, cfg *config.Config, paths config.Pat
 	log := d.o.Log
 	root := assistant.NewRoot(assistant.RootOptions{Config: cfg, Paths: paths, Log: log, Getenv: d.o.Getenv,
 		Secrets: d.o.Secrets, Locks: &d.locks})
-	g := &generation{cancel: cancel, failed: make(chan error, 1), root: root}
+	g := &generation{cancel: cancel, failed: make(chan error, 1), root: root, grace: Grace(cfg)}
 	d.publish(func(i *Info) {
 		i.Servers = nil
 		i.HeartbeatEnabled = cfg.Heartbeat.Enabled
@@ -258,10 +270,11 @@ func (d *daemon) start(ctx context.Context, cfg *config.Config, paths config.Pat
 			g.stop()
 			return nil, err
 		}
-		g.wg.Go(func() { hb.run(ctx, gctx) })
+		g.wg.Go(func() { hb.run(d.turns, gctx) })
 	}
 	if d.o.Components != nil {
-		for _, c := range d.o.Components(root) {
+		g.comps = d.o.Components(root)
+		for _, c := range g.comps {
 			ready := make(chan string, 1)
 			errc := make(chan error, 1)
 			g.wg.Go(func() {

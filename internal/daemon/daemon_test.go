@@ -124,7 +124,7 @@ func TestStalePIDFileReplaced(t *testing.T) {
 	if err != nil || st.Running || st.StalePID != 999999 {
 		t.Fatalf("%+v %v", st, err)
 	}
-	if _, err := Stop(context.Background(), paths, time.Second); !errors.Is(err, ErrNotRunning) {
+	if _, err := Stop(context.Background(), paths, time.Second, nil); !errors.Is(err, ErrNotRunning) {
 		t.Fatalf("stop with a stale pid file: %v", err)
 	}
 	_, cancel, done := running(t, Options{Config: cfg, Paths: paths})

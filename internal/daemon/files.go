@@ -47,6 +47,10 @@ type Info struct {
 	NextHeartbeat    time.Time `json:"next_heartbeat,omitzero"`
 	// Reloaded is when the configuration was last reloaded (SIGHUP).
 	Reloaded time.Time `json:"reloaded,omitzero"`
+	// Stopping is set once a stop waits for turns in flight, and
+	// TurnsInFlight says how many are left (`daemon stop` shows it).
+	Stopping      bool `json:"stopping,omitempty"`
+	TurnsInFlight int  `json:"turns_in_flight,omitempty"`
 }
 
 func writeInfo(stateDir string, info Info) error {

@@ -36,8 +36,9 @@ func newHeartbeatLoop(d *daemon, root *assistant.Root) (*heartbeatLoop, error) {
 }
 
 // run loops until gen is done (a reload or shutdown). Cycles run under
-// root, the daemon's own context, so a reload waits for a cycle in flight
-// while a shutdown cancels it.
+// root, the daemon's turns context, so a reload waits for a cycle in
+// flight, and a shutdown too for its grace period (drain) before it
+// cancels it.
 func (h *heartbeatLoop) run(root, gen context.Context) {
 	log := h.d.o.Log
 	next := h.first
@@ -57,7 +58,9 @@ func (h *heartbeatLoop) run(root, gen context.Context) {
 			continue
 		}
 		delay := h.sched.Interval
+		h.d.cycling.Store(1)
 		res, err := h.runner.Cycle(root)
+		h.d.cycling.Store(0)
 		switch {
 		case root.Err() != nil:
 			return

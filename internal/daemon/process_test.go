@@ -6,7 +6,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -135,12 +137,30 @@ func TestProcessStartStatusStop(t *testing.T) {
 	}
 }
 
+// withChatTimeout sets server.chat_timeout in home's config, which bounds
+// the grace a stop gives turns in flight (Grace).
+func withChatTimeout(t *testing.T, home, d string) {
+	t.Helper()
+	file := filepath.Join(home, "config.toml")
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data = bytes.Replace(data, []byte("[server]\n"), []byte("[server]\nchat_timeout = \""+d+"\"\n"), 1)
+	if err := os.WriteFile(file, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestProcessStopInterruptsCycle: stopping the daemon during a model call
-// cancels the cycle cleanly and records it as interrupted.
+// that never ends waits for the grace period (here server.chat_timeout,
+// 1s), then cancels the cycle cleanly and records it as interrupted;
+// `daemon stop` says what it waits for.
 func TestProcessStopInterruptsCycle(t *testing.T) {
 	srv := llmtest.NewOpenAI(t)
 	srv.Enqueue(llmtest.Reply{Text: "working on it", Hang: true})
 	home := procHome(t, llmtest.OpenAIConfig(srv.URL)+"[heartbeat]\ninterval = \"1s\"\n")
+	withChatTimeout(t, home, "1s")
 	if _, errOut, code := lg(t, home, "paths"); code != 0 { // creates the workspace
 		t.Fatal(errOut)
 	}
@@ -154,12 +174,56 @@ func TestProcessStopInterruptsCycle(t *testing.T) {
 	if code != 1 || !strings.Contains(errOut, "a heartbeat cycle is already running") {
 		t.Fatalf("concurrent heartbeat: %d %s", code, errOut)
 	}
-	if out, errOut, code := lg(t, home, "daemon", "stop"); code != 0 {
-		t.Fatalf("stop: %s %s", out, errOut)
+	if out, errOut, code := lg(t, home, "daemon", "stop"); code != 0 || !strings.Contains(errOut, "waiting for 1 turn to finish…") {
+		t.Fatalf("stop: %d %s %s", code, out, errOut)
 	}
 	st, err := heartbeat.LoadState(filepath.Join(home, "state"))
 	if err != nil || st.LastOutcome != heartbeat.Interrupted || st.Failures != 0 {
 		t.Fatalf("state after stop: %+v %v", st, err)
+	}
+}
+
+// TestProcessStopWaitsForTurn: a chat request in flight when the daemon is
+// asked to stop is answered in full before the daemon exits; `daemon stop`
+// says it waits for it. New requests are refused meanwhile.
+func TestProcessStopWaitsForTurn(t *testing.T) {
+	srv := llmtest.NewOpenAI(t)
+	srv.Enqueue(llmtest.Reply{Text: "a slow but complete answer", ChunkSize: 4, Delay: 150 * time.Millisecond})
+	home := procHome(t, llmtest.OpenAIConfig(srv.URL))
+	if out, errOut, code := lg(t, home, "daemon", "start"); code != 0 {
+		t.Fatalf("start: %s %s", out, errOut)
+	}
+	addr := status(t, home).Servers["http"]
+	token, _, _ := lg(t, home, "daemon", "token")
+	type answer struct {
+		code int
+		body string
+		err  error
+	}
+	done := make(chan answer, 1)
+	go func() {
+		req, _ := http.NewRequest("POST", "http://"+addr+"/api/chat", strings.NewReader(`{"message":"hi","include_memory":false}`))
+		req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(token))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			done <- answer{err: err}
+			return
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		done <- answer{resp.StatusCode, string(body), err}
+	}()
+	waitFor(t, func() bool { return len(srv.Calls("/v1/chat/completions")) > 0 })
+	_, errOut, code := lg(t, home, "daemon", "stop")
+	if code != 0 || !strings.Contains(errOut, "waiting for 1 turn to finish…") {
+		t.Fatalf("stop: %d %s", code, errOut)
+	}
+	a := <-done
+	if a.err != nil || a.code != 200 || !strings.Contains(a.body, "a slow but complete answer") {
+		t.Fatalf("the turn in flight: %d %q %v", a.code, a.body, a.err)
+	}
+	if _, err := http.Get("http://" + addr + "/health"); err == nil {
+		t.Fatal("the server still answers after stop")
 	}
 }
 

@@ -246,7 +246,11 @@ func (s *Store) apply(ctx context.Context, db *sql.DB, todo []scanned, existing 
 				}
 			}
 		}
-		return w.commit()
+		if err := w.commit(); err != nil {
+			return err
+		}
+		checkpoint(ctx, db)
+		return nil
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -276,7 +280,19 @@ func (s *Store) apply(ctx context.Context, db *sql.DB, todo []scanned, existing 
 			return err
 		}
 	}
-	return b.commit(true)
+	if err := b.commit(true); err != nil {
+		return err
+	}
+	checkpoint(ctx, db)
+	return nil
+}
+
+// checkpoint copies what the WAL holds into the database after a write,
+// while nobody waits: otherwise the last connection to close does it (two
+// syncs), and a daemon asked to stop would spend most of its exit there.
+// It never waits for readers; what they still use stays in the WAL.
+func checkpoint(ctx context.Context, db *sql.DB) {
+	_, _ = db.ExecContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)")
 }
 
 // batch is one write transaction of apply. New files are written as they

@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/localgpt-go/localgpt/internal/apitoken"
@@ -76,6 +77,10 @@ type Options struct {
 	// Secrets are masked in every response body and in session files:
 	// the process's masker (assistant.Root.Secrets). Required.
 	Secrets *secret.Masker
+	// Grace is how long Serve, once its context is done, lets the turns
+	// in flight (chat requests) finish before it cancels them; 0 cancels
+	// them at once.
+	Grace time.Duration
 }
 
 // Server serves the API. It is an http.Handler; Run listens on the
@@ -87,6 +92,7 @@ type Server struct {
 	handler http.Handler
 	store   *session.Store
 	locks   keylock.Table // serialises the requests that touch one session (turns, deletion)
+	turns   atomic.Int64  // chat requests in flight (InFlight)
 	models  *assistants
 	// catalog resolves model names and lists every provider's models,
 	// with cached listings shared by every request.
@@ -157,8 +163,9 @@ func (s *Server) Addr() string {
 }
 
 // Run listens on the configured address, calls ready with it and serves
-// until ctx is done, then shuts down: requests in flight get a few
-// seconds, streams are cancelled. It closes the server when it returns.
+// until ctx is done, then shuts down: it stops accepting requests, lets
+// those in flight finish for Options.Grace and cancels what is left. It
+// closes the server when it returns.
 func (s *Server) Run(ctx context.Context, ready func(addr string)) error {
 	defer s.Close()
 	ln, err := net.Listen("tcp", s.Addr())
@@ -191,14 +198,28 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, ready func(addr str
 		return fmt.Errorf("server: %w", err)
 	case <-ctx.Done():
 	}
-	shutCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	// Shutdown closes the listener and the idle connections at once and
+	// waits for the requests in flight; an idle server returns at once.
+	graceCtx, cancel := context.WithTimeout(context.Background(), s.o.Grace)
 	defer cancel()
-	cancelBase() // cancels streams and turns in flight
-	if err := hs.Shutdown(shutCtx); err != nil {
+	if err := hs.Shutdown(graceCtx); err != nil {
+		cancelBase() // cancels the streams and turns still running
 		hs.Close()
 	}
 	<-errc
 	return nil
+}
+
+// InFlight is how many chat requests (turns) are running.
+func (s *Server) InFlight() int { return int(s.turns.Load()) }
+
+// turn counts a chat request in flight for as long as it runs.
+func (s *Server) turn(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		s.turns.Add(1)
+		defer s.turns.Add(-1)
+		h(w, r)
+	}
 }
 
 // Close drops the assistants; later chats fail. The memory store
