@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -179,8 +180,17 @@ func (s *Server) Run(ctx context.Context, ready func(addr string)) error {
 func (s *Server) Serve(ctx context.Context, ln net.Listener, ready func(addr string)) error {
 	baseCtx, cancelBase := context.WithCancel(context.Background())
 	defer cancelBase()
+	// Once requests stop, the memory a burst of them used is given back
+	// to the system: otherwise the garbage waits for the runtime's GC
+	// every two minutes, and what it frees is returned slowly after that.
+	trim := time.AfterFunc(time.Hour, debug.FreeOSMemory)
+	trim.Stop()
+	defer trim.Stop()
 	hs := &http.Server{
-		Handler:           s,
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			trim.Reset(trimAfter)
+			s.ServeHTTP(w, r)
+		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
@@ -209,6 +219,10 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, ready func(addr str
 	<-errc
 	return nil
 }
+
+// trimAfter is how long the server must be idle before it gives memory
+// back (Serve).
+const trimAfter = 2 * time.Second
 
 // InFlight is how many chat requests (turns) are running.
 func (s *Server) InFlight() int { return int(s.turns.Load()) }
