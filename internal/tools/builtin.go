@@ -62,20 +62,14 @@ type Options struct {
 	// what memory_save and web_fetch refuse; nil masks nothing. The
 	// composition root builds one per process (assistant.SecretValues).
 	Secrets *secret.Masker
-	// Locks serialises the calls that rewrite one file. nil shares the
-	// process-wide table, so every registry of the process (the daemon's
-	// server assistants and its heartbeat, say) is covered; tests may pass
-	// their own.
+	// Locks serialises the calls that rewrite one file. Files are shared
+	// by the whole process, so the composition root passes the process's
+	// one table (assistant.Root.Locks): the daemon's server assistants and
+	// its heartbeat build separate registries and must still not
+	// interleave their edits of one file. nil gives this registry a table
+	// of its own.
 	Locks *keylock.Table
 }
-
-// processLocks is the lock table of every registry built without one of
-// its own. Files are shared by the whole process, so their locks are too:
-// in the daemon, the HTTP server's assistants (one per model) and the
-// heartbeat build separate registries, and must still not interleave
-// their edits of one file. It is the one deliberate piece of package
-// state here: a lock table, not configuration.
-var processLocks keylock.Table
 
 // New builds the registry of built-in tools. It is cheap (no I/O, no
 // connections), so it can be called for every turn.
@@ -95,7 +89,7 @@ func New(o Options) (*Registry, error) {
 	}
 	locks := o.Locks
 	if locks == nil {
-		locks = &processLocks
+		locks = &keylock.Table{}
 	}
 	policy := PathPolicy{Workspace: o.Paths.Workspace, Home: home, Locks: locks, LocalGPT: LocalGPTFilesOf(o.Paths)}
 	for _, p := range o.AllowedPaths {

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/localgpt-go/localgpt/internal/config"
+	"github.com/localgpt-go/localgpt/internal/keylock"
 )
 
 // TestConcurrentEditsAllLand: the tool calls of one reply run at once;
@@ -73,21 +74,51 @@ func TestConcurrentEditsAllLand(t *testing.T) {
 	}
 }
 
-// TestRegistriesShareTheProcessLocks: two registries built without a lock
-// table of their own (the daemon's server and heartbeat, say) still
-// serialise their edits of one file.
-func TestRegistriesShareTheProcessLocks(t *testing.T) {
-	a, err := New(withConfig(config.Default(), Options{Paths: config.Paths{Workspace: t.TempDir()}}))
-	if err != nil {
-		t.Fatal(err)
+// TestRegistriesSharingATableSerialiseEdits: the daemon's server and
+// heartbeat build separate registries over the composition root's one
+// lock table; edits of one file made through both at once all land. A
+// registry given no table gets one of its own.
+func TestRegistriesSharingATableSerialiseEdits(t *testing.T) {
+	ws := t.TempDir()
+	var locks keylock.Table
+	open := func(l *keylock.Table) *Registry {
+		reg, err := New(withConfig(config.Default(), Options{Paths: config.Paths{Home: ws, Workspace: ws}, Locks: l}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return reg
 	}
-	b, err := New(withConfig(config.Default(), Options{Paths: config.Paths{Workspace: t.TempDir()}}))
-	if err != nil {
-		t.Fatal(err)
+	regs := []*Registry{open(&locks), open(&locks)}
+	notes := filepath.Join(ws, "notes.md")
+	const edits, rounds = 12, 20
+	for round := range rounds {
+		var lines []string
+		for i := range edits {
+			lines = append(lines, fmt.Sprintf("key%02d = old", i))
+		}
+		writeFile(t, notes, strings.Join(lines, "\n")+"\n")
+		results := make([]Result, edits)
+		var wg sync.WaitGroup
+		for i := range edits {
+			args := fmt.Sprintf(`{"path":"notes.md","old_string":"key%02d = old","new_string":"key%02d = new"}`, i, i)
+			wg.Go(func() { results[i] = regs[i%2].Call(context.Background(), "edit_file", []byte(args)) })
+		}
+		wg.Wait()
+		for _, r := range results {
+			check(t, r, false)
+		}
+		got := readFile(t, notes)
+		for i := range edits {
+			if !strings.Contains(got, fmt.Sprintf("key%02d = new\n", i)) {
+				t.Fatalf("round %d: the edit of key%02d was lost (every call reported success):\n%s", round, i, got)
+			}
+		}
 	}
-	wa, _ := a.Lookup("edit_file")
-	wb, _ := b.Lookup("edit_file")
-	if wa.(*EditFile).Paths.Locks != wb.(*EditFile).Paths.Locks || wa.(*EditFile).Paths.Locks != &processLocks {
-		t.Fatal("registries built without Locks do not share the process-wide table")
+	if n := locks.Len(); n != 0 {
+		t.Fatalf("%d lock entries left", n)
+	}
+	own, _ := open(nil).Lookup("edit_file")
+	if l := own.(*EditFile).Paths.Locks; l == nil || l == &locks {
+		t.Fatalf("a registry built without Locks has table %p", l)
 	}
 }

@@ -140,6 +140,15 @@ func (s *Server) modelList() []Model {
 	return append([]Model(nil), s.models...)
 }
 
+// Forget drops the requests recorded so far, so that a test making
+// thousands of calls measures the code under test, not the fake's
+// recordings.
+func (s *Server) Forget() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.reqs = nil
+}
+
 // Requests returns every request received so far.
 func (s *Server) Requests() []Recorded {
 	s.mu.Lock()
