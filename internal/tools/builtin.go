@@ -101,13 +101,14 @@ func New(o Options) (*Registry, error) {
 		policy.AllowedPaths = append(policy.AllowedPaths, filepath.Clean(p))
 	}
 	gate := NewGate(o.RequireApproval, o.Approver)
+	seen := &reads{}
 	max := o.MaxOutputChars
 	all := []Tool{
 		&Bash{Paths: policy, Timeout: o.BashTimeout, MaxOutput: max,
 			Confine: o.BashSandbox, NoNetwork: !o.BashNetwork, Unattended: o.Unattended, Log: o.Log},
-		&ReadFile{Paths: policy, MaxChars: max, Gate: gate},
-		&WriteFile{Paths: policy, Gate: gate},
-		&EditFile{Paths: policy, Gate: gate},
+		&ReadFile{Paths: policy, MaxChars: max, Gate: gate, Reads: seen},
+		&WriteFile{Paths: policy, Gate: gate, Reads: seen},
+		&EditFile{Paths: policy, Gate: gate, Reads: seen},
 	}
 	if o.Memory != nil {
 		all = append(all, &MemorySearch{Memory: o.Memory}, &MemoryGet{Memory: o.Memory, Paths: policy, Gate: gate},

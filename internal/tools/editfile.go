@@ -13,10 +13,15 @@ import (
 // MaxEditBytes bounds the size of a file edit_file will load.
 const MaxEditBytes = 16 << 20
 
-// EditFile replaces an exact string in a file.
+// EditFile replaces an exact string in a file. In a file with CRLF line
+// endings, line breaks match whatever their form and the new text gets
+// the file's own. It refuses a file that changed since the model last
+// read it (Reads), as the edit would be based on a stale view.
 type EditFile struct {
 	Paths PathPolicy
 	Gate  *Gate
+	// Reads is shared with read_file and write_file; nil checks nothing.
+	Reads *reads
 }
 
 type editArgs struct {
@@ -83,6 +88,9 @@ func (t *EditFile) Run(ctx context.Context, raw json.RawMessage) (Result, error)
 		return Result{}, err
 	}
 	defer unlock()
+	if t.Reads.changed(target) {
+		return Result{}, fmt.Errorf("%s changed since you read it, read it again (read_file) and then make your edit", target)
+	}
 	f, err := openRegular(target)
 	if err != nil {
 		return Result{}, err
@@ -99,20 +107,31 @@ func (t *EditFile) Run(ctx context.Context, raw json.RawMessage) (Result, error)
 		return Result{}, fmt.Errorf("%s is a binary file; edit_file only changes text", target)
 	}
 	content, old := string(data), *a.OldString
+	crlf := strings.Contains(content, "\r\n")
+	var text crlfText
 	n := strings.Count(content, old)
+	if crlf {
+		text = newCRLFText(content)
+		n = text.count(old)
+	}
 	switch {
 	case n == 0:
 		return Result{}, fmt.Errorf("old_string was not found in %s; it must match exactly, including whitespace and indentation (read the file again to copy the text)", target)
 	case n > 1 && !a.ReplaceAll:
 		return Result{}, fmt.Errorf("old_string occurs %d times in %s; include more surrounding text to make it unique, or set replace_all to true to replace all %d", n, target, n)
 	}
+	times := 1
 	if a.ReplaceAll {
-		content = strings.ReplaceAll(content, old, *a.NewString)
+		times = -1
+	}
+	if crlf {
+		content = text.replace(old, *a.NewString, times)
 	} else {
-		content = strings.Replace(content, old, *a.NewString, 1)
+		content = strings.Replace(content, old, *a.NewString, times)
 	}
 	if err := fsutil.WriteAtomic(target, []byte(content), fsutil.FileMode); err != nil {
 		return Result{}, fmt.Errorf("could not write the edited file: %w", err)
 	}
+	t.Reads.refresh(target) // the model knows this version: it just made it
 	return Result{Content: fmt.Sprintf("Replaced %d occurrence(s) in %s", n, target)}, nil
 }

@@ -33,6 +33,8 @@ type ReadFile struct {
 	MaxChars int
 	// Gate asks before reading credentials and LocalGPT's own files.
 	Gate *Gate
+	// Reads learns the version read, for edit_file; nil records nothing.
+	Reads *reads
 }
 
 type readArgs struct {
@@ -87,11 +89,16 @@ func (t *ReadFile) Run(ctx context.Context, raw json.RawMessage) (Result, error)
 		return Result{}, err
 	}
 	defer f.Close()
+	before, _ := f.Stat() // the version read is at most this old
 	br := bufio.NewReaderSize(f, 64<<10)
 	if err := refuseBinary(br, path); err != nil {
 		return Result{}, err
 	}
-	return readLines(ctx, br, path, offset, limit, t.MaxChars)
+	res, err := readLines(ctx, br, path, offset, limit, t.MaxChars)
+	if err == nil && before != nil {
+		t.Reads.note(path, before)
+	}
+	return res, err
 }
 
 // openRegular opens path for reading, with errors that say what to do.

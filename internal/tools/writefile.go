@@ -13,6 +13,9 @@ import (
 type WriteFile struct {
 	Paths PathPolicy
 	Gate  *Gate
+	// Reads learns the version written, so a later edit_file of it is not
+	// refused as changed; nil records nothing.
+	Reads *reads
 }
 
 type writeArgs struct {
@@ -74,5 +77,6 @@ func (t *WriteFile) Run(ctx context.Context, raw json.RawMessage) (Result, error
 	if err := fsutil.WriteAtomic(target, []byte(*a.Content), fsutil.FileMode); err != nil {
 		return Result{}, fmt.Errorf("could not write the file: %w", err)
 	}
+	t.Reads.refresh(target)
 	return Result{Content: fmt.Sprintf("Wrote %d bytes to %s", len(*a.Content), target)}, nil
 }
