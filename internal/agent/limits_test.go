@@ -88,6 +88,7 @@ func TestReplyLimits(t *testing.T) {
 		{"defaults bound 1,000 calls", 1000, 10, 0, 0, 0, DefaultMaxCallsPerReply, 1000 - DefaultMaxCallsPerReply, false, 400_000},
 		{"configured limits", 10, 10, 3, 2, 0, 3, 7, false, 0},
 		{"output per turn", 8, 50_000, 0, 0, 120_000, 8, 0, true, 200_000},
+		{"refusals survive a spent budget", 40, 50_000, 0, 0, 120_000, DefaultMaxCallsPerReply, 8, true, 200_000},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

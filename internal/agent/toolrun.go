@@ -51,7 +51,7 @@ func (a *Agent) runTools(ctx context.Context, calls []llm.ToolCall, send func(Ev
 		}()
 	}
 	wg.Wait()
-	for i := range results {
+	for i := range run { // the refusals of the calls not run are short and must be seen
 		results[i].Content = spend(results[i].Content, outputLeft)
 	}
 	return results
