@@ -63,24 +63,46 @@ func landlockABI() (int, string) {
 	return abi, ""
 }
 
-// ruleset is a prepared Landlock ruleset; fd is -1 when Landlock is
-// missing, and warning then says so.
+// ruleset is a prepared Landlock ruleset; file is nil when Landlock is
+// missing, and warning then says so. Preparing one restricts nothing: only
+// the launcher's command thread enforces it.
 type ruleset struct {
-	fd      int
+	key     string
+	file    *os.File
 	abi     int
 	warning string
+	// seen are the folders whose entries were granted one by one: an
+	// entry added or removed there makes the ruleset stale.
+	seen []seenDir
+}
+
+type seenDir struct {
+	path string
+	fi   os.FileInfo
+}
+
+// fresh reports whether no folder the ruleset was built from changed.
+func (rs *ruleset) fresh() bool {
+	for _, d := range rs.seen {
+		fi, err := os.Stat(d.path)
+		if err != nil || !os.SameFile(fi, d.fi) || !fi.ModTime().Equal(d.fi.ModTime()) {
+			return false
+		}
+	}
+	return true
 }
 
 // buildRuleset prepares (but does not enforce) the rules of p: read and
-// run everything but p.Hidden, write p.Writable (p.Hidden excepted) and
-// the harmless devices, list any folder, and optionally no TCP.
+// run everything but p.Hidden, write p.Writable (p.Hidden and p.ReadOnly
+// excepted) and the harmless devices, list any folder, and optionally no
+// TCP.
 func buildRuleset(p Policy, noLandlock bool) (ruleset, error) {
 	abi, why := landlockABI()
 	if noLandlock {
 		abi, why = 0, "Landlock is switched off for this test"
 	}
 	if abi == 0 {
-		return ruleset{fd: -1, warning: why}, nil
+		return ruleset{warning: why}, nil
 	}
 	handled := handledFS(abi)
 	attr := ll.RulesetAttr{HandledAccessFS: handled}
@@ -98,7 +120,7 @@ func buildRuleset(p Policy, noLandlock bool) (ruleset, error) {
 		// processes outside the sandbox.
 		attr.Scoped = ll.ScopeSignal | ll.ScopeAbstractUnixSocket
 	}
-	fd, err := ll.LandlockCreateRuleset(&attr, 0)
+	fd, err := ll.LandlockCreateRuleset(&attr, 0) // close-on-exec already
 	if err != nil {
 		return ruleset{}, fmt.Errorf("create a Landlock ruleset: %w", err)
 	}
@@ -118,13 +140,14 @@ func buildRuleset(p Policy, noLandlock bool) (ruleset, error) {
 		unix.Close(fd)
 		return ruleset{}, b.err
 	}
-	return ruleset{fd: fd, abi: abi, warning: warning}, nil
+	return ruleset{file: os.NewFile(uintptr(fd), "landlock-ruleset"), abi: abi, warning: warning, seen: b.seen}, nil
 }
 
 // rules adds path-beneath rules to a ruleset.
 type rules struct {
 	fd      int
 	handled uint64
+	seen    []seenDir
 	err     error
 }
 
@@ -140,10 +163,15 @@ func (r *rules) carve(path string, access uint64, exclude []string, nofollow boo
 		r.add(path, access, nofollow)
 		return
 	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return
+	}
 	entries, err := os.ReadDir(path)
 	if err != nil {
 		return // unreadable: nothing granted, so nothing reachable
 	}
+	r.seen = append(r.seen, seenDir{path, fi})
 	for _, e := range entries {
 		if e.Type()&os.ModeSymlink != 0 {
 			continue

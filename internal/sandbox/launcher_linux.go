@@ -37,13 +37,14 @@ const (
 
 // spec is what the parent tells the launcher.
 type spec struct {
-	Path   string   `json:"path"`
-	Args   []string `json:"args"`
-	Dir    string   `json:"dir"`
-	Policy Policy   `json:"policy"`
-	// noLandlock makes the launcher behave as on a kernel without
-	// Landlock (tests of the fallback).
-	NoLandlock bool `json:"no_landlock,omitempty"`
+	Path string   `json:"path"`
+	Args []string `json:"args"`
+	Dir  string   `json:"dir"`
+	// RulesetFD is the inherited descriptor of the prepared Landlock
+	// ruleset to enforce on the command, or -1.
+	RulesetFD int `json:"ruleset_fd"`
+	// Warning says why a confinement that was asked for cannot apply.
+	Warning string `json:"warning,omitempty"`
 }
 
 // status is one line of the launcher's report.
@@ -96,19 +97,13 @@ func launch(raw string) int {
 	if err != nil {
 		return fail("open %s: %v", os.DevNull, err)
 	}
-	st := status{Started: true}
-	rulesetFD := -1
-	if sp.Policy.Confine {
-		r, err := buildRuleset(sp.Policy, sp.NoLandlock)
-		if err != nil {
-			return fail("prepare the sandbox: %v", err)
-		}
-		rulesetFD, st.ABI, st.Warning = r.fd, r.abi, r.warning
-		st.Confined = r.fd >= 0
+	st := status{Started: true, Warning: sp.Warning, Confined: sp.RulesetFD >= 0}
+	if sp.RulesetFD >= 0 {
+		syscall.CloseOnExec(sp.RulesetFD)
 	}
-	pid, err := startChild(sp, rulesetFD, stdin)
-	if rulesetFD >= 0 {
-		syscall.Close(rulesetFD)
+	pid, err := startChild(sp, sp.RulesetFD, stdin)
+	if sp.RulesetFD >= 0 {
+		syscall.Close(sp.RulesetFD)
 	}
 	stdin.Close()
 	if err != nil {
@@ -117,9 +112,12 @@ func launch(raw string) int {
 	_ = enc.Encode(st)
 
 	var killing atomic.Bool
+	// Non-blocking, so that the runtime's poller waits on it rather than a
+	// thread of its own.
+	_ = syscall.SetNonblock(ctlFD, true)
+	ctl := os.NewFile(ctlFD, "control")
 	go func() { // the parent closes the control pipe to stop us, or dies
 		buf := make([]byte, 1)
-		ctl := os.NewFile(ctlFD, "control")
 		for {
 			if _, err := ctl.Read(buf); err != nil {
 				break
@@ -130,22 +128,33 @@ func launch(raw string) int {
 	}()
 	var end syscall.WaitStatus
 	for {
+		// Once the command has ended (or is being killed), look without
+		// waiting: most commands leave nothing behind, and then no
+		// process list needs to be read at all.
+		opts := 0
+		if killing.Load() {
+			opts = syscall.WNOHANG
+		}
 		var ws syscall.WaitStatus
-		wpid, err := syscall.Wait4(-1, &ws, 0, nil)
+		wpid, err := syscall.Wait4(-1, &ws, opts, nil)
 		if err == syscall.EINTR {
 			continue
 		}
 		if err != nil { // ECHILD: every descendant is gone
 			break
 		}
+		if wpid == 0 {
+			// Something is left: kill whatever is our child now
+			// (processes are reparented to us as their parents die), then
+			// wait for one to end and look again.
+			killChildren()
+			if wpid, err = syscall.Wait4(-1, &ws, 0, nil); err != nil && err != syscall.EINTR {
+				break
+			}
+		}
 		if wpid == pid {
 			end = ws
 			killing.Store(true)
-		}
-		if killing.Load() {
-			// Whoever is left, including processes just reparented to us
-			// by the death of the one reaped.
-			killChildren()
 		}
 	}
 	done := status{Ended: true}

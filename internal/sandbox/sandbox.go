@@ -18,7 +18,6 @@
 package sandbox
 
 import (
-	"fmt"
 	"os"
 	"strings"
 	"syscall"
@@ -63,6 +62,10 @@ type Command struct {
 	// (one pipe keeps them in order). Standard input is empty.
 	Output *os.File
 	Policy Policy
+	// Launcher is the binary started as the launcher; empty means this
+	// very program (/proc/self/exe), which is what LocalGPT uses.
+	// Benchmarks set it to measure the real localgpt binary.
+	Launcher string
 }
 
 // Result is how a command ended.
@@ -104,13 +107,4 @@ func withTmp(env []string, dir string) []string {
 		out = append(out, kv)
 	}
 	return append(out, "TMPDIR="+dir)
-}
-
-// newTmp creates the private temporary folder of one command.
-func newTmp() (string, error) {
-	dir, err := os.MkdirTemp("", tmpPrefix)
-	if err != nil {
-		return "", fmt.Errorf("sandbox: create a private temporary folder: %w", err)
-	}
-	return dir, nil
 }

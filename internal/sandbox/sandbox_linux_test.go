@@ -41,7 +41,8 @@ func startBash(t *testing.T, policy Policy, dir, script string, noLandlock bool)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := start(Command{Path: bash, Args: []string{"bash", "-c", script}, Dir: dir, Env: os.Environ(), Output: w, Policy: policy}, noLandlock)
+	runner := &Runner{noLandlock: noLandlock}
+	p, err := runner.Start(Command{Path: bash, Args: []string{"bash", "-c", script}, Dir: dir, Env: os.Environ(), Output: w, Policy: policy})
 	w.Close()
 	if err != nil {
 		r.Close()
@@ -315,7 +316,7 @@ func TestStartErrors(t *testing.T) {
 	r, w, _ := os.Pipe()
 	defer r.Close()
 	defer w.Close()
-	p, err := Start(Command{Path: "/nonexistent/bash", Args: []string{"bash"}, Dir: t.TempDir(), Output: w})
+	p, err := new(Runner).Start(Command{Path: "/nonexistent/bash", Args: []string{"bash"}, Dir: t.TempDir(), Output: w})
 	if err == nil {
 		_, err = p.Wait()
 	}
@@ -324,5 +325,48 @@ func TestStartErrors(t *testing.T) {
 	}
 	if errors.Is(err, os.ErrNotExist) {
 		return
+	}
+}
+
+// A Runner reuses its prepared ruleset until the policy or a folder it
+// granted entry by entry changes: a folder made after the first command
+// is writable by the next.
+func TestRulesetCache(t *testing.T) {
+	needLandlock(t)
+	ws := t.TempDir()
+	home := filepath.Join(ws, ".localgpt")
+	os.MkdirAll(home, 0o700)
+	os.WriteFile(filepath.Join(home, "config.toml"), nil, 0o600)
+	pol := Policy{Confine: true, Writable: []string{ws}, Hidden: []string{filepath.Join(home, "config.toml")}}
+	bash, _ := exec.LookPath("bash")
+	var runner Runner
+	runIn := func(script string) (string, Result) {
+		r, w, _ := os.Pipe()
+		p, err := runner.Start(Command{Path: bash, Args: []string{"bash", "-c", script}, Dir: ws, Env: os.Environ(), Output: w, Policy: pol})
+		w.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, _ := io.ReadAll(r)
+		r.Close()
+		res, err := p.Wait()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(out), res
+	}
+	if out, res := runIn("echo first"); res.ExitCode != 0 {
+		t.Fatalf("%q %+v", out, res)
+	}
+	first := runner.cache
+	if _, res := runIn("true"); res.ExitCode != 0 || runner.cache != first {
+		t.Fatal("the ruleset was not reused")
+	}
+	os.Mkdir(filepath.Join(ws, "later"), 0o700)
+	if out, res := runIn("echo x > later/f && cat later/f"); res.ExitCode != 0 || runner.cache == first {
+		t.Fatalf("a folder made later is not writable: %q %+v", out, res)
+	}
+	if out, res := runIn("cat .localgpt/config.toml"); res.ExitCode == 0 {
+		t.Fatalf("the hidden file was read: %q", out)
 	}
 }

@@ -23,11 +23,15 @@ type Process struct {
 	stop    sync.Once
 }
 
+// Runner starts commands. The zero Runner is ready; it is safe for
+// concurrent use.
+type Runner struct{}
+
 // Start runs c in its own process group (on Unix; on Windows the process
 // alone), unconfined; the Result's Warning says so when c.Policy asked for
 // confinement. Processes that leave the group (setsid) are not killed by
 // Stop on these platforms yet.
-func Start(c Command) (*Process, error) {
+func (*Runner) Start(c Command) (*Process, error) {
 	tmp, err := newTmp()
 	if err != nil {
 		return nil, err
@@ -67,4 +71,14 @@ func (p *Process) Wait() (Result, error) {
 		res.ExitCode, res.Signal = -1, sig
 	}
 	return res, nil
+}
+
+// newTmp creates the private temporary folder of one command (platforms
+// without a prepared sandbox).
+func newTmp() (string, error) {
+	dir, err := os.MkdirTemp("", tmpPrefix)
+	if err != nil {
+		return "", fmt.Errorf("sandbox: create a private temporary folder: %w", err)
+	}
+	return dir, nil
 }

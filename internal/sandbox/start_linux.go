@@ -7,8 +7,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"sync"
 	"syscall"
 	"time"
@@ -42,45 +44,81 @@ type Process struct {
 	stop   sync.Once
 }
 
-// Start starts c through the launcher (see the package doc). The caller
-// must call Wait; Stop kills the command and everything it started.
-func Start(c Command) (*Process, error) {
-	return start(c, false)
+// Runner starts commands. It keeps the Landlock ruleset it prepared for
+// the last policy (rebuilt when the policy or a folder it looked into
+// changes), so that a command costs the launcher's start only. The zero
+// Runner is ready; it is safe for concurrent use.
+type Runner struct {
+	mu    sync.Mutex
+	cache *ruleset
+	// noLandlock makes the Runner behave as on a kernel without Landlock
+	// (tests of the fallback).
+	noLandlock bool
 }
 
-func start(c Command, noLandlock bool) (*Process, error) {
-	tmp, err := newTmp()
+// Start starts c through the launcher (see the package doc). The caller
+// must call Wait; Stop kills the command and everything it started. Each
+// command gets a private temporary folder ($TMPDIR), removed by Wait.
+func (r *Runner) Start(c Command) (*Process, error) {
+	base, err := tmpBase()
 	if err != nil {
 		return nil, err
 	}
-	pol := c.Policy
-	pol.Writable = append(append([]string(nil), pol.Writable...), tmp)
-	raw, err := json.Marshal(spec{Path: c.Path, Args: c.Args, Dir: c.Dir, Policy: pol, NoLandlock: noLandlock})
+	tmp, err := os.MkdirTemp(base, "cmd-")
+	if err != nil {
+		return nil, fmt.Errorf("sandbox: create a private temporary folder: %w", err)
+	}
+	p, err := r.start(c, base, tmp)
 	if err != nil {
 		os.RemoveAll(tmp)
+	}
+	return p, err
+}
+
+func (r *Runner) start(c Command, base, tmp string) (*Process, error) {
+	sp := spec{Path: c.Path, Args: c.Args, Dir: c.Dir, RulesetFD: -1}
+	var extra []*os.File
+	r.mu.Lock() // held until the fork, so that the cached ruleset stays open
+	defer r.mu.Unlock()
+	if c.Policy.Confine {
+		pol := c.Policy
+		pol.Writable = append(append([]string(nil), pol.Writable...), base)
+		rs, err := r.ruleset(pol)
+		if err != nil {
+			return nil, err
+		}
+		sp.Warning = rs.warning
+		if rs.file != nil {
+			extra = append(extra, rs.file)
+			sp.RulesetFD = 5
+		}
+	}
+	raw, err := json.Marshal(sp)
+	if err != nil {
 		return nil, fmt.Errorf("sandbox: encode the spec: %w", err)
 	}
 	ctlR, ctlW, err := os.Pipe()
 	if err != nil {
-		os.RemoveAll(tmp)
 		return nil, fmt.Errorf("sandbox: create the control pipe: %w", err)
 	}
 	stR, stW, err := os.Pipe()
 	if err != nil {
 		ctlR.Close()
 		ctlW.Close()
-		os.RemoveAll(tmp)
 		return nil, fmt.Errorf("sandbox: create the status pipe: %w", err)
 	}
+	launcher := c.Launcher
+	if launcher == "" {
+		launcher = "/proc/self/exe" // our own binary, even if replaced on disk since it started
+	}
 	cmd := &exec.Cmd{
-		// Our own binary, even if it was replaced on disk since it started.
-		Path:       "/proc/self/exe",
+		Path:       launcher,
 		Args:       []string{launcherArg0},
 		Dir:        c.Dir,
 		Env:        append(withTmp(c.Env, tmp), specEnv+"="+string(raw)),
 		Stdout:     c.Output,
 		Stderr:     c.Output,
-		ExtraFiles: []*os.File{ctlR, stW}, // fds 3 and 4
+		ExtraFiles: append([]*os.File{ctlR, stW}, extra...), // fds 3, 4 and the ruleset's 5
 		// Its own process group: a last resort for Stop.
 		SysProcAttr: &syscall.SysProcAttr{Setpgid: true},
 	}
@@ -90,10 +128,47 @@ func start(c Command, noLandlock bool) (*Process, error) {
 	if err != nil {
 		ctlW.Close()
 		stR.Close()
-		os.RemoveAll(tmp)
 		return nil, fmt.Errorf("sandbox: start the launcher (%s): %w", cmd.Path, err)
 	}
 	return &Process{cmd: cmd, ctl: ctlW, status: stR, tmp: tmp, done: make(chan struct{})}, nil
+}
+
+// ruleset returns the prepared ruleset of pol, from the cache while
+// neither pol nor a folder it was built from changed. The caller holds
+// r.mu.
+func (r *Runner) ruleset(pol Policy) (*ruleset, error) {
+	key, _ := json.Marshal(pol)
+	if c := r.cache; c != nil && c.key == string(key) && c.fresh() {
+		return c, nil
+	}
+	rs, err := buildRuleset(pol, r.noLandlock)
+	if err != nil {
+		return nil, err
+	}
+	rs.key = string(key)
+	if old := r.cache; old != nil && old.file != nil {
+		old.file.Close()
+	}
+	r.cache = &rs
+	return &rs, nil
+}
+
+// tmpBase returns the folder of the commands' private temporary folders,
+// made once per user and checked to be private.
+func tmpBase() (string, error) {
+	dir := filepath.Join(os.TempDir(), fmt.Sprintf("%s%d", tmpPrefix, os.Getuid()))
+	if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
+		return "", fmt.Errorf("sandbox: create %s: %w", dir, err)
+	}
+	fi, err := os.Lstat(dir)
+	if err != nil {
+		return "", fmt.Errorf("sandbox: %w", err)
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !fi.IsDir() || fi.Mode().Perm()&0o077 != 0 || !ok || int(st.Uid) != os.Getuid() {
+		return "", fmt.Errorf("sandbox: %s is not a private folder of yours (%s); remove it and try again", dir, fi.Mode())
+	}
+	return dir, nil
 }
 
 // Stop kills the command and every process it started. It returns at

@@ -55,6 +55,8 @@ type Bash struct {
 	// Log receives a warning whenever a command runs without the
 	// confinement asked for; nil logs nothing (the result still says so).
 	Log *slog.Logger
+	// runner starts the commands and keeps their prepared sandbox.
+	runner sandbox.Runner
 }
 
 type bashArgs struct {
@@ -125,7 +127,7 @@ func (b *Bash) Run(ctx context.Context, raw json.RawMessage) (Result, error) {
 	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
 		return Result{}, fmt.Errorf("the working folder %s does not exist or is not a folder", dir)
 	}
-	res, warning, err := runBash(ctx, a.Command, dir, timeout, maxOutput, b.policy())
+	res, warning, err := runBash(ctx, &b.runner, a.Command, dir, timeout, maxOutput, b.policy())
 	if warning != "" && b.Log != nil {
 		b.Log.Warn("bash ran without the sandbox", "reason", warning)
 	}
@@ -135,7 +137,7 @@ func (b *Bash) Run(ctx context.Context, raw json.RawMessage) (Result, error) {
 // runBash runs command through the sandbox and reports its output and
 // how it ended. The command, and everything it started, is killed when it
 // ends, times out or ctx is cancelled.
-func runBash(ctx context.Context, command, dir string, timeout time.Duration, maxOutput int, pol sandbox.Policy) (Result, string, error) {
+func runBash(ctx context.Context, runner *sandbox.Runner, command, dir string, timeout time.Duration, maxOutput int, pol sandbox.Policy) (Result, string, error) {
 	if err := ctx.Err(); err != nil {
 		return Result{}, "", fmt.Errorf("bash: not started: %w", err)
 	}
@@ -148,7 +150,7 @@ func runBash(ctx context.Context, command, dir string, timeout time.Duration, ma
 		return Result{}, "", fmt.Errorf("bash: create the output pipe: %w", err)
 	}
 	defer r.Close()
-	p, err := sandbox.Start(sandbox.Command{
+	p, err := runner.Start(sandbox.Command{
 		Path: bashPath, Args: []string{"bash", "-c", command}, Dir: dir,
 		Env: scrubbedEnv(os.Environ()), Output: w, Policy: pol,
 	})

@@ -155,7 +155,7 @@ func TestBashDoesNotSeeLocalGPTSecrets(t *testing.T) {
 	t.Setenv("OPENAI_API_KEY", "sk-must-not-leak")
 	t.Setenv("ANTHROPIC_API_KEY", "sk-ant-must-not-leak")
 	t.Setenv("LOCALGPT_TEST_VISIBLE", "visible")
-	res, _, err := runBash(context.Background(), `echo "[$OPENAI_API_KEY][$ANTHROPIC_API_KEY][$LOCALGPT_TEST_VISIBLE]"`, t.TempDir(), 10*time.Second, 10000, sandbox.Policy{})
+	res, _, err := runBash(context.Background(), new(sandbox.Runner), `echo "[$OPENAI_API_KEY][$ANTHROPIC_API_KEY][$LOCALGPT_TEST_VISIBLE]"`, t.TempDir(), 10*time.Second, 10000, sandbox.Policy{})
 	if err != nil {
 		t.Fatal(err)
 	}
