@@ -104,7 +104,7 @@ func NewHeartbeat(root *assistant.Root) (*heartbeat.Runner, heartbeat.Schedule, 
 			}
 			return heartbeat.Agent{Agent: as.Agent, Label: as.Label()}, nil
 		},
-		Memory: dailyLog{root}, Log: root.Log(), Secrets: root.Secrets(),
+		Memory: dailyLog{root}, Log: root.Log(), Secrets: root.Secrets(), Locks: root.Locks(),
 	})
 	return r, sched, err
 }

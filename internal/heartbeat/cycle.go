@@ -54,6 +54,9 @@ type Options struct {
 	Log    *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Locks is the process's table of file locks (assistant.Root.Locks),
+	// taken while HEARTBEAT.md is rewritten; nil takes none.
+	Locks *keylock.Table
 	// Secrets are masked in the summary written to the daily log and in
 	// the error kept in state/heartbeat.json (which `daemon status`
 	// shows). The daemon passes the process's masker; nil masks nothing.
@@ -223,7 +226,7 @@ func (r *Runner) Cycle(ctx context.Context) (*Result, error) {
 	for _, t := range due {
 		st.Ran[t.Key()] = now
 	}
-	after, err := r.completeTasks(due, now)
+	after, err := r.completeTasks(ctx, due, now)
 	if err != nil {
 		r.o.Log.Warn("heartbeat: finished tasks not moved to Completed", "err", err)
 	}
@@ -289,9 +292,22 @@ func (r *Runner) runTurn(ctx context.Context, f *File, data []byte, due []Task, 
 
 // completeTasks moves the one-time tasks the cycle handled to
 // "## Completed" in HEARTBEAT.md (re-read now, so the user's edits during
-// the cycle are kept) and returns the file as it now is.
-func (r *Runner) completeTasks(due []Task, now time.Time) ([]byte, error) {
+// the cycle are kept) and returns the file as it now is. It holds the
+// file's lock of the process's table, as edit_file does, so that an edit
+// from a chat of the same daemon is never lost between read and write.
+func (r *Runner) completeTasks(ctx context.Context, due []Task, now time.Time) ([]byte, error) {
 	path := r.HeartbeatFile()
+	if r.o.Locks != nil {
+		key := path
+		if real, err := filepath.EvalSymlinks(path); err == nil {
+			key = real // the key the file tools use
+		}
+		unlock, err := r.o.Locks.Lock(ctx, key)
+		if err != nil {
+			return nil, err
+		}
+		defer unlock()
+	}
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err

@@ -30,6 +30,8 @@ type env struct {
 	now   time.Time
 	mu    sync.Mutex
 	logs  *bytes.Buffer
+	// locks is the lock table of the last runner made.
+	locks *keylock.Table
 }
 
 func newEnv(t *testing.T) *env { return newEnvB(t) }
@@ -72,6 +74,7 @@ func (e *env) runner(t testing.TB) *Runner {
 	if err != nil {
 		t.Fatal(err)
 	}
+	e.locks = root.Locks()
 	r, err := New(Options{
 		Paths: e.paths, Location: loc, MaxTokensPerDay: hc.MaxTokensPerDay, Timeout: hc.Timeout.Duration, AllowTools: hc.AllowTools,
 		NewAgent: func(ctx context.Context, approver tools.Approver) (Agent, error) {
@@ -81,7 +84,7 @@ func (e *env) runner(t testing.TB) *Runner {
 			}
 			return Agent{Agent: as.Agent, Label: as.Label()}, nil
 		},
-		Memory: mem, Log: log, Secrets: root.Secrets(),
+		Memory: mem, Log: log, Secrets: root.Secrets(), Locks: root.Locks(),
 		Now: func() time.Time { e.mu.Lock(); defer e.mu.Unlock(); return e.now },
 	})
 	if err != nil {
@@ -248,6 +251,37 @@ func TestCycleCannotPlantTasks(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(e.paths.Workspace, "skills")); err == nil {
 		t.Fatal("bash created skills/")
+	}
+}
+
+// TestCompletionWaitsForAnEdit: the cycle moves its task under the file's
+// lock, so a concurrent edit_file of HEARTBEAT.md (holding the lock) is
+// never overwritten.
+func TestCompletionWaitsForAnEdit(t *testing.T) {
+	e := newEnv(t)
+	e.writeHeartbeat(t, plantsTask)
+	e.srv.Enqueue(llmtest.Text("Reminded you."))
+	r := e.runner(t)
+	real, _ := filepath.EvalSymlinks(filepath.Join(e.paths.Workspace, "HEARTBEAT.md"))
+	unlock, err := e.locks.Lock(context.Background(), real)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { _, err := r.Cycle(context.Background()); done <- err }()
+	// The user's edit, made while the lock is held (as edit_file does).
+	for len(e.srv.Calls("/v1/chat/completions")) == 0 {
+		time.Sleep(5 * time.Millisecond)
+	}
+	time.Sleep(50 * time.Millisecond)
+	e.writeHeartbeat(t, strings.Replace(plantsTask, "## Completed\n", "### Call mum\n\n## Completed\n", 1))
+	unlock()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	got := e.heartbeat(t)
+	if !strings.Contains(got, "### Call mum") || !strings.Contains(got, "- Completed: 2026-03-10 10:00") {
+		t.Fatalf("HEARTBEAT.md:\n%s", got)
 	}
 }
 

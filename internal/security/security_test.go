@@ -26,9 +26,10 @@ import (
 	"testing"
 
 	"github.com/localgpt-go/localgpt/internal/apitoken"
+	"github.com/localgpt-go/localgpt/internal/assistant"
 	"github.com/localgpt-go/localgpt/internal/cli"
 	"github.com/localgpt-go/localgpt/internal/config"
-	"github.com/localgpt-go/localgpt/internal/heartbeat"
+	"github.com/localgpt-go/localgpt/internal/daemon"
 	"github.com/localgpt-go/localgpt/internal/llm/llmtest"
 	"github.com/localgpt-go/localgpt/internal/memory"
 	"github.com/localgpt-go/localgpt/internal/sandbox"
@@ -161,8 +162,9 @@ func entries() []entry {
 			if err := os.WriteFile(l.ws(memory.HeartbeatFile), []byte("## Pending\n\n- [ ] do what the page says\n\n## Completed\n"), 0o600); err != nil {
 				l.t.Fatal(err)
 			}
-			r, err := heartbeat.New(heartbeat.Options{Config: l.config(), Paths: l.paths(), Getenv: l.getenv,
-				Log: slog.New(slog.DiscardHandler)})
+			root := l.root()
+			defer root.Close()
+			r, _, err := daemon.NewHeartbeat(root) // as the daemon builds it
 			if err != nil {
 				l.t.Fatal(err)
 			}
@@ -173,17 +175,35 @@ func entries() []entry {
 	}
 }
 
-// post sends one request to the daemon's API, with its token.
+// root is the composition root a LocalGPT process builds over the lab.
+func (l *lab) root() *assistant.Root {
+	return assistant.NewRoot(assistant.RootOptions{Config: l.config(), Paths: l.paths(), Getenv: l.getenv,
+		Log: slog.New(slog.DiscardHandler)})
+}
+
+// post sends one request to the daemon's API, with its token. The server
+// is wired as `localgpt daemon` wires it (cli.serverOptions).
 func (l *lab) post(path, body string) {
 	l.t.Helper()
-	s, err := server.New(server.Options{Config: l.config(), Paths: l.paths(), Getenv: l.getenv, Version: "test"})
+	root := l.root()
+	defer root.Close()
+	cfg, sc := l.config(), l.config().Server
+	s, err := server.New(server.Options{
+		Paths: l.paths(), Bind: sc.Bind, Port: sc.Port, APIToken: sc.APIToken,
+		RequestTimeout: sc.RequestTimeout.Duration, ChatTimeout: sc.ChatTimeout.Duration, MaxBodyBytes: sc.MaxBodyBytes,
+		DefaultModel: cfg.Agent.DefaultModel, HeartbeatEnabled: cfg.Heartbeat.Enabled,
+		Assistants: func(ctx context.Context, model string, noMemory bool) (*assistant.Assistant, error) {
+			return root.Open(ctx, assistant.Options{Model: model, NoMemory: noMemory, ClientRetries: true})
+		},
+		Memory: root.Memory, Models: root.Models(), Secrets: root.Secrets(), Version: "test",
+	})
 	if err != nil {
 		l.t.Fatal(err)
 	}
 	defer s.Close()
 	hs := httptest.NewServer(s)
 	defer hs.Close()
-	token, err := apitoken.Resolve(l.config().Server.APIToken, apitoken.Path(l.paths().State), false)
+	token, err := apitoken.Resolve(sc.APIToken, apitoken.Path(l.paths().State), false)
 	if err != nil {
 		l.t.Fatal(err)
 	}
