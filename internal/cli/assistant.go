@@ -15,7 +15,7 @@ type assistantOptions struct {
 	noTools, noMemory, yes bool
 	// confirm asks the user a question (chat on a terminal); nil when
 	// nobody can be asked, so calls needing approval are refused.
-	confirm func(question string) (string, error)
+	confirm func(reason, question string) (string, error)
 }
 
 // openAssistant builds the agent for ask and chat from the loaded config.
@@ -25,23 +25,23 @@ func (a *app) openAssistant(ctx context.Context, o assistantOptions) (*assistant
 	case o.yes:
 		approver = tools.AllowAll{}
 	case o.confirm != nil:
-		approver = confirmApprover(a, o.confirm)
+		approver = confirmApprover(o.confirm)
 	}
 	return a.root.Open(ctx, assistant.Options{NoTools: o.noTools, NoMemory: o.noMemory, Approver: approver})
 }
 
 // confirmApprover asks y / n / a(lways) for each call that needs approval.
-func confirmApprover(a *app, confirm func(string) (string, error)) tools.Approver {
+func confirmApprover(confirm func(reason, question string) (string, error)) tools.Approver {
 	return tools.ApproverFunc(func(ctx context.Context, req tools.Request) (tools.Decision, error) {
+		if err := ctx.Err(); err != nil {
+			return tools.Deny, err // the turn is over: no prompt
+		}
 		what := req.Tool
 		if req.Summary != "" {
 			what += ": " + oneLine(req.Summary, 200)
 		}
-		if req.Reason != "" {
-			printf(a.stderr, "%s\n", req.Reason)
-		}
 		// The prompt shows the model's arguments: sanitized like any output.
-		answer, err := confirm(termmd.Sanitize("Allow " + what + "?"))
+		answer, err := confirm(req.Reason, termmd.Sanitize("Allow "+what+"?"))
 		switch {
 		case errors.Is(err, context.Canceled):
 			return tools.Deny, err // Ctrl-C: the turn is being cancelled

@@ -318,11 +318,16 @@ const overflowNote = "(That message did not fit the model's context window, even
 	"the chat goes on. Send something shorter, /new to start afresh, " +
 	"or use a larger window: providers.ollama.num_ctx for Ollama, otherwise a model with a larger context.)"
 
-// confirm asks the user to approve a tool call: y, n or a (always).
+// confirm asks the user to approve a tool call: y, n or a (always),
+// after saying why it needs approval. On a pipe nobody can answer, so
+// nothing is printed.
 // Ctrl-C at the prompt cancels the whole turn, as it does elsewhere.
-func (c *chat) confirm(question string) (string, error) {
+func (c *chat) confirm(reason, question string) (string, error) {
 	if !c.interactive {
 		return "", io.EOF
+	}
+	if reason != "" {
+		printf(c.app.stderr, "%s\n", reason)
 	}
 	answer, err := c.in.Confirm(question + " [y/N/a] ")
 	if errors.Is(err, errAborted) && c.cancelTurn != nil {
