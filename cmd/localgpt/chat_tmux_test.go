@@ -219,3 +219,61 @@ func TestChatOffersSetup(t *testing.T) {
 	s.keys("Enter")
 	s.wait("Pane is dead")
 }
+
+// TestChatCtrlCAtApprovalPrompt: the model asks for three commands at
+// once; Ctrl-C at the first approval prompt cancels the turn, and the two
+// calls waiting behind it are refused without prompts of their own (the
+// gate used to ignore the cancelled turn and ask again for each). Then a
+// write into .git is asked about with its reason, and "y" lets it through.
+func TestChatCtrlCAtApprovalPrompt(t *testing.T) {
+	home, srv := chatHome(t)
+	ws := filepath.Join(home, "workspace")
+	bash := func(id, marker string) llmtest.Call {
+		return llmtest.Call{ID: id, Name: "bash", Args: fmt.Sprintf(`{"command":"touch %s"}`, filepath.Join(ws, marker))}
+	}
+	srv.Enqueue(
+		llmtest.ToolCalls(bash("b1", "one"), bash("b2", "two"), bash("b3", "three")),
+		llmtest.ToolCalls(llmtest.Call{ID: "g", Name: "write_file", Args: `{"path":".git/config","content":"[core]\n"}`}),
+		llmtest.Text("Wrote it."),
+	)
+	s := startScreen(t, home, "chat")
+	s.wait("/help for commands")
+	s.prompt()
+	s.text("run three things")
+	s.keys("Enter")
+	s.wait("Allow bash: touch")
+	s.keys("C-c")
+	s.wait("(cancelled)")
+	s.prompt()
+	// (The first prompt may be drawn again after tool lines print; a
+	// prompt for another call would name its file.)
+	got := s.capture()
+	asked := 0
+	for _, m := range []string{"one", "two", "three"} {
+		if strings.Contains(got, "workspace/"+m+"?") {
+			asked++
+		}
+	}
+	if asked != 1 || strings.Count(got, "the turn was cancelled") != 3 {
+		t.Fatalf("asked about %d calls (want 1) after Ctrl-C:\n%s", asked, got)
+	}
+	for _, m := range []string{"one", "two", "three"} {
+		if _, err := os.Stat(filepath.Join(ws, m)); err == nil {
+			t.Fatalf("%s ran after Ctrl-C", m)
+		}
+	}
+	// A dot-folder write: the prompt says why; "y" lets it through once.
+	s.text("set up git")
+	s.keys("Enter")
+	s.wait("dot-file or dot-folder")
+	s.wait("Allow write_file: write")
+	s.text("y")
+	s.keys("Enter")
+	s.wait("Wrote it.")
+	s.prompt()
+	if data, err := os.ReadFile(filepath.Join(ws, ".git", "config")); err != nil || string(data) != "[core]\n" {
+		t.Fatalf(".git/config after approval: %q %v", data, err)
+	}
+	s.keys("C-d")
+	s.wait("Pane is dead")
+}

@@ -36,8 +36,11 @@ func newAskCmd(a *app) *cobra.Command {
 		Short: "Ask one question and print the answer",
 		Long: `Ask one question and print the answer as it streams in. With "-" the question
 is read from standard input. The assistant may use its tools (files, shell,
-web, memory); tools that need approval (tools.require_approval) are refused
-unless --yes is given. On a terminal the answer is rendered as markdown;
+web, memory); what needs approval (the tools in tools.require_approval, writes
+outside the workspace, to dot-folders such as .git or to HEARTBEAT.md, reads of
+credentials such as ~/.ssh) is refused unless --yes is given. LocalGPT's own
+files (config, sessions, index, logs) are never written, even with --yes; see
+docs/security.md. On a terminal the answer is rendered as markdown;
 piped, it is plain text, and tool activity goes to stderr.`,
 		Example: `  localgpt ask "what did I decide about the garden?"
   git diff | localgpt ask - --no-tools
@@ -81,7 +84,7 @@ piped, it is plain text, and tool activity goes to stderr.`,
 	f.BoolVar(&asJSON, "json", false, "print {response, model, tokens, tools_used} as JSON when done")
 	f.BoolVar(&o.noTools, "no-tools", false, "offer the model no tools")
 	f.BoolVar(&o.noMemory, "no-memory", false, "leave memory out of the prompt and the tools")
-	f.BoolVarP(&o.yes, "yes", "y", false, "allow tools that need approval without asking")
+	f.BoolVarP(&o.yes, "yes", "y", false, "allow what needs approval without asking (never LocalGPT's own files)")
 	return cmd
 }
 

@@ -57,7 +57,7 @@ summarised (after a note in today's memory log) and recent ones kept.`,
 	f := cmd.Flags()
 	f.BoolVar(&o.noTools, "no-tools", false, "offer the model no tools")
 	f.BoolVar(&o.noMemory, "no-memory", false, "leave memory out of the prompt and the tools")
-	f.BoolVarP(&o.yes, "yes", "y", false, "allow tools that need approval without asking")
+	f.BoolVarP(&o.yes, "yes", "y", false, "allow what needs approval without asking (never LocalGPT's own files)")
 	f.StringVar(&sessionID, "session", "", "continue session `ID` (a unique prefix will do)")
 	f.BoolVar(&resume, "resume", false, "continue the most recent session")
 	cmd.MarkFlagsMutuallyExclusive("session", "resume")
