@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -142,6 +143,10 @@ type Turn struct {
 	// turn ended there (StopReason tool_use) for the caller to run them and
 	// send their results in the next turn's history.
 	ClientCalls []llm.ToolCall
+	// Partial is the answer text the interrupted model call had streamed
+	// when the turn was cancelled or failed. It is not in Messages (the
+	// call never completed), but the user saw it: sessions keep it.
+	Partial string
 }
 
 // Params are a turn's settings chosen by the caller (a client of the
@@ -226,8 +231,9 @@ func (a *Agent) RunWith(ctx context.Context, history []llm.Message, user llm.Mes
 			req.NoRetry = a.opts.ClientRetries
 		}
 		turn.Iterations++
-		resp, err := a.call(ctx, req, send)
+		resp, partial, err := a.call(ctx, req, send)
 		if err != nil {
+			turn.Partial = partial
 			send(Event{Type: EventError, Err: err})
 			return turn, err
 		}
@@ -274,18 +280,21 @@ func (a *Agent) RunWith(ctx context.Context, history []llm.Message, user llm.Mes
 	}
 }
 
-// call streams one model call, forwarding text and reasoning as they come.
-func (a *Agent) call(ctx context.Context, req llm.Request, send func(Event)) (*llm.Response, error) {
+// call streams one model call, forwarding text and reasoning as they
+// come. On failure it also returns the answer text streamed so far.
+func (a *Agent) call(ctx context.Context, req llm.Request, send func(Event)) (*llm.Response, string, error) {
 	start := time.Now()
 	stream, err := a.opts.Provider.Stream(ctx, req)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	defer stream.Close()
+	var partial strings.Builder
 	for stream.Next() {
 		ev := stream.Event()
 		switch ev.Type {
 		case llm.EventTextDelta:
+			partial.WriteString(ev.Text)
 			send(Event{Type: EventText, Text: ev.Text})
 		case llm.EventReasoningDelta:
 			if ev.Text != "" {
@@ -296,13 +305,13 @@ func (a *Agent) call(ctx context.Context, req llm.Request, send func(Event)) (*l
 		}
 	}
 	if err := stream.Err(); err != nil {
-		return nil, err
+		return nil, partial.String(), err
 	}
 	resp := stream.Response()
 	a.opts.Log.Debug("model call", "model", req.Model, "messages", len(req.Messages),
 		"prompt_tokens", resp.Usage.PromptTokens, "completion_tokens", resp.Usage.CompletionTokens,
 		"stop", resp.StopReason, "elapsed", time.Since(start))
-	return resp, nil
+	return resp, "", nil
 }
 
 // notRun answers every call with the same error, without running any.

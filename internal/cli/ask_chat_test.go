@@ -211,12 +211,19 @@ func TestChatCtrlCCancelsTurnOnly(t *testing.T) {
 	if code != 0 || !strings.Contains(errOut.String(), "(cancelled)") || !strings.Contains(out.String(), "Second answer.") {
 		t.Fatalf("code %d\nstdout %s\nstderr %s", code, out.String(), errOut.String())
 	}
-	// The cancelled turn left nothing half-done in the history: its partial
-	// answer is not kept, and as the chat's first turn, run no tool, it
-	// left no session (a cancelled turn of an existing session keeps its
-	// user message and completed tool rounds).
-	if body := lastBody(t, srv); strings.Contains(body, "this goes on") || strings.Contains(body, `"first"`) {
-		t.Fatalf("cancelled turn kept in history: %s", body)
+	// The cancelled turn is kept as the user saw it: the next request
+	// carries the message and the answer text that had streamed ("thi",
+	// the fake's first piece), which the session file marks as cancelled.
+	body := lastBody(t, srv)
+	if !strings.Contains(body, `{"content":"first","role":"user"},{"content":"thi","role":"assistant"},{"content":"second","role":"user"}`) {
+		t.Fatalf("the cancelled turn is not in the next request as it was shown: %s", body)
+	}
+	files, _ := filepath.Glob(filepath.Join(home, "sessions", "*.jsonl"))
+	if len(files) != 1 {
+		t.Fatalf("%d session files", len(files))
+	}
+	if data, _ := os.ReadFile(files[0]); !strings.Contains(string(data), `"count":2,"status":"cancelled"`) {
+		t.Fatalf("the session does not mark the turn cancelled:\n%s", data)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"io"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -18,7 +19,7 @@ func newSessionCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:     "session",
 		Aliases: []string{"sessions"},
-		Short:   "List, show, search, export and delete chat sessions",
+		Short:   "List, show, search, rename, export and delete chat sessions",
 		Long: `Every chat is a session, kept as one JSONL file per session in the sessions
 folder of the LocalGPT home (see 'localgpt paths'). Each message, tool call
 and tool result is appended and synced to disk after every turn, so a crash
@@ -28,8 +29,33 @@ loses at most the answer in flight. Continue one with 'localgpt chat
 Wherever an ID is asked for, a unique prefix of it will do.`,
 	}
 	cmd.AddCommand(newSessionListCmd(a), newSessionShowCmd(a), newSessionExportCmd(a),
-		newSessionDeleteCmd(a), newSessionSearchCmd(a))
+		newSessionDeleteCmd(a), newSessionSearchCmd(a), newSessionRenameCmd(a))
 	return cmd
+}
+
+func newSessionRenameCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "rename ID TITLE...",
+		Short: "Give a session a title",
+		Long: `Give a session a title, shown by 'session list', the web page and
+completion instead of its first message, and searched by 'session search'.
+An empty TITLE ("") gives it back its first message as title.`,
+		Example: `  localgpt session rename 20250314-091502-a1b2 Garden plans
+  localgpt session rename 20250314 ""`,
+		Args: cobra.MinimumNArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			st, err := a.sessions()
+			if err != nil {
+				return err
+			}
+			in, err := st.Rename(args[0], strings.Join(args[1:], " "), time.Now())
+			if err != nil {
+				return err
+			}
+			printf(a.stdout, "Session %s is now titled %q\n", in.ID, in.Title)
+			return nil
+		},
+	}
 }
 
 // sessions loads the config and returns the session store.
@@ -210,8 +236,9 @@ func newSessionSearchCmd(a *app) *cobra.Command {
 		Use:   "search QUERY",
 		Short: "Search every session's messages",
 		Long: `Find the messages of every session (tool calls and results included) that
-contain QUERY, ignoring case. Shows the session ID, the message number and
-the matching line; newest sessions first.`,
+contain QUERY, ignoring case, and the sessions whose title given with
+'session rename' does. Shows the session ID, the message number (or
+"title") and the matching line; newest sessions first.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			st, err := a.sessions()
@@ -234,6 +261,10 @@ the matching line; newest sessions first.`,
 				return nil
 			}
 			for _, h := range hits {
+				if h.Message < 0 {
+					printf(a.stdout, "%s title     %s\n", h.ID, h.Line)
+					continue
+				}
 				printf(a.stdout, "%s #%d %-9s %s\n", h.ID, h.Message, h.Role, h.Line)
 			}
 			return nil

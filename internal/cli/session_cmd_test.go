@@ -66,6 +66,11 @@ func TestSessionCommands(t *testing.T) {
 		{"export bad format", []string{"session", "export", id, "--format", "pdf"}, 1, ""},
 		{"search", []string{"session", "search", "TOMATOES"}, 0, id + " #0 user      When do I plant tomatoes?"},
 		{"search nothing", []string{"session", "search", "zucchini"}, 0, "No session mentions"},
+		{"rename", []string{"session", "rename", id[:18], "Vegetable", "garden"}, 0, `is now titled "Vegetable garden"`},
+		{"listed by title", []string{"session", "list"}, 0, "Vegetable garden"},
+		{"search title", []string{"session", "search", "vegetable"}, 0, id + " title     Vegetable garden"},
+		{"rename back", []string{"session", "rename", id, ""}, 0, `is now titled "When do I plant tomatoes?"`},
+		{"rename unknown", []string{"session", "rename", "nope", "x"}, 1, ""},
 		{"show unknown", []string{"session", "show", "nope"}, 1, ""},
 		{"delete unknown", []string{"session", "delete", "19990101"}, 1, ""},
 		{"resume unknown", []string{"chat", "--session", "nope"}, 1, ""},
@@ -86,7 +91,7 @@ func TestSessionCommands(t *testing.T) {
 		t.Fatalf("export -o: %+v", r)
 	}
 	var ex session.Export
-	if data, _ := os.ReadFile(file); json.Unmarshal(data, &ex) != nil || ex.ID != id || len(ex.Entries) != 5 {
+	if data, _ := os.ReadFile(file); json.Unmarshal(data, &ex) != nil || ex.ID != id || len(ex.Entries) != 7 { // 2 messages, commit, flush, compaction, 2 titles
 		t.Fatalf("export file: %+v", ex)
 	}
 	// A torn last line is reported and skipped.

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"os"
 	"strings"
@@ -72,7 +71,9 @@ func TestChatStreamFraming(t *testing.T) {
 }
 
 // TestStreamDisconnectCancelsTurn: a client that goes away mid-stream
-// cancels the model call, and the unfinished turn is not saved.
+// cancels the model call. On /api the turn is kept as cancelled with the
+// answer text that had streamed (a stream's client saw some; the plain
+// request's turn may end before any); /v1 saves nothing.
 func TestStreamDisconnectCancelsTurn(t *testing.T) {
 	for _, path := range []string{"/api/chat/stream", "/v1/chat/completions", "/api/chat"} {
 		t.Run(path, func(t *testing.T) {
@@ -122,8 +123,21 @@ func TestStreamDisconnectCancelsTurn(t *testing.T) {
 				t.Fatal("the provider request was not cancelled after the client went away")
 			}
 			f.hs.Close() // waits for the handler to return
-			if entries, _ := os.ReadDir(f.paths.Sessions); len(entries) != 0 {
-				t.Fatalf("a cancelled turn left %d session files", len(entries))
+			entries, _ := os.ReadDir(f.paths.Sessions)
+			want := map[string]int{"/api/chat/stream": 1, "/v1/chat/completions": 0, "/api/chat": len(entries)}[path]
+			if len(entries) != want || len(entries) > 1 {
+				t.Fatalf("a cancelled turn left %d session files, want %d", len(entries), want)
+			}
+			if len(entries) == 1 {
+				tr, err := session.NewStore(f.paths.Sessions).Load(strings.TrimSuffix(entries[0].Name(), ".jsonl"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				msgs, turns := tr.Messages(), tr.Turns()
+				if len(msgs) != 2 || msgs[0].Text() != "go on" || !strings.HasPrefix("a long answer that never ends", msgs[1].Text()) ||
+					len(turns) != 1 || turns[0].Status != session.TurnCancelled {
+					t.Fatalf("the cancelled turn was kept as %+v, turns %+v", msgs, turns)
+				}
 			}
 		})
 	}
@@ -149,20 +163,32 @@ func TestSessionsSerialisedAndParallel(t *testing.T) {
 	// Session A hangs on its model call; session B still answers.
 	f.llm.Enqueue(llmtest.Reply{Text: "A is thinking", Hang: true})
 	ctx, cancel := context.WithCancel(context.Background())
-	hung := make(chan int, 1)
+	hung, streamed := make(chan int, 1), make(chan bool, 1)
 	go func() {
 		req, _ := http.NewRequestWithContext(ctx, "POST", f.hs.URL+"/api/chat/stream", strings.NewReader(`{"message":"slow","session_id":"`+a.ID()+`"}`))
 		f.authorize(req)
 		resp, err := f.hs.Client().Do(req)
 		if err != nil {
+			streamed <- false
 			hung <- 0
 			return
 		}
-		io.Copy(io.Discard, resp.Body) // until the cancel below
+		rd := bufio.NewReader(resp.Body)
+		for { // until the first text, then until the cancel below
+			line, err := rd.ReadString('\n')
+			if strings.Contains(line, `"A i"`) {
+				streamed <- true
+			}
+			if err != nil {
+				break
+			}
+		}
 		resp.Body.Close()
 		hung <- resp.StatusCode
 	}()
-	f.waitCalls(1)
+	if !<-streamed {
+		t.Fatal("session A's turn did not start")
+	}
 	// A recorded call takes its reply a moment later: B's reply is queued
 	// only once A has taken the hanging one.
 	for f.llm.Pending() > 0 {
@@ -203,9 +229,9 @@ func TestSessionsSerialisedAndParallel(t *testing.T) {
 	for _, m := range tr.Messages() {
 		roles += string(m.Role)[:1]
 	}
-	// The cancelled turn keeps its user message (it ran no tool), then
-	// the two whole turns.
-	if roles != "uuaua" || tr.Messages()[0].Text() != "slow" {
+	// The cancelled turn keeps its user message and the answer text that
+	// had streamed, then the two whole turns.
+	if roles != "uauaua" || tr.Messages()[0].Text() != "slow" || tr.Messages()[1].Text() != "A i" {
 		t.Fatalf("session A holds %q, want the cancelled message and two whole turns", roles)
 	}
 }

@@ -6,9 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/localgpt-go/localgpt/internal/agent"
 	"github.com/localgpt-go/localgpt/internal/llm"
@@ -117,7 +115,7 @@ func TestOpenCutsUncommittedTurn(t *testing.T) {
 
 // failedTurn runs, after one ordinary turn, a turn whose fake model first
 // asks for memory_save, then answers next; with cancel, the turn is
-// cancelled once the second model call is under way.
+// cancelled once the answer has begun to stream in.
 func failedTurn(t *testing.T, next llmtest.Reply, cancel bool) (*env, error) {
 	e := newEnv(t, 128000, 8000, false, 0)
 	e.srv.Enqueue(llmtest.Text("one"))
@@ -125,17 +123,13 @@ func failedTurn(t *testing.T, next llmtest.Reply, cancel bool) (*env, error) {
 	e.srv.Enqueue(llmtest.ToolCalls(llmtest.Call{ID: "s1", Name: "memory_save", Args: `{"content":"UNIQUE-FACT-42"}`}), next)
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
-	var once sync.Once
+	toolRan := false
 	_, err := e.conv.Send(ctx, "remember the fact", func(ev agent.Event) {
-		if cancel && ev.Type == agent.EventToolEnd {
-			once.Do(func() {
-				go func() {
-					for len(e.srv.Calls(chatPath)) < 3 {
-						time.Sleep(time.Millisecond)
-					}
-					stop()
-				}()
-			})
+		switch {
+		case ev.Type == agent.EventToolEnd:
+			toolRan = true
+		case cancel && toolRan && ev.Type == agent.EventText:
+			stop()
 		}
 	})
 	return e, err
@@ -150,9 +144,12 @@ func TestFailedTurnKeepsToolRounds(t *testing.T) {
 		next   llmtest.Reply
 		cancel bool
 		status string
+		// partial is the answer text the user saw, kept as a fourth message.
+		partial string
 	}{
-		{"provider error", llmtest.HTTPError(400, "bad request: something odd"), false, TurnFailed},
-		{"cancelled", llmtest.Reply{Text: "a long answer", Hang: true}, true, TurnCancelled},
+		{"provider error", llmtest.HTTPError(400, "bad request: something odd"), false, TurnFailed, ""},
+		{"cancelled", llmtest.Reply{Text: "a long answer", ChunkSize: 6, Hang: true}, true, TurnCancelled, "a long"},
+		{"failed mid-stream", llmtest.Reply{Text: "Half an answer", ChunkSize: 7, Error: "the provider fell over"}, false, TurnFailed, "Half an"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -162,13 +159,18 @@ func TestFailedTurnKeepsToolRounds(t *testing.T) {
 			}
 			tr, _ := e.store.Load(e.conv.ID())
 			commit := tr.Entries[len(tr.Entries)-1]
-			if commit.Type != TypeCommit || commit.Status != tt.status || commit.Count != 3 {
+			count := map[bool]int{true: 4, false: 3}[tt.partial != ""]
+			if commit.Type != TypeCommit || commit.Status != tt.status || commit.Count != count {
 				t.Fatalf("commit %+v", commit)
+			}
+			msgs := tr.Messages()
+			if last := msgs[len(msgs)-1]; tt.partial != "" && (last.Role != llm.RoleAssistant || last.Text() != tt.partial) {
+				t.Fatalf("the partial answer was not kept: %+v", last)
 			}
 			e.srv.Enqueue(llmtest.Text("It is saved."))
 			e.send(t, "did you save it?")
 			last := e.lastRequest(t)
-			for _, want := range []string{"remember the fact", "UNIQUE-FACT-42", `"tool_call_id":"s1"`, "did you save it?"} {
+			for _, want := range []string{"remember the fact", "UNIQUE-FACT-42", `"tool_call_id":"s1"`, tt.partial, "did you save it?"} {
 				if !strings.Contains(last, want) {
 					t.Errorf("next request lacks %s: %s", want, last)
 				}

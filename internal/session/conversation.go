@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -203,22 +204,29 @@ func (c *Conversation) finish(ctx context.Context, turn *agent.Turn, err error) 
 }
 
 // persist appends the turn's messages, the usage on the last one, and
-// the commit record with its status. A new conversation whose first turn
-// failed before any tool ran leaves no session behind.
+// the commit record with its status. A cancelled or failed turn keeps the
+// answer text the user saw stream in, as an assistant message: the next
+// turn's model sees what the user saw. A new conversation whose first
+// turn failed before it ran a tool or streamed any text leaves no session
+// behind.
 func (c *Conversation) persist(turn *agent.Turn, status, why string) error {
 	if turn == nil || len(turn.Messages) == 0 {
 		return nil
 	}
-	if c.sess == nil && status != TurnAnswered && status != TurnLimit && len(turn.Messages) < 2 {
+	msgs := turn.Messages
+	if (status == TurnCancelled || status == TurnFailed) && strings.TrimSpace(turn.Partial) != "" {
+		msgs = append(msgs[:len(msgs):len(msgs)], llm.AssistantText(turn.Partial))
+	}
+	if c.sess == nil && status != TurnAnswered && status != TurnLimit && len(msgs) < 2 {
 		return nil
 	}
 	if err := c.ensureSession(); err != nil {
 		return err
 	}
 	now := c.o.Now().UTC()
-	entries := make([]Entry, len(turn.Messages))
-	for i := range turn.Messages {
-		entries[i] = Entry{Type: TypeMessage, At: now, Message: &turn.Messages[i]}
+	entries := make([]Entry, len(msgs))
+	for i := range msgs {
+		entries[i] = Entry{Type: TypeMessage, At: now, Message: &msgs[i]}
 	}
 	last := &entries[len(entries)-1]
 	u := turn.Usage

@@ -41,6 +41,14 @@ const (
 	// TypeFormat (with Version) is appended when a version 1 file is
 	// first continued: from that line on, turns end with a commit.
 	TypeFormat = "format"
+	// TypeTitle names the session (Title); one without a title gives the
+	// session back its default name, the first line of its first message.
+	TypeTitle = "title"
+	// TypeWithdraw takes back the last committed turn: its lines stay in
+	// the file, but the session is read as if it had never happened. It
+	// is written with the turn that replaces it (regenerate, edit and
+	// resend), never alone.
+	TypeWithdraw = "withdraw"
 )
 
 // Turn statuses, the Status of a commit record.
@@ -112,4 +120,7 @@ type Entry struct {
 	Count  int    `json:"count,omitempty"`
 	Status string `json:"status,omitempty"`
 	Error  string `json:"error,omitempty"`
+
+	// Title (TypeTitle) is the name the user gave the session.
+	Title string `json:"title,omitempty"`
 }

@@ -8,19 +8,24 @@ import (
 	"github.com/localgpt-go/localgpt/internal/llm"
 )
 
-// Hit is one message matching a search.
+// Hit is one message, or the title, of a session matching a search.
 type Hit struct {
 	ID string `json:"id"`
-	// Message is the index of the message in its session, from 0.
+	// Title is the session's title.
+	Title string `json:"title"`
+	// Message is the index of the message in its session, from 0, or -1
+	// for a match in a title the user gave the session.
 	Message int      `json:"message"`
-	Role    llm.Role `json:"role"`
+	Role    llm.Role `json:"role,omitempty"`
 	// Line is the matching line, shortened around the match.
 	Line string `json:"line"`
 }
 
-// Search finds messages whose text, tool calls or tool results contain
-// query (case-insensitive), across every session, newest sessions first,
-// at most limit hits (0: no limit).
+// Search finds the sessions whose title (one the user gave; the default
+// title is the first message, searched anyway) and the messages whose
+// text, tool calls or tool results contain query (case-insensitive),
+// across every session, newest sessions first, at most limit hits (0: no
+// limit).
 func (s *Store) Search(ctx context.Context, query string, limit int) ([]Hit, error) {
 	q := strings.ToLower(strings.TrimSpace(query))
 	if q == "" {
@@ -42,9 +47,15 @@ func (s *Store) Search(ctx context.Context, query string, limit int) ([]Hit, err
 		if err != nil {
 			continue
 		}
+		if strings.Contains(strings.ToLower(t.title), q) {
+			hits = append(hits, Hit{ID: in.ID, Title: in.Title, Message: -1, Line: t.title})
+			if limit > 0 && len(hits) >= limit {
+				return hits, nil
+			}
+		}
 		for i, m := range t.messages {
 			if line, ok := matchLine(m, q); ok {
-				hits = append(hits, Hit{ID: in.ID, Message: i, Role: m.Role, Line: line})
+				hits = append(hits, Hit{ID: in.ID, Title: in.Title, Message: i, Role: m.Role, Line: line})
 				if limit > 0 && len(hits) >= limit {
 					return hits, nil
 				}

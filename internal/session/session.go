@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"github.com/localgpt-go/localgpt/internal/fsutil"
 	"github.com/localgpt-go/localgpt/internal/keylock"
@@ -25,6 +27,9 @@ type Session struct {
 	f       *os.File
 	t       *Transcript
 	secrets *secret.Masker
+	// withdrawn holds the withdrawal Withdraw applied to t, written with
+	// the next turn.
+	withdrawn []Entry
 }
 
 // Create starts a new session file with its header, fsynced.
@@ -47,7 +52,9 @@ func (s *Store) Create(model string, now time.Time) (*Session, error) {
 			return nil, err
 		}
 		header := Entry{Type: TypeSession, At: now.UTC(), Version: FormatVersion, ID: id, Model: model}
-		sess := &Session{id: id, path: path, f: f, t: &Transcript{Header: header, last: -1, commits: true}, secrets: s.Secrets}
+		t := newTranscript(header)
+		t.commits = true
+		sess := &Session{id: id, path: path, f: f, t: t, secrets: s.Secrets}
 		if err := sess.write([]Entry{header}); err != nil {
 			f.Close()
 			os.Remove(path)
@@ -138,6 +145,13 @@ func (s *Session) Append(entries ...Entry) error {
 	if s.f == nil {
 		return fmt.Errorf("append to session %s: it is closed", s.id)
 	}
+	queued := s.withdrawn
+	if len(queued) > 0 {
+		if len(entries) == 0 || entries[0].Type != TypeMessage {
+			return fmt.Errorf("append to session %s: a withdrawn turn must be followed by the turn that replaces it", s.id)
+		}
+		entries = append(append([]Entry(nil), queued...), entries...)
+	}
 	if !s.t.commits && len(entries) > 0 {
 		// A version 1 file continues in version 2: say so once, first.
 		entries = append([]Entry{{Type: TypeFormat, At: entries[0].At, Version: FormatVersion}}, entries...)
@@ -145,10 +159,51 @@ func (s *Session) Append(entries ...Entry) error {
 	if err := s.write(entries); err != nil {
 		return err
 	}
+	s.withdrawn = nil
 	for _, e := range entries {
-		s.t.add(e)
+		if e.Type != TypeWithdraw { // applied already by Withdraw
+			s.t.add(e)
+		}
 	}
 	return nil
+}
+
+// Withdraw takes back the last turn, to replace it (regenerate an answer,
+// edit and resend the last message): from now on the transcript reads as
+// if it had never happened. The withdrawal is written together with the
+// next turn, so a crash or a turn that saves nothing leaves the file with
+// the old turn in place. It fails when there is no turn to take back or
+// the conversation was compacted after it.
+func (s *Session) Withdraw(at time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.t.CanWithdraw(); err != nil {
+		return fmt.Errorf("session %s: %w", s.id, err)
+	}
+	e := Entry{Type: TypeWithdraw, At: at.UTC()}
+	s.t.add(e)
+	s.withdrawn = append(s.withdrawn, e)
+	return nil
+}
+
+// SetTitle names the session; "" gives it back its default name (the
+// first line of its first message). The title is cleaned to one line of
+// at most MaxTitle characters.
+func (s *Session) SetTitle(at time.Time, title string) error {
+	return s.Append(Entry{Type: TypeTitle, At: at.UTC(), Title: CleanTitle(title)})
+}
+
+// MaxTitle is the longest title kept, in characters.
+const MaxTitle = 200
+
+// CleanTitle makes title one line of at most MaxTitle characters, without
+// control characters.
+func CleanTitle(title string) string {
+	title = strings.Join(strings.FieldsFunc(title, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }), " ")
+	if r := []rune(title); len(r) > MaxTitle {
+		title = strings.TrimSpace(string(r[:MaxTitle-1])) + "…"
+	}
+	return title
 }
 
 // AppendTurn appends a turn: its messages and the commit record that

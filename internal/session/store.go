@@ -238,3 +238,19 @@ func (s *Store) Delete(idOrPrefix string) (Info, error) {
 	}
 	return in, nil
 }
+
+// Rename gives session id (an ID or a unique prefix) a title, or its
+// default title back when title is "", and returns the session as it is
+// now. It opens the session for writing, so it fails with ErrInUse while
+// another process has it open.
+func (s *Store) Rename(idOrPrefix, title string, now time.Time) (Info, error) {
+	sess, err := s.Open(idOrPrefix)
+	if err != nil {
+		return Info{}, err
+	}
+	defer sess.Close()
+	if err := sess.SetTitle(now, title); err != nil {
+		return Info{}, err
+	}
+	return InfoOf(sess.Transcript(), sess.Path()), nil
+}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"time"
 
 	"github.com/localgpt-go/localgpt/internal/clip"
 	"github.com/localgpt-go/localgpt/internal/llm"
@@ -33,6 +34,17 @@ type Transcript struct {
 	clipUntil int
 	cycle     int // compactions so far
 	flushed   map[string]bool
+	title     string // the latest TypeTitle's Title
+	// turns are the committed turns, oldest first; open is where the
+	// messages not yet committed begin (-1: none).
+	turns []turnSpan
+	open  turnSpan
+}
+
+// turnSpan locates one turn: the index in Entries of its first message
+// and of its commit, and the index in messages of its first message.
+type turnSpan struct {
+	entry, commit, message int
 }
 
 // ErrNoHeader means a file does not start with a session header.
@@ -79,7 +91,12 @@ type builder struct {
 	from    int64 // offset of the first pending line
 }
 
-func newBuilder() *builder { return &builder{t: &Transcript{last: -1}} }
+func newBuilder() *builder { return &builder{t: newTranscript(Entry{})} }
+
+// newTranscript returns an empty transcript with header h.
+func newTranscript(h Entry) *Transcript {
+	return &Transcript{Header: h, last: -1, open: turnSpan{entry: -1}}
+}
 
 // line applies one complete line (without its newline), decoded as e, or
 // err if it could not be decoded.
@@ -107,18 +124,23 @@ func (b *builder) line(line []byte, e Entry, err error) error {
 		return nil
 	}
 	switch {
-	case e.Type == TypeMessage && b.commits:
+	case (e.Type == TypeMessage || e.Type == TypeWithdraw) && b.commits:
+		// A withdrawal belongs to the turn that replaces it.
 		if len(b.pending) == 0 {
 			b.from = at
 		}
 		b.pending = append(b.pending, e)
 		return nil
 	case e.Type == TypeCommit:
+		n := 0
 		for _, m := range b.pending {
 			t.add(m)
+			if m.Type == TypeMessage {
+				n++
+			}
 		}
-		if e.Count != len(b.pending) {
-			t.Warnings = append(t.Warnings, fmt.Sprintf("line %d: a turn of %d messages was committed as %d", b.n, len(b.pending), e.Count))
+		if e.Count != n {
+			t.Warnings = append(t.Warnings, fmt.Sprintf("line %d: a turn of %d messages was committed as %d", b.n, n, e.Count))
 		}
 		b.pending = b.pending[:0]
 	case len(b.pending) > 0:
@@ -200,7 +222,23 @@ func (t *Transcript) add(e Entry) {
 			t.Warnings = append(t.Warnings, "a message line without a message was ignored")
 			return
 		}
+		if t.open.entry < 0 {
+			t.open = turnSpan{entry: len(t.Entries), message: len(t.messages)}
+		}
 		t.messages = append(t.messages, *e.Message)
+	case TypeCommit:
+		if t.open.entry >= 0 {
+			t.open.commit = len(t.Entries)
+			t.turns = append(t.turns, t.open)
+			t.open = turnSpan{entry: -1}
+		}
+	case TypeWithdraw:
+		if err := t.withdraw(); err != nil {
+			t.Warnings = append(t.Warnings, "a withdrawal was ignored: "+err.Error())
+			return
+		}
+	case TypeTitle:
+		t.title = e.Title
 	case TypeCompaction:
 		if e.FirstKept < 0 || e.FirstKept > len(t.messages) {
 			t.Warnings = append(t.Warnings, fmt.Sprintf("a compaction keeping from message %d of %d was ignored", e.FirstKept, len(t.messages)))
@@ -212,6 +250,7 @@ func (t *Transcript) add(e Entry) {
 		t.flushed = nil
 	case TypeFormat:
 		t.commits = t.commits || e.Version >= 2
+		t.open = turnSpan{entry: -1} // the version 1 messages before are no turn
 	case TypeFlush:
 		if e.Cycle == t.Cycle() {
 			if t.flushed == nil {
@@ -221,6 +260,65 @@ func (t *Transcript) add(e Entry) {
 		}
 	}
 	t.Entries = append(t.Entries, e)
+}
+
+// withdraw takes back the last committed turn (see TypeWithdraw): its
+// messages and commit leave Entries and Messages.
+func (t *Transcript) withdraw() error {
+	if err := t.CanWithdraw(); err != nil {
+		return err
+	}
+	turn := t.turns[len(t.turns)-1]
+	// Full slice expressions: the old arrays may be shared with a History
+	// a caller holds, so later appends must not write into them.
+	t.Entries = append(t.Entries[:turn.entry:turn.entry], t.Entries[turn.commit+1:]...)
+	t.messages = t.messages[:turn.message:turn.message]
+	t.turns = t.turns[:len(t.turns)-1]
+	return nil
+}
+
+// CanWithdraw says why the last turn cannot be taken back, nil if it can:
+// there must be a committed turn, with no compaction after it.
+func (t *Transcript) CanWithdraw() error {
+	if len(t.turns) == 0 || t.open.entry >= 0 {
+		return errors.New("there is no finished turn to take back")
+	}
+	if t.last > t.turns[len(t.turns)-1].entry {
+		return errors.New("the conversation was compacted after its last turn, so that turn can no longer be replaced")
+	}
+	return nil
+}
+
+// TurnInfo describes one committed turn.
+type TurnInfo struct {
+	// Start is the index in Messages of the turn's first message (its
+	// user message); Count is how many messages it has.
+	Start, Count int
+	// At is when the turn was saved.
+	At time.Time
+	// Status says how it ended (TurnAnswered, TurnCancelled, …); Error
+	// says why a failed turn failed.
+	Status, Error string
+	// Usage sums the turn's model calls; Model is the model that answered.
+	Usage llm.Usage
+	Model string
+}
+
+// Turns describes the committed turns, oldest first. Messages of a
+// version 1 file, written before turns were committed, belong to none.
+func (t *Transcript) Turns() []TurnInfo {
+	out := make([]TurnInfo, len(t.turns))
+	for i, span := range t.turns {
+		commit := t.Entries[span.commit]
+		last := t.Entries[span.commit-1]
+		ti := TurnInfo{Start: span.message, Count: span.commit - span.entry, At: commit.At,
+			Status: commit.Status, Error: commit.Error, Model: last.Model}
+		if last.Usage != nil {
+			ti.Usage = *last.Usage
+		}
+		out[i] = ti
+	}
+	return out
 }
 
 // Messages returns every message of the session, compacted or not.
@@ -311,8 +409,12 @@ func (t *Transcript) LastContextTokens() int {
 	return 0
 }
 
-// Title is the first line of the first user message, shortened.
+// Title is the name the user gave the session, else the first line of
+// the first user message, shortened.
 func (t *Transcript) Title() string {
+	if t.title != "" {
+		return t.title
+	}
 	for _, m := range t.messages {
 		if m.Role == llm.RoleUser {
 			return firstLine(m.Text(), 60)
