@@ -16,6 +16,10 @@ func FuzzParse(f *testing.F) {
 	v2 := `{"type":"session","at":"2025-03-14T09:15:02Z","version":2,"id":"s1"}` + "\n"
 	f.Add([]byte(v2 + msgLine("user", "hi") + `{"type":"commit","at":"2025-03-14T09:16:00Z","count":1}` + "\n" + msgLine("user", "lost")))
 	f.Add([]byte(header + msgLine("user", "a") + `{"type":"format","version":2}` + "\n" + msgLine("user", "b")))
+	commit := `{"type":"commit","at":"2025-03-14T09:16:00Z","count":1}` + "\n"
+	withdraw := `{"type":"withdraw","at":"2025-03-14T09:17:00Z"}` + "\n"
+	f.Add([]byte(v2 + msgLine("user", "a") + commit + `{"type":"title","title":"T"}` + "\n" + withdraw + msgLine("user", "b") + commit + withdraw))
+	f.Add([]byte(v2 + withdraw + withdraw + msgLine("user", "a") + commit))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		tr, err := Parse(data)
 		if err != nil {
@@ -31,5 +35,10 @@ func FuzzParse(f *testing.F) {
 		h := tr.History()
 		_ = MessagesTokens(h)
 		_ = InfoOf(tr, "x")
+		for _, turn := range tr.Turns() {
+			if turn.Start < 0 || turn.Count < 1 || turn.Start+turn.Count > len(tr.Messages()) {
+				t.Fatalf("turn %+v of %d messages", turn, len(tr.Messages()))
+			}
+		}
 	})
 }

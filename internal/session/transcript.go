@@ -42,9 +42,10 @@ type Transcript struct {
 }
 
 // turnSpan locates one turn: the index in Entries of its first message
-// and of its commit, and the index in messages of its first message.
+// and of its commit, and the index in messages of its first message and
+// how many it has.
 type turnSpan struct {
-	entry, commit, message int
+	entry, commit, message, count int
 }
 
 // ErrNoHeader means a file does not start with a session header.
@@ -120,6 +121,7 @@ func (b *builder) line(line []byte, e Entry, err error) error {
 		}
 		t.Header = e
 		b.commits = e.Version >= 2
+		t.commits = b.commits
 		b.advance()
 		return nil
 	}
@@ -222,13 +224,13 @@ func (t *Transcript) add(e Entry) {
 			t.Warnings = append(t.Warnings, "a message line without a message was ignored")
 			return
 		}
-		if t.open.entry < 0 {
+		if t.open.entry < 0 && t.commits {
 			t.open = turnSpan{entry: len(t.Entries), message: len(t.messages)}
 		}
 		t.messages = append(t.messages, *e.Message)
 	case TypeCommit:
 		if t.open.entry >= 0 {
-			t.open.commit = len(t.Entries)
+			t.open.commit, t.open.count = len(t.Entries), len(t.messages)-t.open.message
 			t.turns = append(t.turns, t.open)
 			t.open = turnSpan{entry: -1}
 		}
@@ -271,7 +273,13 @@ func (t *Transcript) withdraw() error {
 	turn := t.turns[len(t.turns)-1]
 	// Full slice expressions: the old arrays may be shared with a History
 	// a caller holds, so later appends must not write into them.
-	t.Entries = append(t.Entries[:turn.entry:turn.entry], t.Entries[turn.commit+1:]...)
+	kept := t.Entries[:turn.entry:turn.entry]
+	for _, e := range t.Entries[turn.entry : turn.commit+1] {
+		if e.Type != TypeMessage && e.Type != TypeCommit {
+			kept = append(kept, e)
+		}
+	}
+	t.Entries = append(kept, t.Entries[turn.commit+1:]...)
 	t.messages = t.messages[:turn.message:turn.message]
 	t.turns = t.turns[:len(t.turns)-1]
 	return nil
@@ -311,7 +319,7 @@ func (t *Transcript) Turns() []TurnInfo {
 	for i, span := range t.turns {
 		commit := t.Entries[span.commit]
 		last := t.Entries[span.commit-1]
-		ti := TurnInfo{Start: span.message, Count: span.commit - span.entry, At: commit.At,
+		ti := TurnInfo{Start: span.message, Count: span.count, At: commit.At,
 			Status: commit.Status, Error: commit.Error, Model: last.Model}
 		if last.Usage != nil {
 			ti.Usage = *last.Usage
