@@ -40,11 +40,11 @@ type app struct {
 	secrets *secret.Masker
 
 	// set by setup
-	cfg      *config.Config
-	paths    config.Paths
-	log      *slog.Logger
-	closeLog func() error
-	catalog  *catalog.Catalog // see models()
+	cfg     *config.Config
+	paths   config.Paths
+	log     *slog.Logger
+	logFile *logging.File    // closed by close; the daemon owns its rotation
+	catalog *catalog.Catalog // see models()
 	// root opens the invocation's one memory store and assistants on
 	// demand (`daemon run` makes its own per configuration).
 	root *assistant.Root
@@ -111,7 +111,7 @@ func (a *app) setup() error {
 		printf(a.stderr, "localgpt: created %s\n", strings.Join(relTo(home, created), ", "))
 	}
 	a.cfg, a.paths = cfg, paths
-	a.log, a.closeLog = logging.New(logging.Options{
+	a.log, a.logFile = logging.New(logging.Options{
 		File: paths.LogFile, Level: cfg.Logging.Level, Verbose: a.verbose, Stderr: a.stderr, Secrets: a.secrets,
 	})
 	a.log.Debug("config loaded", "file", file, "model", cfg.Agent.DefaultModel)
@@ -120,14 +120,16 @@ func (a *app) setup() error {
 	return nil
 }
 
-// close releases what setup opened.
+// close releases what setup opened; setup may then run again.
 func (a *app) close() error {
 	var err error
 	if a.root != nil {
 		err = a.root.Close()
+		a.root = nil
 	}
-	if a.closeLog != nil {
-		err = errors.Join(err, a.closeLog())
+	if a.logFile != nil {
+		err = errors.Join(err, a.logFile.Close())
+		a.logFile = nil
 	}
 	return err
 }

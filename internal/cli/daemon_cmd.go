@@ -29,8 +29,9 @@ func newDaemonCmd(a *app) *cobra.Command {
 keeps the memory index in step with your notes, and serves the HTTP API and the
 web page. Every API request needs the token ('localgpt daemon token'); the page
 logs in with the one-time link 'daemon start' or 'daemon login' prints. One
-daemon runs per LocalGPT home; it logs to logs/agent.log. See docs/daemon.md
-and docs/http-api.md.`,
+daemon runs per LocalGPT home; it logs to logs/agent.log, which it alone
+rotates (other commands only append), and its stray output goes to
+logs/daemon.out. See docs/daemon.md and docs/http-api.md.`,
 	}
 	cmd.AddCommand(newDaemonStartCmd(a), newDaemonStopCmd(a), newDaemonStatusCmd(a),
 		newDaemonRunCmd(a), newDaemonHeartbeatCmd(a), newDaemonInstallCmd(a), newDaemonUninstallCmd(a),
@@ -67,7 +68,7 @@ func newDaemonStartCmd(a *app) *cobra.Command {
 				}
 			}
 			pid, err := daemon.Start(cmd.Context(), a.paths, daemon.StartOptions{
-				Executable: exe, Args: args, Env: os.Environ(), LogFile: a.paths.LogFile, Timeout: timeout,
+				Executable: exe, Args: args, Env: os.Environ(), OutFile: a.paths.DaemonOut, Timeout: timeout,
 			})
 			if err != nil {
 				return err
@@ -250,6 +251,7 @@ SIGHUP reloads config.toml.`,
 			err := daemon.Run(cmd.Context(), daemon.Options{
 				Config: a.cfg, Paths: a.paths, Log: a.log, Getenv: a.getenv, Version: version.String(),
 				Secrets: a.secrets, Reload: hups, Load: a.reloadConfig, Components: a.daemonComponents,
+				Locked: a.logFile.Own, // the one daemon of the home rotates agent.log
 				Ready: func(info daemon.Info) {
 					if !detached { // in a terminal or under a service manager
 						printf(a.stderr, "localgpt: daemon running (pid %d); logs: %s\n", info.PID, a.paths.LogFile)

@@ -170,7 +170,7 @@ func (a *app) servicePlan() (service.Plan, error) {
 	if u, err := user.Current(); err == nil {
 		w.User = u.Username
 	}
-	return m.Plan(service.Spec{Executable: exe, Args: args, Env: env, LogFile: a.paths.LogFile}, w)
+	return m.Plan(service.Spec{Executable: exe, Args: args, Env: env, LogFile: a.paths.DaemonOut}, w)
 }
 
 // serviceExecutable is the path the service manager should run: the

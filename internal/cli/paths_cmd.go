@@ -25,7 +25,7 @@ the config's own path settings have been applied.`,
 			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 			for _, row := range [][2]string{
 				{"home", p.Home}, {"config", p.ConfigFile}, {"workspace", p.Workspace},
-				{"daily_logs", p.DailyLogs}, {"log_file", p.LogFile}, {"index", p.IndexDB},
+				{"daily_logs", p.DailyLogs}, {"log_file", p.LogFile}, {"daemon_out", p.DaemonOut}, {"index", p.IndexDB},
 				{"sessions", p.Sessions}, {"state", p.State},
 			} {
 				printf(tw, "%s\t%s\n", row[0], row[1])

@@ -126,11 +126,8 @@ func (a *app) runSetup(ctx context.Context, o setupOptions, ask func(string) (st
 	}
 	printf(a.stdout, "Wrote %s: %s\n", a.paths.ConfigFile, strings.Join(parts, ", "))
 	// Load what was written, as every later command will, and check it.
+	_ = a.close()
 	a.cfg, a.catalog, a.modelFlag = nil, nil, ""
-	if a.closeLog != nil {
-		_ = a.closeLog()
-		a.closeLog = nil
-	}
 	fmt.Fprintln(a.stdout, "Checking it (localgpt doctor):")
 	checks := a.runChecks(ctx)
 	a.printChecks(checks)

@@ -19,9 +19,12 @@ type Paths struct {
 	Workspace  string `json:"workspace"`
 	DailyLogs  string `json:"daily_logs"`
 	LogFile    string `json:"log_file"`
-	IndexDB    string `json:"index"`
-	Sessions   string `json:"sessions"`
-	State      string `json:"state"`
+	// DaemonOut receives what the daemon prints outside its log (panics,
+	// the Go runtime's messages): logs/daemon.out beside LogFile.
+	DaemonOut string `json:"daemon_out"`
+	IndexDB   string `json:"index"`
+	Sessions  string `json:"sessions"`
+	State     string `json:"state"`
 }
 
 // ResolveHome returns LOCALGPT_HOME, or ~/.localgpt.
@@ -56,12 +59,14 @@ func ResolvePaths(home, configFile string, c *Config, getenv func(string) string
 		return filepath.Clean(p)
 	}
 	ws := rel(c.Memory.Workspace, "workspace")
+	logFile := rel(c.Logging.File, filepath.Join("logs", "agent.log"))
 	return Paths{
 		Home:       home,
 		ConfigFile: configFile,
 		Workspace:  ws,
 		DailyLogs:  filepath.Join(ws, "memory"),
-		LogFile:    rel(c.Logging.File, filepath.Join("logs", "agent.log")),
+		LogFile:    logFile,
+		DaemonOut:  filepath.Join(filepath.Dir(logFile), "daemon.out"),
 		IndexDB:    filepath.Join(home, "index", "memory.sqlite"),
 		Sessions:   filepath.Join(home, "sessions"),
 		State:      filepath.Join(home, "state"),

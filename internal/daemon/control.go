@@ -149,6 +149,10 @@ func Stop(ctx context.Context, paths config.Paths, timeout time.Duration, waitin
 // by Start which file descriptor to report readiness on.
 const NotifyEnv = "LOCALGPT_DAEMON_NOTIFY_FD"
 
+// MaxOutBytes is the size past which Start rotates the daemon's raw
+// output (StartOptions.OutFile).
+const MaxOutBytes = 1 << 20
+
 // StartOptions say how to start a detached daemon.
 type StartOptions struct {
 	// Executable and Args run the daemon in the foreground
@@ -156,9 +160,11 @@ type StartOptions struct {
 	Executable string
 	Args       []string
 	Env        []string
-	// LogFile receives the daemon's stdout and stderr (panics, mostly;
-	// the daemon logs there itself too).
-	LogFile string
+	// OutFile receives the daemon's raw stdout and stderr (panics, the Go
+	// runtime's messages): logs/daemon.out, never the JSON log, which the
+	// daemon writes itself. Start rotates it (one old copy, OutFile.1)
+	// once it passes MaxOutBytes, before the daemon opens it.
+	OutFile string
 	// Timeout bounds the wait for the daemon to report ready.
 	Timeout time.Duration
 }
@@ -172,21 +178,27 @@ func Start(ctx context.Context, paths config.Paths, o StartOptions) (int, error)
 	} else if held {
 		return readPID(paths.State), fmt.Errorf("%w (pid %d); stop it with `localgpt daemon stop`", ErrRunning, readPID(paths.State))
 	}
-	if err := os.MkdirAll(filepath.Dir(o.LogFile), fsutil.DirMode); err != nil {
+	if err := os.MkdirAll(filepath.Dir(o.OutFile), fsutil.DirMode); err != nil {
 		return 0, fmt.Errorf("daemon: create the log folder: %w", err)
 	}
-	logf, err := os.OpenFile(o.LogFile, os.O_WRONLY|os.O_APPEND|os.O_CREATE, fsutil.FileMode)
-	if err != nil {
-		return 0, fmt.Errorf("daemon: open the log %s: %w", o.LogFile, err)
+	if info, err := os.Stat(o.OutFile); err == nil && info.Size() > MaxOutBytes {
+		// No daemon runs (checked above), so none has the file open.
+		if err := os.Rename(o.OutFile, o.OutFile+".1"); err != nil {
+			return 0, fmt.Errorf("daemon: rotate %s: %w", o.OutFile, err)
+		}
 	}
-	defer logf.Close()
+	out, err := os.OpenFile(o.OutFile, os.O_WRONLY|os.O_APPEND|os.O_CREATE, fsutil.FileMode)
+	if err != nil {
+		return 0, fmt.Errorf("daemon: open %s: %w", o.OutFile, err)
+	}
+	defer out.Close()
 	r, w, err := os.Pipe()
 	if err != nil {
 		return 0, fmt.Errorf("daemon: %w", err)
 	}
 	defer r.Close()
 	cmd := exec.Command(o.Executable, o.Args...)
-	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.Stdout, cmd.Stderr = out, out
 	detach(cmd)
 	cmd.Env = append(o.Env, NotifyEnv+"="+passNotify(cmd, w))
 	if err := cmd.Start(); err != nil {
@@ -217,7 +229,7 @@ func Start(ctx context.Context, paths config.Paths, o StartOptions) (int, error)
 			return pid, errors.New(strings.TrimPrefix(line, "error: "))
 		}
 		cmd.Wait() // the pipe closed without a word: the daemon exited
-		return pid, fmt.Errorf("daemon: it exited before it was ready (exit status %d); see %s", cmd.ProcessState.ExitCode(), o.LogFile)
+		return pid, fmt.Errorf("daemon: it exited before it was ready (exit status %d); see %s", cmd.ProcessState.ExitCode(), o.OutFile)
 	case <-timer.C:
 	case <-ctx.Done():
 	}
@@ -225,5 +237,5 @@ func Start(ctx context.Context, paths config.Paths, o StartOptions) (int, error)
 		cmd.Process.Kill()
 	}
 	go cmd.Wait() // reaped when it exits; this process ends soon after
-	return pid, fmt.Errorf("daemon: pid %d did not report ready within %s and was stopped; see %s", pid, timeout, o.LogFile)
+	return pid, fmt.Errorf("daemon: pid %d did not report ready within %s and was stopped; see %s", pid, timeout, o.OutFile)
 }

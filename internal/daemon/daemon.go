@@ -50,6 +50,10 @@ type Options struct {
 	// (SIGHUP); Load reads it again. Both nil: no reloading.
 	Reload <-chan os.Signal
 	Load   func() (*config.Config, config.Paths, error)
+	// Locked is called once the daemon lock is held, before anything
+	// starts: what belongs to the one daemon of a home is taken there
+	// (the rotation of the log, see logging.File.Own). Nil: nothing.
+	Locked func()
 	// Ready is called once the daemon is up, with what it published.
 	Ready func(Info)
 	// LockWait is how long to retry the daemon lock while another process
@@ -73,6 +77,9 @@ func Run(ctx context.Context, o Options) error {
 		return err
 	}
 	defer lock.Unlock()
+	if o.Locked != nil {
+		o.Locked()
+	}
 	ctx, release, err := stopRequests(ctx)
 	if err != nil {
 		return fmt.Errorf("daemon: %w", err)

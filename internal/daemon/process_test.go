@@ -274,3 +274,48 @@ func TestProcessRunsDueTask(t *testing.T) {
 		t.Fatalf("%d model calls, want 2", n)
 	}
 }
+
+// TestProcessDaemonOutput: what the daemon prints outside its log (here
+// the Go runtime's init trace on stderr) goes to logs/daemon.out, and
+// logs/agent.log holds only whole JSON records, the daemon's and those
+// of commands run beside it, which append without rotating (issue 13.9).
+func TestProcessDaemonOutput(t *testing.T) {
+	home := procHome(t, "")
+	start := testbin.Command(binary, home, "daemon", "start")
+	start.Env = append(start.Env, "GODEBUG=inittrace=1")
+	if out, err := start.CombinedOutput(); err != nil {
+		t.Fatalf("start: %v\n%s", err, out)
+	}
+	for range 3 {
+		if _, errOut, code := lg(t, home, "-v", "paths"); code != 0 {
+			t.Fatalf("paths: %s", errOut)
+		}
+	}
+	if _, errOut, code := lg(t, home, "daemon", "stop"); code != 0 {
+		t.Fatalf("stop: %s", errOut)
+	}
+	raw, err := os.ReadFile(filepath.Join(home, "logs", "daemon.out"))
+	if err != nil || !strings.Contains(string(raw), "init ") {
+		t.Fatalf("daemon.out lacks the runtime's trace: %v\n%s", err, raw)
+	}
+	data, err := os.ReadFile(filepath.Join(home, "logs", "agent.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var daemonRecords, commandRecords int
+	for line := range strings.SplitSeq(strings.TrimSpace(string(data)), "\n") {
+		var r map[string]any
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			t.Fatalf("agent.log has a line that is not a JSON record: %q", line)
+		}
+		switch msg, _ := r["msg"].(string); {
+		case strings.HasPrefix(msg, "daemon: "):
+			daemonRecords++
+		case msg == "config loaded":
+			commandRecords++
+		}
+	}
+	if daemonRecords == 0 || commandRecords < 3 {
+		t.Fatalf("agent.log has %d daemon and %d command records:\n%s", daemonRecords, commandRecords, data)
+	}
+}

@@ -1,5 +1,6 @@
 // Package logging sets up LocalGPT's log: structured slog records in
-// logs/agent.log, rotated by size, with secrets redacted whatever the level:
+// logs/agent.log, rotated by size by the daemon alone (see File), with
+// secrets redacted whatever the level:
 // attributes named like a secret are blanked, and every configured secret
 // is masked in each record as it is written, wherever it appears (an error
 // from a provider may echo a key).
@@ -10,15 +11,17 @@ import (
 	"log/slog"
 	"strings"
 
-	"gopkg.in/natefinch/lumberjack.v2"
-
 	"github.com/localgpt-go/localgpt/internal/secret"
 )
 
 // Options say where and how much to log.
 type Options struct {
-	File  string // the log file; rotated at MaxSizeMB
+	File  string // the log file; its owner rotates it at MaxBytes
 	Level string // debug, info, warn, error
+	// MaxBytes and MaxBackups bound the file and the old files kept;
+	// 0 means MaxSizeMB and MaxBackups.
+	MaxBytes   int64
+	MaxBackups int
 	// Verbose lowers the level to debug and copies records to Stderr.
 	Verbose bool
 	Stderr  io.Writer
@@ -33,14 +36,21 @@ const (
 	MaxBackups = 3
 )
 
-// New returns a logger and a function that closes its file. The file is
-// opened on the first record, so commands that log nothing create nothing.
-func New(o Options) (*slog.Logger, func() error) {
+// New returns a logger and its file, which the caller closes. The file
+// is opened on the first record, so commands that log nothing create
+// nothing; records are appended without rotating until File.Own.
+func New(o Options) (*slog.Logger, *File) {
 	level := ParseLevel(o.Level)
 	if o.Verbose {
 		level = slog.LevelDebug
 	}
-	file := &lumberjack.Logger{Filename: o.File, MaxSize: MaxSizeMB, MaxBackups: MaxBackups}
+	if o.MaxBytes <= 0 {
+		o.MaxBytes = MaxSizeMB << 20
+	}
+	if o.MaxBackups <= 0 {
+		o.MaxBackups = MaxBackups
+	}
+	file := newFile(o.File, o.MaxBytes, o.MaxBackups)
 	opts := &slog.HandlerOptions{Level: level, ReplaceAttr: redact}
 	// A handler writes each record in one Write, so masking per Write
 	// sees whole records.
@@ -48,7 +58,7 @@ func New(o Options) (*slog.Logger, func() error) {
 	if o.Verbose && o.Stderr != nil {
 		h = slog.NewMultiHandler(h, slog.NewTextHandler(o.Stderr, opts))
 	}
-	return slog.New(h), file.Close
+	return slog.New(h), file
 }
 
 // ParseLevel maps a config level name to a slog level (info if unknown).
