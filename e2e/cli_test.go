@@ -33,7 +33,12 @@ type home struct {
 // the default.
 func newHome(t *testing.T, url string) *home {
 	t.Helper()
+	// A home LocalGPT made itself is private (0700); t.TempDir's is 0755,
+	// which doctor rightly reports as readable by others.
 	dir := t.TempDir()
+	if err := os.Chmod(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
 	cfg := fmt.Sprintf(`[agent]
 default_model = "ollama/%[2]s"
 
