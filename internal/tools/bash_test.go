@@ -102,10 +102,15 @@ func waitGone(t *testing.T, pid int) {
 
 func TestBashTimeoutKillsTheProcessGroup(t *testing.T) {
 	e := newEnv(t, nil, noApproval)
+	// The timeout leaves the sandbox launcher and both shells time to
+	// print their pids on a loaded machine (500 ms did not always).
 	r := e.call(t, context.Background(), "bash", map[string]any{
-		"command": "sleep 300 & echo $!; sh -c 'sleep 301 & echo $!; wait' & wait", "timeout_ms": 500,
+		"command": "sleep 300 & echo $!; sh -c 'sleep 301 & echo $!; wait' & wait", "timeout_ms": 3000,
 	})
-	check(t, r, true, "timed out after 500ms and was killed")
+	check(t, r, true, "timed out after 3s and was killed")
+	if n := len(pidsIn(t, r.Content)); n != 2 {
+		t.Fatalf("want both background pids before the timeout, got %d:\n%s", n, r.Content)
+	}
 	for _, pid := range pidsIn(t, r.Content) {
 		waitGone(t, pid)
 	}
