@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/localgpt-go/localgpt/internal/clip"
+	"github.com/localgpt-go/localgpt/internal/mdcomment"
 	"github.com/localgpt-go/localgpt/internal/tokens"
 )
 
@@ -90,6 +91,6 @@ func readWorkspaceFile(dir, name string) string {
 	if err != nil {
 		return ""
 	}
-	s := strings.TrimSpace(string(data))
+	s := strings.TrimSpace(mdcomment.Strip(string(data))) // comments are notes for the user
 	return clip.Bytes(s, maxPersonaBytes, "\n[… "+name+" truncated …]")
 }

@@ -321,3 +321,37 @@ func TestChatGoesOnAfterOverflow(t *testing.T) {
 		t.Fatalf("%d replies left: the chat stopped early", n)
 	}
 }
+
+// TestTemplateTextStaysOut: the templates' explanations live in HTML
+// comments, which memory search does not find and the model never sees;
+// a user's text outside them is found and sent.
+func TestTemplateTextStaysOut(t *testing.T) {
+	home, srv := fakeHome(t)
+	if r := runIn(t, home, "", "memory", "add", "I like green tea", "--long-term"); r.code != 0 {
+		t.Fatalf("%+v", r)
+	}
+	for _, tc := range []struct{ query, file string }{
+		{"what do I like", "HEARTBEAT.md"}, {"tasks daemon due", "HEARTBEAT.md"},
+		{"voice priorities", "SOUL.md"}, {"conventions deploy Fridays", "MEMORY.md"},
+	} {
+		if r := runIn(t, home, "", "memory", "search", tc.query); strings.Contains(r.stdout, tc.file) {
+			t.Errorf("search %q found the template text of %s:\n%s", tc.query, tc.file, r.stdout)
+		}
+	}
+	if r := runIn(t, home, "", "memory", "search", "green tea"); !strings.Contains(r.stdout, "MEMORY.md") {
+		t.Fatalf("the user's own note is not found: %+v", r)
+	}
+	srv.Enqueue(llmtest.Text("ok"))
+	if r := runIn(t, home, "", "ask", "hi"); r.code != 0 {
+		t.Fatalf("%+v", r)
+	}
+	prompt := lastBody(t, srv)
+	for _, template := range []string{"Long-term knowledge that LocalGPT", "Edit this file", "comment marks"} {
+		if strings.Contains(prompt, template) {
+			t.Errorf("the prompt holds template text %q", template)
+		}
+	}
+	if !strings.Contains(prompt, "I like green tea") || !strings.Contains(prompt, "Be direct and concise") {
+		t.Errorf("the prompt lacks the user's memory or the persona:\n%s", prompt)
+	}
+}

@@ -3,6 +3,8 @@ package heartbeat
 import (
 	"strings"
 	"time"
+
+	"github.com/localgpt-go/localgpt/internal/mdcomment"
 )
 
 // CompleteTasks returns src with the one-time tasks of done that are
@@ -28,7 +30,7 @@ func CompleteTasks(src string, done []Task, at time.Time, loc *time.Location) (s
 		eol = "\r\n"
 	}
 	lines := strings.Split(strings.ReplaceAll(src, "\r\n", "\n"), "\n")
-	plain := strings.Split(strings.ReplaceAll(stripComments(src), "\r\n", "\n"), "\n") // same line numbers, comments blanked
+	plain := strings.Split(strings.ReplaceAll(mdcomment.Strip(src), "\r\n", "\n"), "\n") // same line numbers, comments blanked
 	stamp := at.In(loc).Format("2006-01-02 15:04")
 
 	type block struct{ from, to int } // lines [from, to)

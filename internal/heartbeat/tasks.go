@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/localgpt-go/localgpt/internal/clip"
+	"github.com/localgpt-go/localgpt/internal/mdcomment"
 )
 
 // Task is one task of HEARTBEAT.md: a "### Title" block with "- Key: value"
@@ -85,7 +86,7 @@ func Parse(src string, loc *time.Location) *File {
 		loc = time.Local
 	}
 	p := parser{loc: loc, section: sectionPending, f: &File{Tasks: []Task{}}}
-	lines := strings.Split(strings.ReplaceAll(stripComments(src), "\r\n", "\n"), "\n")
+	lines := strings.Split(strings.ReplaceAll(mdcomment.Strip(src), "\r\n", "\n"), "\n")
 	fence := ""
 	for i, raw := range lines {
 		line := strings.TrimSpace(raw)
@@ -253,37 +254,6 @@ func parseDue(s string, loc *time.Location) (time.Time, error) {
 		}
 	}
 	return time.Time{}, &formatError{"due date " + quote(s) + " is not YYYY-MM-DD HH:MM, such as \"2026-01-09 17:00\""}
-}
-
-// stripComments removes HTML comments, keeping their newlines so line
-// numbers stay right. An unterminated comment runs to the end, as in HTML.
-func stripComments(s string) string {
-	if !strings.Contains(s, "<!--") {
-		return s
-	}
-	var b strings.Builder
-	b.Grow(len(s))
-	for {
-		i := strings.Index(s, "<!--")
-		if i < 0 {
-			b.WriteString(s)
-			return b.String()
-		}
-		b.WriteString(s[:i])
-		rest := s[i+4:]
-		j := strings.Index(rest, "-->")
-		comment := rest
-		if j >= 0 {
-			comment = rest[:j]
-			s = rest[j+3:]
-		} else {
-			s = ""
-		}
-		b.WriteString(strings.Repeat("\n", strings.Count(comment, "\n")))
-		if j < 0 {
-			return b.String()
-		}
-	}
 }
 
 type formatError struct{ msg string }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/localgpt-go/localgpt/internal/mdcomment"
 	"github.com/localgpt-go/localgpt/internal/tokens"
 )
 
@@ -47,7 +48,7 @@ func (s *Store) Context(now time.Time, budgetTokens int) (string, error) {
 		if err != nil {
 			return "", fmt.Errorf("memory: read %s for the prompt: %w", f.rel, err)
 		}
-		text := strings.TrimSpace(strings.ToValidUTF8(string(data), "\uFFFD"))
+		text := strings.TrimSpace(strings.ToValidUTF8(mdcomment.Strip(string(data)), "\uFFFD"))
 		if text == "" {
 			continue
 		}

@@ -14,6 +14,8 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"github.com/localgpt-go/localgpt/internal/mdcomment"
 )
 
 // IndexStats summarises one reindex.
@@ -529,7 +531,9 @@ func (s *Store) prepare(f scanned, existing map[string]dbFile) prepared {
 	if !utf8.ValidString(text) {
 		text = strings.ToValidUTF8(text, "\uFFFD")
 	}
-	p.chunks = ChunkMarkdown(text, s.opts.ChunkSize, s.opts.ChunkOverlap)
+	// HTML comments (the templates' explanations, private notes) are not
+	// indexed; their lines stay, so line numbers match the file.
+	p.chunks = ChunkMarkdown(mdcomment.Strip(text), s.opts.ChunkSize, s.opts.ChunkOverlap)
 	p.cjk = make([]string, len(p.chunks))
 	for i, c := range p.chunks {
 		p.cjk[i] = unspacedRuns(c.Text)
