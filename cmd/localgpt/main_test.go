@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -49,5 +50,51 @@ func TestBrokenConfigExitCode(t *testing.T) {
 	_, errOut, code := runBinary(t, home, "config", "show")
 	if code != 2 || !strings.Contains(errOut, "config.toml:2:12: heartbeat.interval:") {
 		t.Fatalf("code %d, stderr %s", code, errOut)
+	}
+}
+
+// TestREADMEInstall runs the README's install lines in a fresh home (no
+// ~/.local/bin, no ~/.bashrc) with bash: afterwards localgpt is found in
+// that shell and in a new one, and running them again changes nothing.
+func TestREADMEInstall(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := strings.Index(string(readme), "mkdir -p ~/.local/bin")
+	end := strings.Index(string(readme), "```\n\nThe stripped binary")
+	if start < 0 || end < start {
+		t.Fatal("the README's install lines were not found")
+	}
+	lines := string(readme[start:end])
+	home, dir := t.TempDir(), t.TempDir()
+	data, err := os.ReadFile(binary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "localgpt"), data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"HOME=" + home, "PATH=/usr/bin:/bin", "LOCALGPT_HOME=" + filepath.Join(home, ".localgpt")}
+	bash := func(script string) string {
+		t.Helper()
+		cmd := exec.Command("bash", "-c", script)
+		cmd.Dir, cmd.Env = dir, env
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("bash -c %q: %v\n%s", script, err, out)
+		}
+		return string(out)
+	}
+	for range 2 {
+		if out := bash("set -e\n" + lines + "command -v localgpt\nlocalgpt --version\n"); !strings.Contains(out, filepath.Join(home, ".local/bin/localgpt")) || !strings.Contains(out, "localgpt ") {
+			t.Fatalf("after the install lines:\n%s", out)
+		}
+	}
+	if out := bash("source ~/.bashrc; command -v localgpt"); !strings.Contains(out, ".local/bin/localgpt") {
+		t.Fatalf("a new shell does not find localgpt:\n%s", out)
+	}
+	if rc, _ := os.ReadFile(filepath.Join(home, ".bashrc")); strings.Count(string(rc), ".local/bin") != 1 {
+		t.Fatalf("~/.bashrc after installing twice:\n%s", rc)
 	}
 }

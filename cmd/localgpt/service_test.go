@@ -73,7 +73,7 @@ func TestDaemonInstallSystemd(t *testing.T) {
 	}
 
 	out, _, code = run(nil, "daemon", "status")
-	if code != 0 || !strings.Contains(out, "At login:   installed (systemd user unit "+unit+")") {
+	if code != 3 || !strings.Contains(out, "At login:   installed (systemd user unit "+unit+")") { // 3: installed, not running
 		t.Fatalf("status after install: %d\n%s", code, out)
 	}
 	out, _, code = run(nil, "--model", "other", "daemon", "status", "--json")
@@ -84,7 +84,7 @@ func TestDaemonInstallSystemd(t *testing.T) {
 			Path               string
 		} `json:"autostart"`
 	}
-	if err := json.Unmarshal([]byte(out), &st); err != nil || code != 0 || !st.Autostart.Installed || st.Autostart.Current || st.Autostart.Path != unit {
+	if err := json.Unmarshal([]byte(out), &st); err != nil || code != 3 || !st.Autostart.Installed || st.Autostart.Current || st.Autostart.Path != unit {
 		t.Fatalf("status --json for another model should be installed but not current: %v %s", err, out)
 	}
 

@@ -45,7 +45,8 @@ piped, it is plain text, and tool activity goes to stderr.`,
 		Example: `  localgpt ask "what did I decide about the garden?"
   git diff | localgpt ask - --no-tools
   localgpt ask --json "summarise MEMORY.md" | jq .response`,
-		Args: cobra.MinimumNArgs(1),
+		Args: needArgs(1, -1, `localgpt ask QUESTION…   (or: localgpt ask - to read the question from standard input)`,
+			`localgpt ask "what did I decide about the garden?"`),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			question, err := readQuestion(a.stdin, args)
 			if err != nil {

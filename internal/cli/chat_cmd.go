@@ -61,6 +61,7 @@ summarised (after a note in today's memory log) and recent ones kept.`,
 	f.StringVar(&sessionID, "session", "", "continue session `ID` (a unique prefix will do)")
 	f.BoolVar(&resume, "resume", false, "continue the most recent session")
 	cmd.MarkFlagsMutuallyExclusive("session", "resume")
+	_ = cmd.RegisterFlagCompletionFunc("session", a.completeSessions(false))
 	return cmd
 }
 

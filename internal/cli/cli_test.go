@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/localgpt-go/localgpt/internal/llm/llmtest"
 )
 
 // result is what one in-process localgpt invocation printed and returned.
@@ -254,5 +257,80 @@ func TestVerboseLogsToFileAndStderr(t *testing.T) {
 	data, err := os.ReadFile(filepath.Join(home, "logs", "agent.log"))
 	if err != nil || !strings.Contains(string(data), "config loaded") {
 		t.Fatalf("log file: %v %q", err, data)
+	}
+}
+
+// TestMissingArgumentsShowUsage: a command run without its argument says
+// how to call it, with an example, and exits 1.
+func TestMissingArgumentsShowUsage(t *testing.T) {
+	home := t.TempDir()
+	for _, tc := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"ask"}, []string{"localgpt ask needs an argument", "usage:   localgpt ask QUESTION…", "example: localgpt ask \"what did I decide"}},
+		{[]string{"memory", "show"}, []string{"localgpt memory show needs an argument", "usage:   localgpt memory show PATH[:FROM-TO]", "example: localgpt memory show MEMORY.md:1-20"}},
+		{[]string{"memory", "show", "a", "b"}, []string{"takes at most 1 argument(s), got 2"}},
+	} {
+		r := run(t, home, tc.args...)
+		if r.code != 1 {
+			t.Errorf("%v: exit %d, want 1", tc.args, r.code)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(r.stderr, w) {
+				t.Errorf("%v: stderr lacks %q:\n%s", tc.args, w, r.stderr)
+			}
+		}
+	}
+	r := run(t, home, "--help")
+	if !strings.Contains(r.stdout, "LOCALGPT_API_TOKEN") {
+		t.Errorf("--help does not list LOCALGPT_API_TOKEN:\n%s", r.stdout)
+	}
+}
+
+// TestCompletionOfNames: the shell completes session IDs (with their titles),
+// model names as `models` prints them, and memory paths.
+func TestCompletionOfNames(t *testing.T) {
+	ol := llmtest.NewOllama(t)
+	ol.SetModels(llmtest.Model{Name: "llama3.2"}, llmtest.Model{Name: "qwen3:8b"})
+	oa := llmtest.NewOpenAI(t)
+	oa.SetModels(llmtest.Model{Name: "fake-small"})
+	home := filepath.Join(t.TempDir(), "home")
+	os.MkdirAll(home, 0o700)
+	os.WriteFile(filepath.Join(home, "config.toml"), []byte(fmt.Sprintf("[agent]\ndefault_model = \"openai/fake-small\"\n[providers.ollama]\nendpoint = %q\n[providers.openai]\nbase_url = %q\n", ol.URL, oa.URL+"/v1")), 0o600)
+	oa.Enqueue(llmtest.Text("Hello, gardener."))
+	if r := runEnv(t, map[string]string{"LOCALGPT_HOME": home, "NO_COLOR": "1"}, "Plan the garden\n", "chat", "--no-tools"); r.code != 0 {
+		t.Fatalf("%+v", r)
+	}
+	os.MkdirAll(filepath.Join(home, "workspace", "projects"), 0o700)
+	os.WriteFile(filepath.Join(home, "workspace", "projects", "garden.md"), []byte("# Garden\n"), 0o600)
+	ids, _ := os.ReadDir(filepath.Join(home, "sessions"))
+	if len(ids) != 1 {
+		t.Fatalf("%d sessions", len(ids))
+	}
+	id := strings.TrimSuffix(ids[0].Name(), ".jsonl")
+	cases := []struct {
+		args    []string
+		want    []string
+		notWant string
+	}{
+		{[]string{"session", "show", ""}, []string{id + "\tPlan the garden"}, ""},
+		{[]string{"chat", "--session", id[:4]}, []string{id}, ""},
+		{[]string{"session", "delete", id, ""}, []string{id}, ""},
+		{[]string{"-m", ""}, []string{"fake-small\topenai", "llama3.2:latest\tollama", "qwen3:8b"}, ""},
+		{[]string{"ask", "-m", "q"}, []string{"qwen3:8b"}, "fake-small"},
+		{[]string{"memory", "show", ""}, []string{"MEMORY.md", "projects/garden.md", "HEARTBEAT.md"}, ""},
+		{[]string{"memory", "show", "proj"}, []string{"projects/garden.md"}, "MEMORY.md"},
+	}
+	for _, tc := range cases {
+		r := run(t, home, append([]string{"__complete"}, tc.args...)...)
+		for _, w := range tc.want {
+			if !strings.Contains(r.stdout, w) {
+				t.Errorf("complete %q: lacks %q:\n%s", tc.args, w, r.stdout)
+			}
+		}
+		if tc.notWant != "" && strings.Contains(r.stdout, tc.notWant) {
+			t.Errorf("complete %q: offers %q:\n%s", tc.args, tc.notWant, r.stdout)
+		}
 	}
 }

@@ -132,7 +132,10 @@ func newDaemonStatusCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "status",
 		Short: "Show whether the daemon runs and what the heartbeat did",
-		Args:  cobra.NoArgs,
+		Long: `Show whether the daemon runs, where it serves, and what the heartbeat did.
+The exit code is 0 when the daemon runs and 3 when it does not (as the LSB
+asks of a status command), so scripts can test it.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := a.setup(); err != nil {
 				return err
@@ -144,13 +147,19 @@ func newDaemonStatusCmd(a *app) *cobra.Command {
 			}
 			auto := a.serviceState(cmd.Context())
 			if asJSON {
-				return writeJSON(a.stdout, struct {
+				if err := writeJSON(a.stdout, struct {
 					daemon.Status
 					Autostart *service.State `json:"autostart,omitempty"`
-				}{st, auto})
+				}{st, auto}); err != nil {
+					return err
+				}
+			} else {
+				printStatus(a, st, now)
+				printAutostart(a, auto)
 			}
-			printStatus(a, st, now)
-			printAutostart(a, auto)
+			if !st.Running {
+				return exitStatus(ExitNotRunning)
+			}
 			return nil
 		},
 	}

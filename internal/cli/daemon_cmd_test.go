@@ -49,11 +49,11 @@ func TestDaemonHeartbeatCommand(t *testing.T) {
 			ModelCycles int `json:"model_cycles"`
 		}
 	}
-	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &st) != nil || st.Running || st.Heartbeat.Outcome != "DONE" ||
+	if r.code != ExitNotRunning || json.Unmarshal([]byte(r.stdout), &st) != nil || st.Running || st.Heartbeat.Outcome != "DONE" ||
 		st.Heartbeat.ModelCycles != 4 || st.Heartbeat.TokensToday == 0 {
 		t.Fatalf("status: %+v %+v", r, st)
 	}
-	if r := runIn(t, home, "", "daemon", "status"); r.code != 0 || !strings.Contains(r.stdout, "not running") {
+	if r := runIn(t, home, "", "daemon", "status"); r.code != ExitNotRunning || r.stderr != "" || !strings.Contains(r.stdout, "not running") {
 		t.Fatalf("status: %+v", r)
 	}
 	if r := runIn(t, home, "", "daemon", "stop"); r.code != 0 || !strings.Contains(r.stdout, "No LocalGPT daemon is running") {

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/localgpt-go/localgpt/internal/config"
 	"github.com/localgpt-go/localgpt/internal/llm"
@@ -18,13 +19,26 @@ const (
 	ExitInterrupted = 130
 )
 
+// ExitNotRunning is `daemon status`'s code when no daemon runs, as the
+// LSB asks of a status command (3: program is not running).
+const ExitNotRunning = 3
+
+// exitStatus ends a command with a code after it printed all it had to
+// say; nothing more is printed for it.
+type exitStatus int
+
+func (e exitStatus) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
+
 // ExitCode maps an error returned by Run to the process exit code.
 func ExitCode(err error) int {
 	var ce *config.Error
 	var le *llm.Error
+	var es exitStatus
 	switch {
 	case err == nil:
 		return ExitOK
+	case errors.As(err, &es):
+		return int(es)
 	case errors.As(err, &ce):
 		return ExitConfig
 	case errors.As(err, &le):

@@ -338,7 +338,9 @@ func newMemoryShowCmd(a *app) *cobra.Command {
 		Long: `Print a file of the workspace (or of an external path), whole or lines
 FROM to TO (1-based, inclusive; "PATH:FROM" prints one line, "PATH:FROM-"
 to the end). PATH is relative to the workspace, as search prints it.`,
-		Args: cobra.ExactArgs(1),
+		Args: needArgs(1, 1, "localgpt memory show PATH[:FROM-TO]   (PATH relative to the workspace, as search prints it)",
+			"localgpt memory show MEMORY.md:1-20"),
+		ValidArgsFunction: a.completeMemoryPaths,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			path, from, to, err := parseLineRange(args[0])
 			if err != nil {

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/spf13/cobra"
+
 	"github.com/localgpt-go/localgpt/internal/termmd"
 )
 
@@ -94,4 +96,20 @@ func readStdin(r io.Reader, limit int64, what string) (string, error) {
 		return "", fmt.Errorf("%s on stdin is longer than %d MiB; pass a shorter text, or save it to a file in the workspace and refer to it", what, limit>>20)
 	}
 	return string(data), nil
+}
+
+// needArgs accepts from min to max arguments (max < 0: any number) and
+// otherwise answers with the command's usage and an example, instead of
+// cobra's terse count.
+func needArgs(min, max int, usage, example string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) >= min && (max < 0 || len(args) <= max) {
+			return nil
+		}
+		what := "needs an argument"
+		if len(args) >= min {
+			what = fmt.Sprintf("takes at most %d argument(s), got %d", max, len(args))
+		}
+		return fmt.Errorf("%s %s\nusage:   %s\nexample: %s", cmd.CommandPath(), what, usage, example)
+	}
 }

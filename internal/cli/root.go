@@ -24,6 +24,8 @@ Environment:
   OPENAI_API_KEY     used when providers.openai.api_key is empty
   ANTHROPIC_API_KEY  used when providers.anthropic.api_key is empty
   OLLAMA_HOST        used when providers.ollama.endpoint is not set
+  LOCALGPT_API_TOKEN the HTTP API's token when server.api_token is empty
+                     (otherwise one is made at the first start: localgpt daemon token)
   NO_COLOR           disables colour in terminal output`
 
 func newRootCmd(a *app) *cobra.Command {
@@ -37,7 +39,8 @@ func newRootCmd(a *app) *cobra.Command {
 	}
 	f := root.PersistentFlags()
 	f.StringVarP(&a.configFlag, "config", "c", "", "config file (default $LOCALGPT_HOME/config.toml)")
-	f.StringVarP(&a.modelFlag, "model", "m", "", "model to use instead of agent.default_model")
+	f.StringVarP(&a.modelFlag, "model", "m", "", "model to use instead of agent.default_model (a name localgpt models prints)")
+	_ = root.RegisterFlagCompletionFunc("model", a.completeModels)
 	f.BoolVarP(&a.verbose, "verbose", "v", false, "log debug detail, also to stderr")
 	root.AddCommand(
 		newConfigCmd(a),

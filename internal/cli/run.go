@@ -64,7 +64,10 @@ func (a *app) run(ctx context.Context, args []string) error {
 
 func printError(w io.Writer, err error) {
 	var ce *config.Error
+	var es exitStatus
 	switch {
+	case errors.As(err, &es):
+		return // the command said it all
 	case errors.As(err, &ce):
 		printf(w, "localgpt: configuration error: %v\n", ce)
 	case errors.Is(err, context.Canceled):

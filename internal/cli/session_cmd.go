@@ -124,9 +124,10 @@ func printSessions(w io.Writer, infos []session.Info) {
 
 func newSessionShowCmd(a *app) *cobra.Command {
 	return &cobra.Command{
-		Use:   "show ID",
-		Short: "Print a session's transcript",
-		Args:  cobra.ExactArgs(1),
+		Use:               "show ID",
+		Short:             "Print a session's transcript",
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: a.completeSessions(false),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			_, t, err := a.loadSession(args[0])
 			if err != nil {
@@ -158,7 +159,8 @@ with -o, to a file (written atomically: a crash leaves the old file or the
 new one, never half of it). A file or a pipe gets the text exactly; on a
 terminal, control characters (escape sequences a model or a file may hold)
 are removed first.`,
-		Args: cobra.ExactArgs(1),
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: a.completeSessions(false),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			st, t, err := a.loadSession(args[0])
 			if err != nil {
@@ -211,7 +213,8 @@ func newSessionDeleteCmd(a *app) *cobra.Command {
 		Short: "Delete sessions",
 		Long: `Delete the named sessions' files at once, without asking. What the
 assistant saved to memory from them stays in the workspace.`,
-		Args: cobra.MinimumNArgs(1),
+		Args:              cobra.MinimumNArgs(1),
+		ValidArgsFunction: a.completeSessions(true),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			st, err := a.sessions()
 			if err != nil {

@@ -61,8 +61,8 @@ func status(t *testing.T, home string) Status {
 	t.Helper()
 	out, errOut, code := lg(t, home, "daemon", "status", "--json")
 	var st Status
-	if code != 0 || json.Unmarshal([]byte(out), &st) != nil {
-		t.Fatalf("status: code %d\n%s\n%s", code, out, errOut)
+	if json.Unmarshal([]byte(out), &st) != nil || (st.Running && code != 0) || (!st.Running && code != 3) {
+		t.Fatalf("status: code %d (0 when running, 3 when not)\n%s\n%s", code, out, errOut)
 	}
 	return st
 }
