@@ -22,7 +22,7 @@ type world struct {
 	ollama, openai, anthropic *llmtest.Server
 }
 
-func newWorld(t *testing.T, withOpenAI, withAnthropic bool) *world {
+func newWorld(t testing.TB, withOpenAI, withAnthropic bool) *world {
 	t.Helper()
 	w := &world{cfg: config.Default(), ollama: llmtest.NewOllama(t), openai: llmtest.NewOpenAI(t), anthropic: llmtest.NewAnthropic(t)}
 	w.ollama.SetModels(llmtest.Model{Name: "llama3.2"}, llmtest.Model{Name: "qwen3:8b"}, llmtest.Model{Name: "gpt-oss:20b"})
