@@ -51,6 +51,13 @@ func newEnv(t *testing.T, window, reserve int, noTools bool, soft int) *env {
 	if _, err := memory.EnsureWorkspace(e.paths.Workspace); err != nil {
 		t.Fatal(err)
 	}
+	// A MEMORY.md of a fixed size (about 150 tokens in the prompt), so that
+	// the turn at which these small windows compact does not depend on the
+	// template's length.
+	notes := "# Memory\n\n" + strings.Repeat("- The user keeps notes in plain markdown files.\n", 12)
+	if err := os.WriteFile(filepath.Join(e.paths.Workspace, "MEMORY.md"), []byte(notes), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	root := assistant.NewRoot(assistant.RootOptions{Config: cfg, Paths: e.paths, Getenv: getenv})
 	t.Cleanup(func() { root.Close() })
 	as, err := root.Open(context.Background(), assistant.Options{NoTools: noTools, Approver: tools.AllowAll{}})
