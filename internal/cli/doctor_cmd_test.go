@@ -33,7 +33,7 @@ func TestDoctor(t *testing.T) {
 		{"model not pulled", fmt.Sprintf("[agent]\ndefault_model = \"mistral\"\n[providers.ollama]\nendpoint = %q\n", ol.URL), 3,
 			[]string{"✓ ollama", "✗ model", "ollama pull mistral", "✓ workspace"}, nil},
 		{"ollama not running", fmt.Sprintf("[providers.ollama]\nendpoint = %q\n", down.URL), 3,
-			[]string{"✗ ollama", "ollama serve", "✓ workspace"}, []string{"✓ model"}},
+			[]string{"✗ ollama", "ollama serve", "providers.openai.base_url", "openai/NAME", "localgpt setup", "✓ workspace"}, []string{"✓ model"}},
 		{"openai without key", "[agent]\ndefault_model = \"gpt-4o\"\n", 2,
 			[]string{"✗ api key", "localgpt config set providers.openai.api_key", "OPENAI_API_KEY"}, []string{"✓ api key"}},
 		{"openai with key", fmt.Sprintf("[agent]\ndefault_model = \"gpt-4o\"\n[providers.openai]\napi_key = \"sk-secret-1\"\nbase_url = %q\n", oa.URL+"/v1"), 0,
