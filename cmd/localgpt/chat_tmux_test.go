@@ -73,6 +73,19 @@ func (s *screen) prompt() {
 	}
 }
 
+// exited waits for localgpt to exit, and fails with the screen when it
+// does not within 30 s.
+func (s *screen) exited() {
+	s.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for strings.TrimSpace(s.tmux("display-message", "-p", "-t", "lg", "#{pane_dead}")) != "1" {
+		if time.Now().After(deadline) {
+			s.t.Fatalf("localgpt did not exit:\n%s", s.capture())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
 func (s *screen) capture() string { return s.tmux("capture-pane", "-p", "-t", "lg", "-S", "-200") }
 
 // wait waits until the screen shows want, and fails with the screen when
@@ -175,7 +188,7 @@ func TestChatTerminalInput(t *testing.T) {
 	s.wait("to leave the chat, press Ctrl-D or type /quit")
 	s.text("/quit")
 	s.keys("Enter")
-	s.wait("Pane is dead")
+	s.exited()
 }
 
 // TestChatResumeShowsLastExchange: --resume shows where the conversation
@@ -198,7 +211,7 @@ func TestChatResumeShowsLastExchange(t *testing.T) {
 		}
 	}
 	s.keys("C-d")
-	s.wait("Pane is dead")
+	s.exited()
 }
 
 // TestChatOffersSetup: when the default model's provider does not
@@ -217,7 +230,7 @@ func TestChatOffersSetup(t *testing.T) {
 	}
 	s.text("n")
 	s.keys("Enter")
-	s.wait("Pane is dead")
+	s.exited()
 }
 
 // TestChatCtrlCAtApprovalPrompt: the model asks for three commands at
