@@ -15,6 +15,8 @@ import (
 
 	"github.com/google/jsonschema-go/jsonschema"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/localgpt-go/localgpt/internal/clip"
 )
 
 // terminateAfter is how long a stdio server has to exit once its input is
@@ -283,9 +285,7 @@ func (t *tail) add(line string) {
 		return
 	}
 	t.log.Debug("mcp server stderr", "line", line)
-	if len(line) > tailLineMax {
-		line = strings.ToValidUTF8(line[:tailLineMax], "") + "…"
-	}
+	line = clip.Bytes(line, tailLineMax, "…")
 	t.lines = append(t.lines, line)
 	if len(t.lines) > tailLines {
 		t.lines = t.lines[len(t.lines)-tailLines:]

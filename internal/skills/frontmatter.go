@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/localgpt-go/localgpt/internal/clip"
 )
 
 // Limits of the Agent Skills format (agentskills.io/specification).
@@ -101,7 +103,7 @@ func (m Meta) check(dir string) (warnings []string, err error) {
 		return nil, errors.New("its front matter has no name: add 'name: " + suggestName(dir) + "'")
 	case len(m.Name) > MaxNameLen || !validName.MatchString(m.Name):
 		return nil, fmt.Errorf("its name %q is not valid: use at most %d lowercase letters, digits and single hyphens, such as %q",
-			clip(m.Name, 80), MaxNameLen, suggestName(m.Name))
+			clip.Runes(m.Name, 80, "…"), MaxNameLen, suggestName(m.Name))
 	case m.Description == "":
 		return nil, errors.New("its front matter has no description: add 'description: what the skill does and when to use it'")
 	}
@@ -173,13 +175,4 @@ func fileLines(err error) string {
 		n, _ := strconv.Atoi(strings.TrimPrefix(s, "line "))
 		return "line " + strconv.Itoa(n+1)
 	})
-}
-
-// clip shortens s to at most n runes, marking the cut.
-func clip(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n]) + "…"
 }

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/localgpt-go/localgpt/internal/clip"
 	"github.com/localgpt-go/localgpt/internal/fsutil"
 )
 
@@ -39,7 +40,7 @@ func (s *Set) Index(budget int) string {
 	var b strings.Builder
 	b.WriteString(indexHead)
 	for i, k := range s.list {
-		line := "- " + clip(k.Name+": "+oneLine(k.Description), entryBudget) + "\n"
+		line := "- " + clip.Runes(k.Name+": "+oneLine(k.Description), entryBudget, "…") + "\n"
 		if b.Len()+len(line) > budget {
 			fmt.Fprintf(&b, "(%d more skills are not listed here for space; call the skill tool without a name to list them all.)\n", len(s.list)-i)
 			break
@@ -112,7 +113,7 @@ Describe what a good result looks like.
 func Create(root, name string) (string, error) {
 	if len(name) > MaxNameLen || !validName.MatchString(name) {
 		return "", fmt.Errorf("%q is not a valid skill name: use at most %d lowercase letters, digits and single hyphens, such as %q",
-			clip(name, 80), MaxNameLen, suggestName(name))
+			clip.Runes(name, 80, "…"), MaxNameLen, suggestName(name))
 	}
 	dir := filepath.Join(root, name)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
