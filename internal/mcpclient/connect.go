@@ -302,4 +302,3 @@ func (t *tail) String() string {
 	}
 	return strings.Join(lines, " | ")
 }
-
