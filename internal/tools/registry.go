@@ -77,9 +77,7 @@ func (r *Registry) Call(ctx context.Context, name string, args json.RawMessage) 
 		if p := recover(); p != nil {
 			res = Result{Content: fmt.Sprintf("Error: the %s tool failed unexpectedly (%v); this is a bug in localgpt, not in the arguments", name, p), IsError: true}
 		}
-		// Masking comes last, after the cut: it recognises the halves of a
-		// key cut in two, and nothing after it can split a key again.
-		res.Content = r.secrets.Mask(truncateMiddle(res.Content, r.maxChars))
+		res.Content = r.Output(res.Content)
 	}()
 	ctx, err := r.gate.approveTool(ctx, Request{Tool: name, Summary: summarize(t, args), Args: args})
 	if err != nil {
@@ -90,6 +88,15 @@ func (r *Registry) Call(ctx context.Context, name string, args json.RawMessage) 
 		return errorResult(err)
 	}
 	return res
+}
+
+// Output gives text what every tool result gets on its way out: the cap
+// of tools.tool_output_max_chars, then masking of the configured secrets.
+// Masking comes last, after the cut: it recognises the halves of a key
+// cut in two, and nothing after it can split a key again. Other exits of
+// tool-like text (the MCP server's resources) use it too.
+func (r *Registry) Output(text string) string {
+	return r.secrets.Mask(truncateMiddle(text, r.maxChars))
 }
 
 // summarize describes a call in one line for an approval prompt.
