@@ -19,6 +19,8 @@ type Config struct {
 	Memory    Memory    `toml:"memory" json:"memory"`
 	Server    Server    `toml:"server" json:"server"`
 	Tools     Tools     `toml:"tools" json:"tools"`
+	Skills    Skills    `toml:"skills" json:"skills"`
+	MCP       MCP       `toml:"mcp" json:"mcp"`
 	Logging   Logging   `toml:"logging" json:"logging"`
 }
 
@@ -204,6 +206,8 @@ func Default() *Config {
 			MaxParallel:        4,
 			MaxOutputPerTurn:   200000,
 		},
+		Skills:  Skills{Paths: []string{}},
+		MCP:     MCP{Servers: map[string]MCPServer{}},
 		Logging: Logging{Level: "info"},
 	}
 }

@@ -107,6 +107,9 @@ func (d *document) line(key string) int {
 		if s, ok := d.keys[k]; ok {
 			return s.line
 		}
+		if n := d.firstLineUnder(k); n > 0 {
+			return n
+		}
 		i := strings.LastIndexByte(k, '.')
 		if i < 0 {
 			break
@@ -114,6 +117,18 @@ func (d *document) line(key string) int {
 		k = k[:i]
 	}
 	return 0
+}
+
+// firstLineUnder is the first line of a key inside table (such as
+// mcp.servers.NAME, whose keys are all under its header), or 0.
+func (d *document) firstLineUnder(table string) int {
+	first := 0
+	for k, s := range d.keys {
+		if strings.HasPrefix(k, table+".") && (first == 0 || s.line < first) {
+			first = s.line
+		}
+	}
+	return first
 }
 
 // has reports whether the file sets key (or a table below it).

@@ -103,14 +103,23 @@ func decodeError(file string, data []byte, de *toml.DecodeError) *Error {
 // such a number to Duration.UnmarshalText without its position, so it is
 // caught here, where the line is known.
 func checkDurations(doc *document, file string) error {
+	bare := func(name string, s span) error {
+		return &Error{File: file, Line: s.line, Column: s.col, Key: name,
+			Msg:     fmt.Sprintf("expected %s, got %s", `a duration in quotes, like "30m"`, article(strings.ToLower(s.kind.String()))),
+			Context: excerpt(doc.data, s.line, s.col)}
+	}
 	for _, k := range Keys() {
 		if k.Type != reflect.TypeFor[Duration]() {
 			continue
 		}
 		if s, ok := doc.keys[k.Name]; ok && s.kind != unstable.String {
-			return &Error{File: file, Line: s.line, Column: s.col, Key: k.Name,
-				Msg:     fmt.Sprintf("expected %s, got %s", describeType(k.Name, ""), article(strings.ToLower(s.kind.String()))),
-				Context: excerpt(doc.data, s.line, s.col)}
+			return bare(k.Name, s)
+		}
+	}
+	for name, s := range doc.keys { // the durations of each [mcp.servers.NAME]
+		if strings.HasPrefix(name, "mcp.servers.") && (strings.HasSuffix(name, ".timeout") || strings.HasSuffix(name, ".start_timeout")) &&
+			s.kind != unstable.String {
+			return bare(name, s)
 		}
 	}
 	return nil
@@ -206,6 +215,8 @@ func expand(cfg *Config, doc *document, file string, getenv func(string) string)
 			for i := range v.Len() {
 				v.Index(i).SetString(sub(k.Name, v.Index(i).String()))
 			}
+		case v.Kind() == reflect.Map && !v.IsNil():
+			expandMap(v, func(s string) string { return sub(k.Name, s) })
 		}
 	}
 	return warnings

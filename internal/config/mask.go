@@ -36,7 +36,7 @@ func (c *Config) SecretValues(getenv func(string) string) []string {
 			out = append(out, v)
 		}
 	}
-	return out
+	return append(out, c.mcpSecretValues()...)
 }
 
 // Masked returns a copy of c with every secret field masked, for display.
@@ -47,6 +47,7 @@ func (c *Config) Masked() *Config {
 		out.Heartbeat.ActiveHours = &ah
 	}
 	out.Tools.RequireApproval = append([]string(nil), c.Tools.RequireApproval...)
+	out.MCP.Servers = maskedMCP(c.MCP.Servers)
 	root := reflect.ValueOf(&out).Elem()
 	for _, k := range Keys() {
 		if !k.Secret {

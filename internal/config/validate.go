@@ -114,7 +114,7 @@ func (c *Config) validate() error {
 	if levels := []string{"debug", "info", "warn", "error"}; !slices.Contains(levels, c.Logging.Level) {
 		return bad("logging.level", "must be one of debug, info, warn, error; got %q", c.Logging.Level)
 	}
-	return nil
+	return c.validateMCP()
 }
 
 func checkURL(key, value string) error {
