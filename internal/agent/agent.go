@@ -20,8 +20,9 @@ import (
 
 // Tools is what the agent needs of the tool registry.
 type Tools interface {
-	// Specs lists the tools offered to the model, in a stable order.
-	Specs() []llm.Tool
+	// Specs lists the tools offered to the model, in a stable order. It
+	// may block (starting MCP servers the first time) within ctx.
+	Specs(ctx context.Context) []llm.Tool
 	// Call runs one tool call. Every failure (unknown tool, bad arguments,
 	// refused approval, a failing command) is a result the model sees,
 	// with isError set; Call never panics on model input.
@@ -35,6 +36,13 @@ type Memory interface {
 	Context(now time.Time, budgetTokens int) (string, error)
 }
 
+// Skills lists the skills in the system prompt.
+type Skills interface {
+	// Index is the list of skill names and descriptions for the prompt,
+	// within its budget; "" when there are none.
+	Index() string
+}
+
 // Options configure an Agent.
 type Options struct {
 	Provider llm.Provider
@@ -44,6 +52,9 @@ type Options struct {
 	Tools Tools
 	// Memory supplies the memory context; nil leaves it out.
 	Memory Memory
+	// Skills are listed in the prompt when there are tools to read them
+	// with; nil lists none.
+	Skills Skills
 	// Workspace is the folder of SOUL.md and USER.md, named in the prompt.
 	Workspace string
 	// ContextWindow and ReserveTokens size the memory context budget.
@@ -201,7 +212,7 @@ func (a *Agent) RunWith(ctx context.Context, history []llm.Message, user llm.Mes
 	system := a.SystemPrompt()
 	var specs []llm.Tool
 	if a.opts.Tools != nil {
-		specs = a.opts.Tools.Specs()
+		specs = a.opts.Tools.Specs(ctx)
 	}
 	client := map[string]bool{}
 	for _, t := range p.ClientTools {

@@ -32,7 +32,7 @@ func newTestTools() *testTools {
 	return &testTools{started: make(chan string, 16), release: make(chan struct{}), pair: make(chan struct{})}
 }
 
-func (t *testTools) Specs() []llm.Tool {
+func (t *testTools) Specs(context.Context) []llm.Tool {
 	schema := json.RawMessage(`{"type":"object","properties":{"text":{"type":"string"}}}`)
 	var out []llm.Tool
 	for _, n := range []string{"echo", "fail", "wait", "pair"} {

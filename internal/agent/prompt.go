@@ -38,6 +38,11 @@ func (a *Agent) SystemPrompt() string {
 	b.WriteString(identity)
 	if a.opts.Tools != nil {
 		b.WriteString("\n\n" + toolGuidance)
+		if a.opts.Skills != nil {
+			if idx := a.opts.Skills.Index(); idx != "" {
+				b.WriteString("\n\n" + idx)
+			}
+		}
 	}
 	if a.opts.Workspace != "" {
 		if soul := readWorkspaceFile(a.opts.Workspace, "SOUL.md"); soul != "" {

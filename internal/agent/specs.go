@@ -1,6 +1,10 @@
 package agent
 
-import "github.com/localgpt-go/localgpt/internal/llm"
+import (
+	"context"
+
+	"github.com/localgpt-go/localgpt/internal/llm"
+)
 
 // ToolSpecs returns the tools the agent offers the model, as sent with
 // every request; nil when it offers none. Sessions use it to account for
@@ -9,5 +13,5 @@ func (a *Agent) ToolSpecs() []llm.Tool {
 	if a.opts.Tools == nil {
 		return nil
 	}
-	return a.opts.Tools.Specs()
+	return a.opts.Tools.Specs(context.Background())
 }

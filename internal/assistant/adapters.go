@@ -16,8 +16,8 @@ import (
 // agentTools lets the agent use the tool registry.
 type agentTools struct{ r *tools.Registry }
 
-func (t agentTools) Specs() []llm.Tool {
-	specs := t.r.Specs()
+func (t agentTools) Specs(ctx context.Context) []llm.Tool {
+	specs := t.r.Specs(ctx)
 	out := make([]llm.Tool, len(specs))
 	for i, s := range specs {
 		out[i] = llm.Tool{Name: s.Name, Description: s.Description, Parameters: s.Parameters}

@@ -33,7 +33,7 @@ func ToolNames() []string { return slices.Clone(toolNames) }
 
 // Tools is what the server needs of the tool registry (*tools.Registry).
 type Tools interface {
-	Specs() []tools.Spec
+	Specs(ctx context.Context) []tools.Spec
 	Call(ctx context.Context, name string, args json.RawMessage) tools.Result
 	// Output caps and masks text as a tool result is.
 	Output(text string) string
@@ -94,7 +94,7 @@ func New(o Options) (*Server, error) {
 	s.srv = mcp.NewServer(&mcp.Implementation{Name: "localgpt", Title: "LocalGPT memory", Version: o.Version},
 		&mcp.ServerOptions{Instructions: instructions, Logger: log, HasResources: true})
 	specs := map[string]tools.Spec{}
-	for _, sp := range o.Tools.Specs() {
+	for _, sp := range o.Tools.Specs(context.Background()) {
 		specs[sp.Name] = sp
 	}
 	for _, name := range toolNames {

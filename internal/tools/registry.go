@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/localgpt-go/localgpt/internal/secret"
@@ -19,6 +20,8 @@ type Registry struct {
 	maxChars int
 	// secrets masks LocalGPT's credentials in every result; nil masks nothing.
 	secrets *secret.Masker
+	// mcp offers the tools of the MCP servers; nil when none is configured.
+	mcp *mcpTools
 }
 
 // NewRegistry builds a registry of the given tools, in that order. Calls
@@ -53,15 +56,33 @@ func (r *Registry) Lookup(name string) (Tool, bool) {
 	return t, ok
 }
 
-// Specs describes every tool, in registry order.
-func (r *Registry) Specs() []Spec {
+// AddMCP offers the tools of client's servers after the registry's own,
+// each needing approval unless policy (by server name) lets it through.
+// The servers start when their tools are first listed (Specs).
+func (r *Registry) AddMCP(client MCPClient, policy map[string]MCPPolicy) {
+	r.mcp = &mcpTools{client: client, policy: policy}
+}
+
+// Specs describes every tool, in registry order, then the MCP tools (whose
+// servers it starts, within ctx, the first time). Tools that say they are
+// not available now (the skill tool with no skills) are left out.
+func (r *Registry) Specs(ctx context.Context) []Spec {
 	specs := make([]Spec, 0, len(r.order))
 	for _, name := range r.order {
 		t := r.tools[name]
+		if a, ok := t.(availability); ok && !a.Available() {
+			continue
+		}
 		specs = append(specs, Spec{Name: name, Description: t.Description(), Parameters: t.Parameters()})
+	}
+	if r.mcp != nil {
+		specs = append(specs, r.mcp.specs(ctx)...)
 	}
 	return specs
 }
+
+// availability is implemented by tools that are offered only sometimes.
+type availability interface{ Available() bool }
 
 // Call runs one tool call and always returns a Result: an unknown name,
 // bad arguments, a refused approval, a failure or even a panic in the
@@ -70,8 +91,17 @@ func (r *Registry) Specs() []Spec {
 // configured secret in the result is masked, as the very last step.
 func (r *Registry) Call(ctx context.Context, name string, args json.RawMessage) (res Result) {
 	t, ok := r.tools[name]
+	var mt *mcpTool
+	if !ok && r.mcp != nil {
+		mt, ok = r.mcp.lookup(ctx, name)
+		t = mt
+	}
 	if !ok {
-		return Result{Content: fmt.Sprintf("Error: there is no tool named %q; the available tools are: %s", name, strings.Join(r.order, ", ")), IsError: true}
+		names := r.order
+		if r.mcp != nil {
+			names = append(slices.Clone(names), r.mcp.names()...)
+		}
+		return Result{Content: fmt.Sprintf("Error: there is no tool named %q; the available tools are: %s", name, strings.Join(names, ", ")), IsError: true}
 	}
 	defer func() {
 		if p := recover(); p != nil {
@@ -79,7 +109,13 @@ func (r *Registry) Call(ctx context.Context, name string, args json.RawMessage) 
 		}
 		res.Content = r.Output(res.Content)
 	}()
-	ctx, err := r.gate.approveTool(ctx, Request{Tool: name, Summary: summarize(t, args), Args: args})
+	req := Request{Tool: name, Summary: summarize(t, args), Args: args}
+	var err error
+	if mt != nil && mt.approval && mt.problem == "" && !r.gate.Requires(name) {
+		ctx, err = r.gate.approveMCP(ctx, req, mt.t.Server, mt.t.Name)
+	} else {
+		ctx, err = r.gate.approveTool(ctx, req)
+	}
 	if err != nil {
 		return errorResult(err)
 	}

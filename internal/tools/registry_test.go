@@ -14,7 +14,7 @@ import (
 
 func TestSpecs(t *testing.T) {
 	e := newEnv(t, nil, nil)
-	specs := e.reg.Specs()
+	specs := e.reg.Specs(context.Background())
 	var names []string
 	for _, s := range specs {
 		names = append(names, s.Name)
