@@ -66,6 +66,9 @@ type Options struct {
 	// Version is sent to servers as the client's version.
 	Version string
 	Log     *slog.Logger
+	// OnFailure, when set, hears of each server that could not start or
+	// that stopped (to tell the user); it must not block.
+	OnFailure func(server string, err error)
 }
 
 // Tool is one tool a server offers.
@@ -179,6 +182,22 @@ func (m *Manager) Call(ctx context.Context, server, tool string, args json.RawMe
 		return Result{}, fmt.Errorf("there is no MCP server named %q", server)
 	}
 	return s.call(ctx, tool, args)
+}
+
+// Unavailable says why server is not running after a failed start or a
+// crash; nil when it runs, was never started, or is not configured.
+func (m *Manager) Unavailable(server string) error {
+	s := m.lookup(server)
+	if s == nil {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.state != Failed {
+		return nil
+	}
+	return fmt.Errorf("MCP server %s is unavailable: %v; LocalGPT tries it again in %s",
+		s.cfg.Name, s.err, max(time.Until(s.retryAt), 0).Round(time.Second))
 }
 
 // Status describes one server for `localgpt mcp list` and doctor.

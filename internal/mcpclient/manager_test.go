@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -129,7 +130,11 @@ func TestServersThatFailToStart(t *testing.T) {
 	silent := testServer(t, "silent", "silent")
 	silent.StartTimeout = 500 * time.Millisecond
 	missing := Config{Name: "missing", Command: "/nonexistent/mcp-server"}
-	m := newManager(t, silent, testServer(t, "exits", "exit"), missing, testServer(t, "ok", "good"))
+	var mu sync.Mutex
+	heard := map[string]string{}
+	m := New(Options{Servers: []Config{silent, testServer(t, "exits", "exit"), missing, testServer(t, "ok", "good")},
+		OnFailure: func(name string, err error) { mu.Lock(); heard[name] = err.Error(); mu.Unlock() }})
+	t.Cleanup(func() { m.Close() })
 	start := time.Now()
 	tools := m.Tools(context.Background())
 	if time.Since(start) > 8*time.Second {
@@ -162,6 +167,17 @@ func TestServersThatFailToStart(t *testing.T) {
 	if _, err := call(t, m, "exits", "anything", `{}`); err == nil || !strings.Contains(err.Error(), "MCP server exits is unavailable") {
 		t.Fatalf("call to a failed server: %v", err)
 	}
+	if err := m.Unavailable("exits"); err == nil || !strings.Contains(err.Error(), "exit status 3") {
+		t.Fatalf("Unavailable: %v", err)
+	}
+	if m.Unavailable("ok") != nil || m.Unavailable("nobody") != nil {
+		t.Fatal("a running or unknown server reported unavailable")
+	}
+	mu.Lock()
+	if heard["silent"] == "" || !strings.Contains(heard["exits"], "Cannot find module") || heard["ok"] != "" {
+		t.Errorf("OnFailure heard %v", heard)
+	}
+	mu.Unlock()
 	// A later listing does not wait for the broken servers again.
 	start = time.Now()
 	m.Tools(context.Background())

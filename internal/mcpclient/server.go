@@ -125,6 +125,9 @@ func (s *server) failLocked(err error) {
 	wait := backoff(s.failures)
 	s.retryAt = time.Now().Add(wait)
 	s.log.Warn("mcp server unavailable", "err", err, "retry_in", wait)
+	if f := s.m.o.OnFailure; f != nil {
+		f(s.cfg.Name, err)
+	}
 }
 
 // watch waits for a running session's connection to end. When that was

@@ -18,6 +18,8 @@ import (
 type MCPClient interface {
 	Tools(ctx context.Context) []mcpclient.Tool
 	Call(ctx context.Context, server, tool string, args json.RawMessage) (mcpclient.Result, error)
+	// Unavailable says why a server is down, or nil.
+	Unavailable(server string) error
 }
 
 // MCPPolicy says which tools of one server run without approval: all of
@@ -110,8 +112,19 @@ func (m *mcpTools) lookup(ctx context.Context, name string) (*mcpTool, bool) {
 		byName = m.byName
 		m.mu.Unlock()
 	}
-	t, ok := byName[name]
-	return t, ok
+	if t, ok := byName[name]; ok {
+		return t, true
+	}
+	// A tool of a server that is down: say so, rather than that there is
+	// no such tool (the model may know it from an earlier turn).
+	if server, tool, ok := strings.Cut(name, MCPSep); ok {
+		if _, configured := m.policy[server]; configured {
+			if err := m.client.Unavailable(server); err != nil {
+				return &mcpTool{client: m.client, name: name, t: mcpclient.Tool{Server: server, Name: tool}, problem: err.Error()}, true
+			}
+		}
+	}
+	return nil, false
 }
 
 // names lists the offered MCP tools, for the unknown-tool message.
@@ -144,7 +157,7 @@ func (t *mcpTool) Parameters() json.RawMessage { return t.t.InputSchema }
 // Run implements Tool.
 func (t *mcpTool) Run(ctx context.Context, args json.RawMessage) (Result, error) {
 	if t.problem != "" {
-		return Result{}, fmt.Errorf("%s is not available: %s; tell the user that MCP server %s needs fixing", t.name, t.problem, t.t.Server)
+		return Result{}, fmt.Errorf("%s is not available: %s; tell the user that MCP server %s needs attention (localgpt mcp list)", t.name, t.problem, t.t.Server)
 	}
 	if s := strings.TrimSpace(string(args)); s != "" && s != "null" && !strings.HasPrefix(s, "{") {
 		return Result{}, &ArgError{t.name, "arguments must be a JSON object"}

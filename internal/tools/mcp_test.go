@@ -107,7 +107,7 @@ func TestMCPResultsAreMaskedAndCapped(t *testing.T) {
 func TestMCPBadToolsAndArguments(t *testing.T) {
 	ctx := context.Background()
 	reg := mcpRegistry(t, AllowAll{}, MCPPolicy{})
-	check(t, reg.Call(ctx, "srv__bad", nil), true, "srv__bad is not available: its input schema is not valid JSON Schema", "MCP server srv needs fixing")
+	check(t, reg.Call(ctx, "srv__bad", nil), true, "srv__bad is not available: its input schema is not valid JSON Schema", "MCP server srv needs attention")
 	check(t, reg.Call(ctx, "srv__echo", json.RawMessage(`["x"]`)), true, "arguments must be a JSON object")
 	check(t, reg.Call(ctx, "srv__dotted_name", nil), false, "dotted")
 	check(t, reg.Call(ctx, "srv__nope", nil), true, `there is no tool named "srv__nope"`, "srv__echo")
