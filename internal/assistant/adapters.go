@@ -10,6 +10,7 @@ import (
 	"github.com/localgpt-go/localgpt/internal/llm"
 	"github.com/localgpt-go/localgpt/internal/memory"
 	"github.com/localgpt-go/localgpt/internal/secret"
+	"github.com/localgpt-go/localgpt/internal/skills"
 	"github.com/localgpt-go/localgpt/internal/tools"
 )
 
@@ -62,3 +63,31 @@ func (m *freshMemory) Search(ctx context.Context, query string, limit int) ([]me
 // Close does nothing: the store belongs to the Root, and closing it here
 // would break every other assistant of the process.
 func (m *freshMemory) Close() error { return nil }
+
+// skillIndex lists the skills in the system prompt, scanning the skill
+// folders at every turn (a stat per skill when nothing changed). Problems
+// are logged once each, not at every turn.
+type skillIndex struct {
+	c   *skills.Catalog
+	log *slog.Logger
+
+	mu     sync.Mutex
+	warned map[string]bool
+}
+
+// Index implements agent.Skills.
+func (s *skillIndex) Index() string {
+	set, warnings := s.c.Load()
+	s.mu.Lock()
+	if s.warned == nil {
+		s.warned = map[string]bool{}
+	}
+	for _, w := range warnings {
+		if !s.warned[w.String()] {
+			s.warned[w.String()] = true
+			s.log.Warn("skill not loaded as it is", "problem", w.String())
+		}
+	}
+	s.mu.Unlock()
+	return set.Index(0)
+}

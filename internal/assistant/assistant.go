@@ -18,6 +18,7 @@ import (
 	"github.com/localgpt-go/localgpt/internal/llm/provider"
 	"github.com/localgpt-go/localgpt/internal/secret"
 	"github.com/localgpt-go/localgpt/internal/tokens"
+	"github.com/localgpt-go/localgpt/internal/skills"
 	"github.com/localgpt-go/localgpt/internal/tools"
 )
 
@@ -48,6 +49,8 @@ type Assistant struct {
 	// Memory is nil when NoMemory was set. Its first search refreshes the
 	// index (see freshMemory).
 	Memory *freshMemory
+	// Skills are the skills of the workspace and skills.paths (the Root's).
+	Skills *skills.Catalog
 	// ContextWindow is the model's usable window in tokens, and
 	// ReserveTokens what is kept free in it for the answer
 	// (agent.reserve_tokens).
@@ -101,20 +104,27 @@ func (r *Root) Open(ctx context.Context, o Options) (*Assistant, error) {
 		fresh := &freshMemory{Store: store, log: log, secrets: r.o.Secrets}
 		as.Memory, mem, toolMem = fresh, fresh, fresh
 	}
+	as.Skills = r.skills
 	var agentToolSet agent.Tools
+	var index agent.Skills
 	if !o.NoTools {
 		to := r.toolOptions()
 		to.Memory, to.Approver, to.Exclude, to.Unattended = toolMem, o.Approver, o.ExcludeTools, o.Unattended
+		to.Skills = r.skills
 		reg, err := tools.New(to)
 		if err != nil {
 			return nil, err
 		}
+		if m := r.MCP(); m != nil {
+			reg.AddMCP(m, r.mcpPolicy)
+		}
 		agentToolSet = agentTools{reg}
+		index = r.index
 	}
 	as.Tokens = r.Tokens()
 	label := resolved.String()
 	as.Agent = agent.New(agent.Options{
-		Provider: prov, Model: resolved.Model, Tools: agentToolSet, Memory: mem,
+		Provider: prov, Model: resolved.Model, Tools: agentToolSet, Memory: mem, Skills: index,
 		Workspace: r.o.Paths.Workspace, ContextWindow: window, ReserveTokens: cfg.Agent.ReserveTokens,
 		TokenRatio:    func() float64 { return as.Tokens.Ratio(label) },
 		MaxIterations: cfg.Agent.MaxToolIterations, MaxTokens: cfg.Agent.MaxTokens, Now: time.Now, Log: log,

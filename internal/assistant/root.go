@@ -12,9 +12,11 @@ import (
 	"github.com/localgpt-go/localgpt/internal/keylock"
 	"github.com/localgpt-go/localgpt/internal/llm/catalog"
 	"github.com/localgpt-go/localgpt/internal/llm/provider"
+	"github.com/localgpt-go/localgpt/internal/mcpclient"
 	"github.com/localgpt-go/localgpt/internal/memory"
 	"github.com/localgpt-go/localgpt/internal/secret"
 	"github.com/localgpt-go/localgpt/internal/tokens"
+	"github.com/localgpt-go/localgpt/internal/skills"
 	"github.com/localgpt-go/localgpt/internal/tools"
 )
 
@@ -40,6 +42,9 @@ type RootOptions struct {
 	// Models resolves model names and caches the providers' listings:
 	// the process's one catalog; nil makes one for this Root.
 	Models *catalog.Catalog
+	// OnMCPFailure, when set, hears of each MCP server that could not
+	// start or that stopped (the CLI tells the user); it must not block.
+	OnMCPFailure func(server string, err error)
 }
 
 // Root is LocalGPT's composition root: the one place below the CLI that
@@ -56,7 +61,15 @@ type Root struct {
 	mu     sync.Mutex
 	mem    *memory.Store
 	tokens *tokens.Calibration
+	mcp    *mcpclient.Manager // see MCP
 	closed bool
+
+	// skills are the workspace's and skills.paths'; index lists them in
+	// every assistant's prompt (logging each problem once).
+	skills *skills.Catalog
+	index  *skillIndex
+	// mcpPolicy says which MCP tools run without approval.
+	mcpPolicy map[string]tools.MCPPolicy
 }
 
 // TokensFile, in the state folder, keeps each model's token calibration.
@@ -87,7 +100,10 @@ func NewRoot(o RootOptions) *Root {
 	if o.Models == nil {
 		o.Models = catalog.New(o.Config, catalog.Options{Provider: provider.Options{ConfigFile: o.Paths.ConfigFile, Log: o.Log}})
 	}
-	return &Root{o: o}
+	r := &Root{o: o, skills: skills.NewCatalog(SkillRoots(o.Config, o.Paths, o.Getenv)...)}
+	r.index = &skillIndex{c: r.skills, log: o.Log}
+	_, r.mcpPolicy = MCPServers(o.Config)
+	return r
 }
 
 // Config is the configuration the Root was built from. Callers read it,
@@ -130,16 +146,21 @@ func (r *Root) Memory(ctx context.Context) (*memory.Store, error) {
 	return r.mem, nil
 }
 
-// Close closes the memory store; later Memory calls fail.
+// Close stops the MCP servers and closes the memory store; later Memory
+// calls fail and MCP returns nil.
 func (r *Root) Close() error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.closed = true
-	if r.mem == nil {
-		return nil
+	var err error
+	if r.mcp != nil {
+		err = r.mcp.Close()
+		r.mcp = nil
 	}
-	err := r.mem.Close()
-	r.mem = nil
+	if r.mem != nil {
+		err = errors.Join(err, r.mem.Close())
+		r.mem = nil
+	}
 	return err
 }
 

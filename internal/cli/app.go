@@ -116,7 +116,7 @@ func (a *app) setup() error {
 	})
 	a.log.Debug("config loaded", "file", file, "model", cfg.Agent.DefaultModel)
 	a.root = assistant.NewRoot(assistant.RootOptions{Config: cfg, Paths: paths, Log: a.log, Getenv: a.getenv,
-		Secrets: a.secrets, Models: a.models()})
+		Secrets: a.secrets, Models: a.models(), OnMCPFailure: a.mcpFailed})
 	return nil
 }
 

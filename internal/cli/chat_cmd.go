@@ -352,6 +352,7 @@ var chatHelp = []struct{ cmd, help string }{
 	{"/resume ID", "continue another session"},
 	{"/export [FILE]", "write this session as markdown (or JSON for *.json)"},
 	{"/clear", "clear the screen"},
+	{"/skills", "list the skills; /NAME [REQUEST] runs a turn with skill NAME"},
 }
 
 // command runs a slash command; it reports whether the chat should end.

@@ -142,7 +142,7 @@ func (c *chat) sessionCommand(ctx context.Context, name, arg string) (bool, erro
 	case "/context":
 		printContext(c, c.conv.Context())
 	default:
-		return false, unknownCommand(name)
+		return c.skillCommand(ctx, name, arg)
 	}
 	return false, nil
 }

@@ -37,11 +37,12 @@ func newDoctorCmd(a *app) *cobra.Command {
 		Long: `Check that LocalGPT can work: the config is valid, the default model's provider
 has its API key, every configured provider answers, the default model exists
 on its provider, the workspace is writable, the LocalGPT home is private to
-you (no file or folder other users can read), and bash commands can be
+you (no file or folder other users can read), bash commands can be
 sandboxed (a red ! when they cannot: they then run with your full
-permissions). One line per check. With Ollama in use, one line per pulled
-model gives the context window calls use (providers.ollama.num_ctx, at most
-the model's own) and an estimate of the memory its KV cache takes at that
+permissions), every skill loads and every MCP server of [mcp.servers]
+starts. One line per check. With Ollama in use, one line per pulled model
+gives the context window calls use (providers.ollama.num_ctx, at most the
+model's own) and an estimate of the memory its KV cache takes at that
 window.
 
 Exit code 2 when the configuration is the problem (invalid, or a key is
@@ -167,7 +168,8 @@ func (a *app) runChecks(ctx context.Context) []check {
 			checks = append(checks, a.windowChecks(ctx, pm)...)
 		}
 	}
-	return append(checks, workspaceCheck(a.paths.Workspace), permissionsCheck(a.paths), sandboxCheck(a.cfg.Tools))
+	checks = append(checks, workspaceCheck(a.paths.Workspace), permissionsCheck(a.paths), sandboxCheck(a.cfg.Tools), a.skillsCheck())
+	return append(checks, a.mcpChecks(ctx)...)
 }
 
 // sandboxCheck says how bash commands are confined (see package sandbox);

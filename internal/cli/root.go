@@ -51,6 +51,8 @@ func newRootCmd(a *app) *cobra.Command {
 		newChatCmd(a),
 		newSessionCmd(a),
 		newDaemonCmd(a),
+		newSkillsCmd(a),
+		newMCPCmd(a),
 	)
 	return root
 }

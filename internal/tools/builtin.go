@@ -18,7 +18,7 @@ import (
 
 // BuiltinNames lists every built-in tool, in the order they are offered.
 func BuiltinNames() []string {
-	return []string{"bash", "read_file", "write_file", "edit_file", "memory_search", "memory_get", "memory_save", "web_fetch"}
+	return []string{"bash", "read_file", "write_file", "edit_file", "memory_search", "memory_get", "memory_save", "skill", "web_fetch"}
 }
 
 // Options build the built-in registry. The composition root
@@ -43,6 +43,9 @@ type Options struct {
 	WebFetchAllowPrivate bool
 	// Memory backs the memory tools; nil leaves them out.
 	Memory Memory
+	// Skills backs the skill tool (offered while there are skills); nil
+	// leaves it out.
+	Skills SkillCatalog
 	// Approver answers approval requests; nil means nothing can be asked
 	// (ask and the daemon without --yes), so such calls are refused.
 	Approver Approver
@@ -113,6 +116,9 @@ func New(o Options) (*Registry, error) {
 	if o.Memory != nil {
 		all = append(all, &MemorySearch{Memory: o.Memory}, &MemoryGet{Memory: o.Memory, Paths: policy, Gate: gate},
 			&MemorySave{Memory: o.Memory, Now: o.Now, Paths: policy, Secrets: o.Secrets})
+	}
+	if o.Skills != nil {
+		all = append(all, &SkillTool{Catalog: o.Skills})
 	}
 	all = append(all, &WebFetch{Secrets: o.Secrets, Fetcher: webfetch.New(webfetch.Options{
 		AllowPrivate: o.WebFetchAllowPrivate,

@@ -88,9 +88,15 @@ func (m *mcpTools) specs(ctx context.Context) []Spec {
 	return out
 }
 
+// MCPToolName is the name the model calls tool of server by:
+// SERVER__TOOL, with characters tool names may not hold replaced by "_".
+func MCPToolName(server, tool string) string {
+	return server + MCPSep + badToolNameChars.ReplaceAllString(tool, "_")
+}
+
 // wrap names t and applies its server's policy.
 func (m *mcpTools) wrap(t mcpclient.Tool) *mcpTool {
-	name := t.Server + MCPSep + badToolNameChars.ReplaceAllString(t.Name, "_")
+	name := MCPToolName(t.Server, t.Name)
 	mt := &mcpTool{client: m.client, name: name, t: t, problem: t.Problem}
 	if mt.problem == "" && len(name) > maxToolName {
 		mt.problem = fmt.Sprintf("its name %s is longer than the %d characters models accept", name, maxToolName)

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/localgpt-go/localgpt/internal/config"
+	"github.com/localgpt-go/localgpt/internal/skills"
 	"github.com/localgpt-go/localgpt/internal/memory"
 )
 
@@ -71,7 +72,7 @@ func TestNewOptions(t *testing.T) {
 		want    []string
 		wantErr string
 	}{
-		{"all", func(*Options) {}, BuiltinNames(), ""},
+		{"all", func(o *Options) { o.Skills = skills.NewCatalog() }, BuiltinNames(), ""},
 		{"exclude for the heartbeat", func(o *Options) { o.Exclude = []string{"bash", "web_fetch"} },
 			[]string{"read_file", "write_file", "edit_file", "memory_search", "memory_get", "memory_save"}, ""},
 		{"no memory", func(o *Options) { o.Memory = nil }, []string{"bash", "read_file", "write_file", "edit_file", "web_fetch"}, ""},

@@ -1,0 +1,150 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/localgpt-go/localgpt/internal/assistant"
+	"github.com/localgpt-go/localgpt/internal/clip"
+	"github.com/localgpt-go/localgpt/internal/skills"
+	"github.com/localgpt-go/localgpt/internal/termmd"
+)
+
+func newSkillsCmd(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "skills",
+		Short: "List, show and create Agent Skills",
+		Long: `Skills are folders of instructions for particular tasks, in the Agent Skills
+format: a SKILL.md with YAML front matter (name, description) and markdown
+instructions, and any files beside it. LocalGPT finds them in the
+workspace's skills/ folder and in the folders of skills.paths (another
+agent's skills folder works as it is).
+
+The model sees each skill's name and description and reads a skill's
+instructions when a request calls for it; in chat, /NAME REQUEST runs a turn
+with that skill loaded. See docs/skills.md.`,
+	}
+	cmd.AddCommand(newSkillsListCmd(a), newSkillsShowCmd(a), newSkillsNewCmd(a))
+	return cmd
+}
+
+// loadSkills scans the skill folders, printing a warning for each problem.
+func (a *app) loadSkills() (*skills.Set, error) {
+	if err := a.setup(); err != nil {
+		return nil, err
+	}
+	set, warnings := a.root.Skills().Load()
+	a.warnSkills(warnings)
+	return set, nil
+}
+
+// warnSkills prints skill problems on stderr.
+func (a *app) warnSkills(warnings []skills.Warning) {
+	for _, w := range warnings {
+		fmt.Fprintf(a.stderr, "localgpt: warning: skill %s\n", w)
+	}
+}
+
+func newSkillsListCmd(a *app) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List the skills",
+		Long: `List every skill found: its name, description and folder, in name order.
+Skills that cannot be loaded are reported on stderr with the file and what
+to fix; the others are listed regardless.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			set, err := a.loadSkills()
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				type item struct {
+					Name        string   `json:"name"`
+					Description string   `json:"description"`
+					Dir         string   `json:"dir"`
+					File        string   `json:"file"`
+					License     string   `json:"license,omitempty"`
+					Tools       []string `json:"allowed_tools,omitempty"`
+				}
+				out := []item{}
+				for _, k := range set.List() {
+					out = append(out, item{k.Name, k.Description, k.Dir, k.File, k.Meta.License, k.Meta.AllowedTools})
+				}
+				return writeJSON(a.stdout, out)
+			}
+			if len(set.List()) == 0 {
+				fmt.Fprintf(a.stdout, "No skills yet. Create one with: localgpt skills new NAME (in %s)\n", assistant.SkillsDir(a.paths))
+				return nil
+			}
+			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+			for _, k := range set.List() {
+				fmt.Fprintf(tw, "%s\t%s\t%s\n", termmd.Sanitize(k.Name), termmd.Sanitize(clip.Runes(strings.Join(strings.Fields(k.Description), " "), 80, "…")), k.Dir)
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
+	return cmd
+}
+
+func newSkillsShowCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "show NAME",
+		Short: "Show a skill's file and the files beside it",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			set, err := a.loadSkills()
+			if err != nil {
+				return err
+			}
+			k, ok := set.Lookup(args[0])
+			if !ok {
+				return unknownSkill(args[0], set)
+			}
+			data, err := os.ReadFile(k.File)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "# %s\n", k.File)
+			_, err = fmt.Fprint(a.stdout, termmd.Sanitize(strings.TrimRight(string(data), "\n"))+"\n")
+			return err
+		},
+	}
+}
+
+func newSkillsNewCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "new NAME",
+		Short: "Create a skill from a commented template",
+		Long: `Create workspace/skills/NAME/SKILL.md from a template whose comments explain
+the format. NAME is 1 to 64 lowercase letters, digits and hyphens. An
+existing skill is never overwritten.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := a.setup(); err != nil {
+				return err
+			}
+			file, err := skills.Create(assistant.SkillsDir(a.paths), args[0])
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "Created %s\nEdit its description and steps; the model sees it from the next message on.\n", file)
+			return nil
+		},
+	}
+}
+
+// unknownSkill is the error for a skill name that is not found.
+func unknownSkill(name string, set *skills.Set) error {
+	if len(set.List()) == 0 {
+		return fmt.Errorf("there is no skill %q, and no skills at all yet; create one with `localgpt skills new NAME`", name)
+	}
+	return errors.New("there is no skill " + fmt.Sprintf("%q", name) + "; the skills are: " + strings.Join(set.Names(), ", "))
+}
