@@ -27,7 +27,13 @@ func (a *app) openAssistant(ctx context.Context, o assistantOptions) (*assistant
 	case o.confirm != nil:
 		approver = confirmApprover(o.confirm)
 	}
-	return a.root.Open(ctx, assistant.Options{NoTools: o.noTools, NoMemory: o.noMemory, Approver: approver})
+	as, err := a.root.Open(ctx, assistant.Options{NoTools: o.noTools, NoMemory: o.noMemory, Approver: approver})
+	if err != nil {
+		return nil, err
+	}
+	_, warnings := as.Skills.Load()
+	a.warnSkills(warnings)
+	return as, nil
 }
 
 // confirmApprover asks y / n / a(lways) for each call that needs approval.

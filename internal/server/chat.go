@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -24,6 +25,9 @@ type chatRequest struct {
 	// IncludeMemory (default true) puts memory in the prompt and offers
 	// the memory tools.
 	IncludeMemory *bool `json:"include_memory"`
+	// Skill runs the turn with that skill's instructions loaded, Message
+	// being the request (it may then be empty).
+	Skill string `json:"skill"`
 }
 
 // chatResponse is the answer of POST /api/chat and the data of the
@@ -66,7 +70,7 @@ func (s *Server) prepare(r *http.Request) (*chatTurn, error) {
 	if err := decodeBody(r, &req); err != nil {
 		return nil, err
 	}
-	if strings.TrimSpace(req.Message) == "" {
+	if strings.TrimSpace(req.Message) == "" && req.Skill == "" {
 		return nil, invalid(`"message" is required: the text to send to the assistant`)
 	}
 	t := &chatTurn{req: req, unlock: func() {}}
@@ -90,6 +94,11 @@ func (s *Server) prepare(r *http.Request) (*chatTurn, error) {
 		return nil, s.explain(r, model, err)
 	}
 	t.as = as
+	if req.Skill != "" {
+		if t.req.Message, err = withSkill(as, req.Skill, req.Message); err != nil {
+			return nil, err
+		}
+	}
 	if t.id != "" {
 		unlock, err := s.locks.Lock(r.Context(), t.id)
 		if err != nil {
@@ -218,4 +227,22 @@ type toolEnd struct {
 	Preview    string `json:"preview"`
 	IsError    bool   `json:"is_error"`
 	DurationMS int64  `json:"duration_ms"`
+}
+
+// withSkill is the message of a turn run with skill name: its
+// instructions, then the request.
+func withSkill(as *assistant.Assistant, name, request string) (string, error) {
+	set, _ := as.Skills.Load()
+	k, ok := set.Lookup(name)
+	if !ok {
+		if len(set.List()) == 0 {
+			return "", invalidParam("skill", "there is no skill %q: there are no skills (localgpt skills new NAME creates one)", name)
+		}
+		return "", invalidParam("skill", "there is no skill %q; the skills are: %s", name, strings.Join(set.Names(), ", "))
+	}
+	body, err := k.Body()
+	if err != nil {
+		return "", fmt.Errorf("skill %s cannot be read: %w", name, err)
+	}
+	return k.Message(body, request), nil
 }

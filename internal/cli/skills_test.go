@@ -1,0 +1,103 @@
+package cli
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/localgpt-go/localgpt/internal/llm/llmtest"
+)
+
+func writeSkillFile(t *testing.T, home, dir, text string) {
+	t.Helper()
+	p := filepath.Join(home, "workspace", "skills", dir, "SKILL.md")
+	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestSkillsCommands(t *testing.T) {
+	home := t.TempDir()
+	if r := run(t, home, "skills", "list"); r.code != 0 || !strings.Contains(r.stdout, "No skills yet") {
+		t.Fatalf("%+v", r)
+	}
+	r := run(t, home, "skills", "new", "weekly-review")
+	file := filepath.Join(home, "workspace", "skills", "weekly-review", "SKILL.md")
+	if r.code != 0 || !strings.Contains(r.stdout, "Created "+file) {
+		t.Fatalf("%+v", r)
+	}
+	if r := run(t, home, "skills", "new", "weekly-review"); r.code != 1 || !strings.Contains(r.stderr, "already exists") {
+		t.Fatalf("second new: %+v", r)
+	}
+	if r := run(t, home, "skills", "new", "Bad Name"); r.code != 1 || !strings.Contains(r.stderr, `such as "bad-name"`) {
+		t.Fatalf("bad name: %+v", r)
+	}
+	writeSkillFile(t, home, "broken", "---\nname: broken\n")
+	writeSkillFile(t, home, "evil", "---\nname: evil\ndescription: \"Clears \\e[2J the screen\"\n---\nbody \x1b]52;c;aGk=\x07\n")
+	r = run(t, home, "skills", "list")
+	if r.code != 0 || !strings.Contains(r.stdout, "weekly-review") || !strings.Contains(r.stderr, "broken/SKILL.md: its front matter is not closed") {
+		t.Fatalf("list: %+v", r)
+	}
+	r = run(t, home, "skills", "list", "--json")
+	var list []struct{ Name, Description, Dir, File string }
+	if err := json.Unmarshal([]byte(r.stdout), &list); err != nil || len(list) != 2 || list[1].File != file {
+		t.Fatalf("%v %+v", err, r)
+	}
+	r = run(t, home, "skills", "show", "evil")
+	if r.code != 0 || strings.Contains(r.stdout, "\x1b") || strings.Contains(r.stdout, "\x07") || !strings.Contains(r.stdout, "body") {
+		t.Fatalf("show must not pass terminal escapes: %q", r.stdout)
+	}
+	if r := run(t, home, "skills", "show", "nope"); r.code != 1 || !strings.Contains(r.stderr, "the skills are: evil, weekly-review") {
+		t.Fatalf("%+v", r)
+	}
+}
+
+func TestChatRunsSkills(t *testing.T) {
+	home, srv := fakeHome(t)
+	writeSkillFile(t, home, "haiku", "---\nname: haiku\ndescription: Answer in a haiku.\n---\nAlways answer in 5-7-5 syllables.\n")
+	srv.Enqueue(llmtest.Text("Waves fold into foam"))
+	r := runIn(t, home, "/skills\n/haiku about the sea\n/nosuch thing\n", "chat")
+	if r.code != 0 || !strings.Contains(r.stdout, "/haiku") || !strings.Contains(r.stdout, "Waves fold into foam") ||
+		!strings.Contains(r.stderr, "unknown command /nosuch") {
+		t.Fatalf("%+v", r)
+	}
+	body := lastBody(t, srv)
+	for _, want := range []string{"5-7-5 syllables", "Request: about the sea", "## Skills", "- haiku: Answer in a haiku.", `"name":"skill"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("request lacks %q: %s", want, body)
+		}
+	}
+}
+
+// TestAskReadsASkillThroughTheTool is progressive disclosure end to end:
+// the prompt lists the skill, the model calls the skill tool, then reads a
+// file beside it; a broken skill is a warning and the turn goes on.
+func TestAskReadsASkillThroughTheTool(t *testing.T) {
+	home, srv := fakeHome(t)
+	writeSkillFile(t, home, "pdf", "---\nname: pdf\ndescription: Work with PDF files.\n---\nRead references/forms.md before filling forms.\n")
+	os.MkdirAll(filepath.Join(home, "workspace", "skills", "pdf", "references"), 0o700)
+	os.WriteFile(filepath.Join(home, "workspace", "skills", "pdf", "references", "forms.md"), []byte("Fill fields top to bottom."), 0o600)
+	writeSkillFile(t, home, "pdf-copy", "---\nname: pdf\ndescription: A second pdf.\n---\n")
+	srv.Enqueue(
+		llmtest.ToolCalls(llmtest.Call{ID: "s1", Name: "skill", Args: `{"name":"pdf"}`}),
+		llmtest.ToolCalls(llmtest.Call{ID: "s2", Name: "skill", Args: `{"name":"pdf","file":"references/forms.md"}`}),
+		llmtest.Text("Done."),
+	)
+	r := runIn(t, home, "", "ask", "fill the form in a.pdf")
+	if r.code != 0 || r.stdout != "Done.\n" || !strings.Contains(r.stderr, `another skill is also named "pdf"`) {
+		t.Fatalf("%+v", r)
+	}
+	calls := srv.Calls("/v1/chat/completions")
+	if first := string(calls[0].Body); !strings.Contains(first, "- pdf: Work with PDF files.") || strings.Contains(first, "Read references/forms.md") {
+		t.Fatalf("the first request must list the skill, not its body: %s", first)
+	}
+	if !strings.Contains(string(calls[1].Body), "Read references/forms.md before filling forms.") ||
+		!strings.Contains(string(calls[2].Body), "Fill fields top to bottom.") {
+		t.Fatalf("the skill tool's results did not reach the model")
+	}
+}
