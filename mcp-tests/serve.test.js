@@ -92,12 +92,17 @@ test("stdio: initialize, list, call each tool, bad arguments, resources", async 
 
 test("streamable HTTP: the token is required, then everything works", async () => {
   const url = new URL(env.MCP_URL);
+  const unauthorized = (err) => {
+    assert.equal(err.code, 401, String(err));
+    assert.match(err.message, /Authorization: Bearer/);
+    return true;
+  };
   const anonymous = new Client({ name: "no-token", version: "1.0.0" });
-  await assert.rejects(anonymous.connect(new StreamableHTTPClientTransport(url)), /401|Unauthorized/i);
+  await assert.rejects(anonymous.connect(new StreamableHTTPClientTransport(url)), unauthorized);
   const wrong = new Client({ name: "wrong-token", version: "1.0.0" });
   await assert.rejects(wrong.connect(new StreamableHTTPClientTransport(url, {
     requestInit: { headers: { Authorization: "Bearer not-the-token" } },
-  })), /401|Unauthorized/i);
+  })), unauthorized);
 
   const client = new Client({ name: "localgpt-test", version: "1.0.0" });
   await client.connect(new StreamableHTTPClientTransport(url, {
