@@ -125,7 +125,9 @@ func TestMCPClientAgainstNpmServers(t *testing.T) {
 	home, srv := fakeProviderHome(t)
 	shared := t.TempDir()
 	os.WriteFile(filepath.Join(shared, "greeting.txt"), []byte("hello from the filesystem server\n"), 0o600)
-	mod := func(pkg string) string { return filepath.Join(dir, "node_modules", "@modelcontextprotocol", pkg, "dist", "index.js") }
+	mod := func(pkg string) string {
+		return filepath.Join(dir, "node_modules", "@modelcontextprotocol", pkg, "dist", "index.js")
+	}
 	misbehave := filepath.Join(dir, "servers", "misbehave.js")
 	server := func(name string, allow string, extra string, args ...string) string {
 		q := make([]string, len(args))

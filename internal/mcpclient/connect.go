@@ -10,7 +10,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/google/jsonschema-go/jsonschema"
@@ -36,15 +35,13 @@ func (s *server) connect(ctx context.Context) (*mcp.ClientSession, *exec.Cmd, *t
 	}
 	cmd := exec.Command(s.cfg.Command, s.cfg.Args...)
 	cmd.Env = environ(s.m.o.Environ, s.cfg.Env)
-	// Its own process group: Ctrl-C in chat cancels the turn, not the
-	// server, and stopping it can kill everything it started.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	ownGroup(cmd)
 	stderr := &tail{log: s.log}
 	cmd.Stderr = stderr
 	sess, err := client.Connect(ctx, &mcp.CommandTransport{Command: cmd, TerminateDuration: terminateAfter}, nil)
 	if err != nil {
 		if cmd.Process != nil {
-			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			killGroup(cmd)
 			_ = cmd.Wait()
 		}
 		if cmd.Process == nil { // it never ran: a wrong command

@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
@@ -162,9 +161,7 @@ func (s *server) watch(sess *mcp.ClientSession, cmd *exec.Cmd, ended chan struct
 // anything left in its process group.
 func (s *server) shutdown(sess *mcp.ClientSession, cmd *exec.Cmd) {
 	_ = sess.Close()
-	if cmd != nil && cmd.Process != nil {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-	}
+	killGroup(cmd)
 }
 
 // close stops the server for good.
