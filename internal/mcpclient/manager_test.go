@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"os/exec"
 	"net/http/httptest"
 	"runtime"
 	"strconv"
@@ -293,4 +294,35 @@ func TestBackoffGrowsAndIsBounded(t *testing.T) {
 	if backoff(100) != maxBackoff {
 		t.Error(backoff(100))
 	}
+}
+
+// BenchmarkStart compares starting a stdio server (process, handshake,
+// tool list, then stop) through the Manager with doing the same with the
+// SDK alone: the difference is what LocalGPT adds to a server's own start.
+func BenchmarkStart(b *testing.B) {
+	cfg := testServer(b, "s", "good")
+	b.Run("sdk", func(b *testing.B) {
+		for b.Loop() {
+			cmd := exec.Command(cfg.Command, cfg.Args...)
+			cmd.Env = environ(nil, cfg.Env)
+			c := mcp.NewClient(&mcp.Implementation{Name: "bench"}, nil)
+			sess, err := c.Connect(context.Background(), &mcp.CommandTransport{Command: cmd}, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if res, err := sess.ListTools(context.Background(), nil); err != nil || len(res.Tools) != 5 {
+				b.Fatal(err)
+			}
+			sess.Close()
+		}
+	})
+	b.Run("manager", func(b *testing.B) {
+		for b.Loop() {
+			m := New(Options{Servers: []Config{cfg}})
+			if tools := m.Tools(context.Background()); len(tools) != 5 {
+				b.Fatalf("%d tools", len(tools))
+			}
+			m.Close()
+		}
+	})
 }

@@ -97,16 +97,23 @@ func (s *Set) Names() []string {
 	return names
 }
 
-// Catalog finds the skills of a list of root folders. It rescans on every
-// Load, so skills added or edited while LocalGPT runs are seen at the next
-// turn, but parses a SKILL.md again only when its size or time changed.
-// It is safe for concurrent use.
+// Catalog finds the skills of a list of root folders. It rescans the
+// folders when loaded, so skills added or edited while LocalGPT runs are
+// seen at the next turn, but parses a SKILL.md again only when its size or
+// time changed; loads within Coalesce of a scan (the prompt's index and
+// the tool list of one turn) share it. It is safe for concurrent use.
 type Catalog struct {
 	roots []Root
 
-	mu    sync.Mutex
-	cache map[string]cached
+	mu       sync.Mutex
+	cache    map[string]cached
+	last     *Set
+	lastWarn []Warning
+	lastAt   time.Time
 }
+
+// Coalesce is how long a scan serves further loads.
+const Coalesce = 500 * time.Millisecond
 
 // Root is a folder of skills (each a subfolder with a SKILL.md), or one
 // skill folder itself.
@@ -140,6 +147,16 @@ func (c *Catalog) Roots() []Root { return c.roots }
 func (c *Catalog) Load() (*Set, []Warning) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.last != nil && time.Since(c.lastAt) < Coalesce {
+		return c.last, c.lastWarn
+	}
+	set, warnings := c.scan()
+	c.last, c.lastWarn, c.lastAt = set, warnings, time.Now()
+	return set, warnings
+}
+
+// scan reads every root; c.mu is held.
+func (c *Catalog) scan() (*Set, []Warning) {
 	var warnings []Warning
 	set := &Set{}
 	seen := map[string]*Skill{}
@@ -151,6 +168,10 @@ func (c *Catalog) Load() (*Set, []Warning) {
 			file := filepath.Join(dir, FileName)
 			live[file] = true
 			s, warns, err := c.loadOne(file, filepath.Base(dir))
+			if errors.Is(err, fs.ErrNotExist) {
+				warnings = append(warnings, Warning{dir, "this folder has no " + FileName + ", so it is not a skill"})
+				continue
+			}
 			for _, msg := range warns {
 				warnings = append(warnings, Warning{file, msg})
 			}
@@ -234,7 +255,7 @@ func readSkillFile(file string) ([]byte, error) {
 
 // skillDirs lists the skill folders of a root, in name order: the root
 // itself when it holds a SKILL.md, otherwise its subfolders that do.
-// Hidden folders are skipped; a subfolder without a SKILL.md is reported.
+// Hidden folders are skipped.
 func skillDirs(root Root) ([]string, []Warning) {
 	dir := root.Dir
 	if _, err := os.Stat(filepath.Join(dir, FileName)); err == nil {
@@ -264,11 +285,8 @@ func skillDirs(root Root) ([]string, []Warning) {
 		} else if !e.IsDir() {
 			continue
 		}
-		if _, err := os.Stat(filepath.Join(path, FileName)); err != nil {
-			warnings = append(warnings, Warning{path, "this folder has no " + FileName + ", so it is not a skill"})
-			continue
-		}
-		dirs = append(dirs, path)
+		dirs = append(dirs, path) // loadOne reports a folder without a SKILL.md
+
 	}
 	return dirs, warnings
 }

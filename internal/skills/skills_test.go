@@ -157,6 +157,10 @@ func TestCatalogSeesEditsAndNewSkills(t *testing.T) {
 	if s, _ := set.Lookup("notes"); s.Description != "Old description." {
 		t.Fatal(s.Description)
 	}
+	if again, _ := c.Load(); again != set {
+		t.Fatal("a load right after a scan scanned again")
+	}
+	time.Sleep(Coalesce)
 	os.WriteFile(file, []byte(skill("notes", "New, longer description.")), 0o600)
 	later := time.Now().Add(2 * time.Second)
 	os.Chtimes(file, later, later)
@@ -166,6 +170,7 @@ func TestCatalogSeesEditsAndNewSkills(t *testing.T) {
 		t.Fatalf("%+v %v", set.Names(), warns)
 	}
 	os.RemoveAll(filepath.Join(root, "todo"))
+	time.Sleep(Coalesce)
 	if set, _ := c.Load(); len(set.List()) != 1 || len(c.cache) != 1 {
 		t.Fatalf("removed skill still listed: %v", set.Names())
 	}
@@ -229,5 +234,29 @@ func TestMessageCarriesBodyAndRequest(t *testing.T) {
 	}
 	if !strings.Contains(k.Message("x", ""), "follow the skill's instructions") {
 		t.Error("empty request")
+	}
+}
+
+// BenchmarkScan is what a turn pays for skills when its scan is not
+// coalesced with another: the folders of the workspace (missing here) and
+// of skills.paths are read, and each unchanged SKILL.md is stat'ed.
+func BenchmarkScan(b *testing.B) {
+	for _, n := range []int{0, 20} {
+		b.Run(fmt.Sprintf("%d_skills", n), func(b *testing.B) {
+			root := b.TempDir()
+			for i := range n {
+				name := fmt.Sprintf("skill-%02d", i)
+				os.MkdirAll(filepath.Join(root, name), 0o700)
+				os.WriteFile(filepath.Join(root, name, FileName), []byte(skill(name, "Does a thing.")), 0o600)
+			}
+			c := NewCatalog(Root{Dir: filepath.Join(b.TempDir(), "missing"), Optional: true}, Root{Dir: root})
+			b.ReportAllocs()
+			for b.Loop() {
+				set, _ := c.scan()
+				if len(set.List()) != n {
+					b.Fatal(len(set.List()))
+				}
+			}
+		})
 	}
 }

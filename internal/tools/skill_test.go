@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/localgpt-go/localgpt/internal/skills"
 )
@@ -36,6 +37,7 @@ func TestSkillTool(t *testing.T) {
 	if err := os.Symlink(outside, filepath.Join(root, "pdf", "link.md")); err != nil {
 		t.Fatal(err)
 	}
+	time.Sleep(skills.Coalesce) // past the first scan's coalescing window
 	specs := reg.Specs(context.Background())
 	if len(specs) != 1 || specs[0].Name != "skill" {
 		t.Fatalf("specs %v", specs)
