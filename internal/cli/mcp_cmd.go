@@ -64,8 +64,8 @@ it, for example in Claude Desktop's claude_desktop_config.json:
 
 With --http ADDR it serves streamable HTTP on ADDR instead (such as
 127.0.0.1:31328), and every request needs "Authorization: Bearer TOKEN"
-with the daemon's API token, as the daemon's HTTP API does (server.api_token
-or LOCALGPT_API_TOKEN). Ctrl-C stops it.`,
+with the daemon's API token, as the daemon's HTTP API does: 'localgpt daemon
+token' prints it. Ctrl-C stops it.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
