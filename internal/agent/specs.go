@@ -8,10 +8,14 @@ import (
 
 // ToolSpecs returns the tools the agent offers the model, as sent with
 // every request; nil when it offers none. Sessions use it to account for
-// the tokens the tool definitions take in the context window.
+// the tokens the tool definitions take in the context window. It never
+// waits: the tools of MCP servers still starting are not in it yet (their
+// start begins here, and the turn waits for it, cancellably).
 func (a *Agent) ToolSpecs() []llm.Tool {
 	if a.opts.Tools == nil {
 		return nil
 	}
-	return a.opts.Tools.Specs(context.Background())
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	return a.opts.Tools.Specs(ctx)
 }

@@ -326,3 +326,32 @@ func BenchmarkStart(b *testing.B) {
 		}
 	})
 }
+
+// TestListingWaitsCancellably: a listing with a context already done
+// starts the servers but returns at once (sessions count tool tokens that
+// way); a waiting listing ends when its context does (Ctrl-C), and the
+// start goes on for the next turn.
+func TestListingWaitsCancellably(t *testing.T) {
+	silent := testServer(t, "silent", "silent")
+	m := newManager(t, testServer(t, "good", "good"), silent)
+	done, cancel := context.WithCancel(context.Background())
+	cancel()
+	start := time.Now()
+	if tools := m.Tools(done); len(tools) != 0 || time.Since(start) > time.Second {
+		t.Fatalf("%d tools after %s", len(tools), time.Since(start))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	start = time.Now()
+	m.Tools(ctx)
+	if d := time.Since(start); d > 2*time.Second {
+		t.Fatalf("a cancelled listing waited %s", d)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for len(m.Tools(done)) != 5 {
+		if time.Now().After(deadline) {
+			t.Fatal("the background start of good never finished")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

@@ -282,7 +282,7 @@ func (s *server) currentTools(ctx context.Context) []Tool {
 	}
 	sess, stale, tools := s.sess, s.stale, s.tools
 	s.mu.Unlock()
-	if !stale {
+	if !stale || ctx.Err() != nil {
 		return tools
 	}
 	lctx, cancel := context.WithTimeout(ctx, s.cfg.StartTimeout)
