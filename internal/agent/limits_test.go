@@ -23,7 +23,7 @@ type countingTools struct {
 	holdUntil time.Duration
 }
 
-func (c *countingTools) Specs() []llm.Tool {
+func (c *countingTools) Specs(context.Context) []llm.Tool {
 	return []llm.Tool{{Name: "work", Description: "work", Parameters: json.RawMessage(`{"type":"object","properties":{"size":{"type":"integer"}}}`)}}
 }
 
