@@ -181,21 +181,29 @@ func (t *mcpTool) Summary(args json.RawMessage) string {
 }
 
 // approveMCP asks about a call of an MCP tool that its server's policy
-// does not let through. "always" allows that tool for the session.
+// does not let through, as approveTool does for tools.require_approval
+// (the same concern: the heartbeat allows it by heartbeat.allow_tools).
+// "always" allows that tool for the session.
 func (g *Gate) approveMCP(ctx context.Context, req Request, server, tool string) (context.Context, error) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if g.tools[req.Tool] {
+	unlock, err := g.take(ctx, req)
+	if err != nil {
+		return ctx, err
+	}
+	defer unlock()
+	if g.toolGranted(req.Tool) {
 		return ctx, nil
 	}
 	req.Reason = fmt.Sprintf("%s is a tool of MCP server %s", req.Tool, server)
+	req.Concerns = []Concern{ConcernTool}
 	d, err := g.ask(ctx, req, req.Tool+" (a tool of MCP server "+server+") needs approval",
 		fmt.Sprintf("adding %q to allow, or setting trust = true, in [mcp.servers.%s]", tool, server))
 	if err != nil {
 		return ctx, err
 	}
 	if d == AllowAlways {
+		g.mu.Lock()
 		g.tools[req.Tool] = true
+		g.mu.Unlock()
 	}
 	return context.WithValue(ctx, approvedKey{}, true), nil
 }

@@ -18,7 +18,9 @@ type Concern string
 // after them; the heartbeat allows only ConcernTool and ConcernOutside
 // (by heartbeat.allow_tools) and refuses the others, as nobody watches.
 const (
-	// ConcernTool: the tool is listed in tools.require_approval.
+	// ConcernTool: the tool needs approval by itself: it is listed in
+	// tools.require_approval, or it is an MCP tool its server neither
+	// trusts nor allows.
 	ConcernTool Concern = "tool"
 	// ConcernOutside: a write outside the workspace and tools.allowed_paths.
 	ConcernOutside Concern = "outside"
