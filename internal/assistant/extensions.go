@@ -2,8 +2,8 @@ package assistant
 
 import (
 	"os"
-	"slices"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/localgpt-go/localgpt/internal/config"

@@ -29,11 +29,12 @@ func BenchmarkAssistantTurn(b *testing.B) {
 	if _, err := memory.EnsureWorkspace(paths.Workspace); err != nil {
 		b.Fatal(err)
 	}
-	as, err := Open(context.Background(), Options{Config: cfg, Paths: paths, Getenv: getenv})
+	root := NewRoot(RootOptions{Config: cfg, Paths: paths, Getenv: getenv})
+	b.Cleanup(func() { root.Close() })
+	as, err := root.Open(context.Background(), Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Cleanup(func() { as.Close() })
 	b.ReportAllocs()
 	for b.Loop() {
 		srv.Enqueue(llmtest.Reply{Text: "A short answer.", ChunkSize: 8, Usage: llmtest.Usage{Prompt: 100, Completion: 4}})

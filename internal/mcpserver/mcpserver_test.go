@@ -45,15 +45,13 @@ func newFixture(t *testing.T) *fixture {
 	if _, err := store.Reindex(context.Background(), false, nil); err != nil {
 		t.Fatal(err)
 	}
-	cfg := config.Default()
-	cfg.Tools.ToolOutputMaxChars = 2000
 	var exclude []string
 	for _, n := range tools.BuiltinNames() {
 		if !slices.Contains(ToolNames(), n) {
 			exclude = append(exclude, n)
 		}
 	}
-	reg, err := tools.New(tools.Options{Config: cfg, Paths: config.Paths{Workspace: ws}, Memory: store,
+	reg, err := tools.New(tools.Options{MaxOutputChars: 2000, Paths: config.Paths{Workspace: ws}, Memory: store,
 		Exclude: exclude, Secrets: secret.New(apiKey), Now: func() time.Time { return time.Date(2026, 1, 3, 9, 30, 0, 0, time.Local) }})
 	if err != nil {
 		t.Fatal(err)
