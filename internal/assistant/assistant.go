@@ -17,8 +17,8 @@ import (
 	"github.com/localgpt-go/localgpt/internal/llm"
 	"github.com/localgpt-go/localgpt/internal/llm/provider"
 	"github.com/localgpt-go/localgpt/internal/secret"
-	"github.com/localgpt-go/localgpt/internal/tokens"
 	"github.com/localgpt-go/localgpt/internal/skills"
+	"github.com/localgpt-go/localgpt/internal/tokens"
 	"github.com/localgpt-go/localgpt/internal/tools"
 )
 

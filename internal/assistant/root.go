@@ -15,8 +15,8 @@ import (
 	"github.com/localgpt-go/localgpt/internal/mcpclient"
 	"github.com/localgpt-go/localgpt/internal/memory"
 	"github.com/localgpt-go/localgpt/internal/secret"
-	"github.com/localgpt-go/localgpt/internal/tokens"
 	"github.com/localgpt-go/localgpt/internal/skills"
+	"github.com/localgpt-go/localgpt/internal/tokens"
 	"github.com/localgpt-go/localgpt/internal/tools"
 )
 
