@@ -13,8 +13,11 @@
 // Landlock is missing the command still runs, unconfined, and the Result
 // says so: the sandbox never fails silently.
 //
-// Other platforms have a fallback (sandbox_other.go) with the same API,
-// so that their own confinement can slot in later.
+// Other platforms share one Start (sandbox_other.go) over two small
+// platform pieces: a process tree (tree_*.go: a process group on Unix, a
+// job object on Windows) and a confinement (confine_*.go: a Seatbelt
+// profile run by sandbox-exec on macOS; none on Windows, which `localgpt
+// doctor` and every Result say plainly).
 package sandbox
 
 import (
@@ -95,7 +98,8 @@ type Support struct {
 // tmpPrefix names the private temporary folders of commands.
 const tmpPrefix = "localgpt-bash-"
 
-// withTmp returns env with TMPDIR (and its spellings) pointing at dir.
+// withTmp returns env with TMPDIR and its spellings (TMP and TEMP, which
+// Windows programs read) pointing at dir.
 func withTmp(env []string, dir string) []string {
 	out := make([]string, 0, len(env)+1)
 	for _, kv := range env {
@@ -106,5 +110,5 @@ func withTmp(env []string, dir string) []string {
 		}
 		out = append(out, kv)
 	}
-	return append(out, "TMPDIR="+dir)
+	return append(out, "TMPDIR="+dir, "TMP="+dir, "TEMP="+dir)
 }

@@ -6,67 +6,72 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"runtime"
 	"sync"
 )
 
-// Probe says what this platform can enforce: no confinement yet.
-func Probe() Support {
-	return Support{Detail: "no sandbox on " + runtime.GOOS + " yet: bash runs with your full permissions"}
-}
-
 // Process is a started command.
 type Process struct {
-	cmd     *exec.Cmd
-	tmp     string
-	warning string
-	stop    sync.Once
+	cmd      *exec.Cmd
+	tree     tree
+	tmp      string
+	confined bool
+	warning  string
+	stop     sync.Once
 }
 
 // Runner starts commands. The zero Runner is ready; it is safe for
 // concurrent use.
 type Runner struct{}
 
-// Start runs c in its own process group (on Unix; on Windows the process
-// alone), unconfined; the Result's Warning says so when c.Policy asked for
-// confinement. Processes that leave the group (setsid) are not killed by
-// Stop on these platforms yet.
+// Start runs c in a process tree of its own (see tree), confined as this
+// platform can (see confine); the Result's Warning says why when c.Policy
+// asked for confinement that did not apply.
 func (*Runner) Start(c Command) (*Process, error) {
 	tmp, err := newTmp()
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(c.Path)
-	cmd.Args = c.Args
+	run, confined, warning := confine(c, tmp)
+	cmd := exec.Command(run.Path)
+	cmd.Args = run.Args
 	cmd.Dir = c.Dir
 	cmd.Env = withTmp(c.Env, tmp)
 	cmd.Stdout, cmd.Stderr = c.Output, c.Output
-	ownGroup(cmd)
+	t, err := newTree(cmd)
+	if err != nil {
+		os.RemoveAll(tmp)
+		return nil, fmt.Errorf("sandbox: %w", err)
+	}
 	if err := cmd.Start(); err != nil {
+		t.release()
 		os.RemoveAll(tmp)
 		return nil, fmt.Errorf("sandbox: start %s: %w", c.Path, err)
 	}
-	p := &Process{cmd: cmd, tmp: tmp}
-	if c.Policy.Confine {
-		p.warning = Probe().Detail
+	if err := t.started(cmd.Process); err != nil {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		t.release()
+		os.RemoveAll(tmp)
+		return nil, fmt.Errorf("sandbox: %w", err)
 	}
-	return p, nil
+	return &Process{cmd: cmd, tree: t, tmp: tmp, confined: confined, warning: warning}, nil
 }
 
-// Stop kills the command's process group.
+// Stop kills the command and every process it started.
 func (p *Process) Stop() {
-	p.stop.Do(func() { killGroup(p.cmd.Process) })
+	p.stop.Do(p.tree.kill)
 }
 
-// Wait waits for the command and kills what is left of its group.
+// Wait waits for the command and kills what is left of its tree.
 func (p *Process) Wait() (Result, error) {
 	err := p.cmd.Wait()
-	killGroup(p.cmd.Process)
+	p.tree.kill()
+	p.tree.release()
 	os.RemoveAll(p.tmp)
 	if p.cmd.ProcessState == nil {
 		return Result{}, fmt.Errorf("sandbox: wait: %w", err)
 	}
-	res := Result{Warning: p.warning, ExitCode: p.cmd.ProcessState.ExitCode()}
+	res := Result{Confined: p.confined, Warning: p.warning, ExitCode: p.cmd.ProcessState.ExitCode()}
 	if sig, ok := signalOf(p.cmd.ProcessState); ok {
 		res.ExitCode, res.Signal = -1, sig
 	}
