@@ -22,7 +22,6 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"testing"
 
 	"github.com/localgpt-go/localgpt/internal/apitoken"
@@ -370,7 +369,9 @@ func TestBashCannotOutliveItsCall(t *testing.T) {
 				}
 				pid, _ := strconv.Atoi(strings.TrimSpace(string(data)))
 				if pid > 0 && alive(pid) {
-					syscall.Kill(pid, syscall.SIGKILL)
+					if p, err := os.FindProcess(pid); err == nil {
+						p.Kill()
+					}
 					t.Fatalf("process %d outlived the bash call", pid)
 				}
 			}
