@@ -7,8 +7,9 @@
 //	go run ./bench/compare [flags] OLD_BINARY NEW_BINARY
 //
 // Figures: binary size; `--help`; one `ask` turn against an instant fake
-// LLM; `session list` of 1,001 sessions and `session show` of a
-// 10,000-message one (time and peak RSS); full and no-op reindex of the
+// LLM; `session list` of 1,001 sessions, and `session show` of a
+// 10,000-message one and its resume (`chat --session ID` with no input),
+// each with its time and peak RSS; full and no-op reindex of the
 // corpus and a whole `memory search` without a daemon (which checks
 // freshness first); the daemon's ready time, idle RSS and CPU, search
 // throughput over HTTP (conns keep-alive connections rotating the ten
@@ -197,6 +198,13 @@ func measureSessions(r *results, i int, b *build, bigID string) error {
 		}
 		r.add("session show, 10,000 messages", "ms", i, ms(run.wall))
 		r.add("session show: peak RSS", "MB", i, mb(run.maxRSS))
+		// Resume: open the session for the next turn, then leave (no input).
+		run, err = runCmd(b.bin, b.h.sess, false, "chat", "--session", bigID, "--no-tools")
+		if err != nil {
+			return err
+		}
+		r.add("chat --session (resume), 10,000 messages", "ms", i, ms(run.wall))
+		r.add("resume: peak RSS", "MB", i, mb(run.maxRSS))
 	}
 	return nil
 }

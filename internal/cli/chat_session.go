@@ -42,9 +42,9 @@ func (c *chat) resumeSession(id string) error {
 	c.turns = 0
 	c.lastPrompt = t.LastContextTokens()
 	printf(c.app.stderr, "Resumed session %s: %d messages, %d in the context.\n",
-		sess.ID(), len(t.Messages()), len(t.History()))
+		sess.ID(), t.Len(), t.HistoryLen())
 	if c.interactive {
-		c.showLastExchange(t.Messages())
+		c.showLastExchange(t.LastExchange())
 	}
 	return nil
 }

@@ -52,11 +52,11 @@ func TestEverythingCreatedIsPrivate(t *testing.T) {
 			t.Fatalf("localgpt %s: %+v", strings.Join(args, " "), r)
 		}
 	}
-	sessions, _ := os.ReadDir(filepath.Join(home, "sessions"))
+	sessions, _ := filepath.Glob(filepath.Join(home, "sessions", "*.jsonl")) // beside the index
 	if len(sessions) != 1 {
 		t.Fatalf("%d sessions", len(sessions))
 	}
-	id := strings.TrimSuffix(sessions[0].Name(), ".jsonl")
+	id := strings.TrimSuffix(filepath.Base(sessions[0]), ".jsonl")
 	if r := runEnv(t, env(), "", "session", "export", id, "-o", filepath.Join(home, "exports", "chat.md")); r.code != 0 {
 		t.Fatalf("export: %+v", r)
 	}

@@ -33,31 +33,6 @@ Wherever an ID is asked for, a unique prefix of it will do.`,
 	return cmd
 }
 
-func newSessionRenameCmd(a *app) *cobra.Command {
-	return &cobra.Command{
-		Use:   "rename ID TITLE...",
-		Short: "Give a session a title",
-		Long: `Give a session a title, shown by 'session list', the web page and
-completion instead of its first message, and searched by 'session search'.
-An empty TITLE ("") gives it back its first message as title.`,
-		Example: `  localgpt session rename 20250314-091502-a1b2 Garden plans
-  localgpt session rename 20250314 ""`,
-		Args: cobra.MinimumNArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := a.sessions()
-			if err != nil {
-				return err
-			}
-			in, err := st.Rename(args[0], strings.Join(args[1:], " "), time.Now())
-			if err != nil {
-				return err
-			}
-			printf(a.stdout, "Session %s is now titled %q\n", in.ID, in.Title)
-			return nil
-		},
-	}
-}
-
 // sessions loads the config and returns the session store.
 func (a *app) sessions() (*session.Store, error) {
 	if err := a.setup(); err != nil {
@@ -124,27 +99,66 @@ func printSessions(w io.Writer, infos []session.Info) {
 
 func newSessionShowCmd(a *app) *cobra.Command {
 	return &cobra.Command{
-		Use:               "show ID",
-		Short:             "Print a session's transcript",
+		Use:   "show ID",
+		Short: "Print a session's transcript",
+		Long: `Print a session's transcript as markdown: every message, tool call and
+result, the compaction summaries where they were made, and a note under each
+turn that was cancelled or failed. A long session is printed as it is read.`,
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: a.completeSessions(false),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			_, t, err := a.loadSession(args[0])
+			st, err := a.sessions()
 			if err != nil {
 				return err
 			}
-			if !useColor(a.getenv, a.stdout) { // the text as it is to a pipe, sanitized on a terminal
-				out, done := document(a.stdout)
-				if err := session.WriteMarkdown(out, t); err != nil {
-					return err
-				}
-				return done()
-			}
-			md := termmd.New(a.stdout) // drops control characters itself
-			if err := session.WriteMarkdown(md, t); err != nil {
+			in, err := st.Info(args[0])
+			if err != nil {
 				return err
 			}
-			return md.Flush()
+			if in.Error != "" {
+				return fmt.Errorf("session %s (%s) cannot be read: %s", in.ID, in.Path, in.Error)
+			}
+			var out io.Writer
+			var done func() error
+			if useColor(a.getenv, a.stdout) {
+				md := termmd.New(a.stdout) // drops control characters itself
+				out, done = md, md.Flush
+			} else { // the text as it is to a pipe, sanitized on a terminal
+				out, done = document(a.stdout)
+			}
+			m := session.NewMarkdown(out, in)
+			warnings, err := st.Walk(in.ID, m.Entry)
+			if cerr := m.Close(); err == nil {
+				err = cerr
+			}
+			if err != nil {
+				return err
+			}
+			a.warnSkipped(in.ID, warnings)
+			return done()
+		},
+	}
+}
+
+func newSessionRenameCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "rename ID TITLE...",
+		Short: "Give a session a title",
+		Long: `Give a session a title, shown by 'session list' instead of its first message.
+The title is kept in the session's file. An empty title ("") goes back to the
+default. A session open in a chat cannot be renamed until the chat ends.`,
+		Args: cobra.MinimumNArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			st, err := a.sessions()
+			if err != nil {
+				return err
+			}
+			in, err := st.Rename(args[0], strings.Join(args[1:], " "), time.Now())
+			if err != nil {
+				return err
+			}
+			printf(a.stdout, "Session %s is now titled %q\n", in.ID, in.Title)
+			return nil
 		},
 	}
 }

@@ -5,7 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -122,14 +122,14 @@ func TestStreamDisconnectCancelsTurn(t *testing.T) {
 			case <-time.After(20 * time.Second):
 				t.Fatal("the provider request was not cancelled after the client went away")
 			}
-			f.hs.Close() // waits for the handler to return
-			entries, _ := os.ReadDir(f.paths.Sessions)
+			f.hs.Close()                                                            // waits for the handler to return
+			entries, _ := filepath.Glob(filepath.Join(f.paths.Sessions, "*.jsonl")) // beside the index
 			want := map[string]int{"/api/chat/stream": 1, "/v1/chat/completions": 0, "/api/chat": len(entries)}[path]
 			if len(entries) != want || len(entries) > 1 {
 				t.Fatalf("a cancelled turn left %d session files, want %d", len(entries), want)
 			}
 			if len(entries) == 1 {
-				tr, err := session.NewStore(f.paths.Sessions).Load(strings.TrimSuffix(entries[0].Name(), ".jsonl"))
+				tr, err := session.NewStore(f.paths.Sessions).Load(strings.TrimSuffix(filepath.Base(entries[0]), ".jsonl"))
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -2,15 +2,18 @@ package session
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/localgpt-go/localgpt/internal/llm"
 )
 
 // benchSession writes a session of n messages (user, assistant with a tool
-// call, tool result, assistant answer, repeated) of realistic sizes.
+// call, tool result, assistant answer, repeated: a turn, with its commit
+// line) of realistic sizes.
 func benchSession(b *testing.B, n int) (*Store, string) {
 	b.Helper()
 	st := NewStore(b.TempDir())
@@ -38,7 +41,10 @@ func benchSession(b *testing.B, n int) (*Store, string) {
 			e.Usage, e.ContextTokens = &llm.Usage{PromptTokens: 1000, CompletionTokens: 80, TotalTokens: 1080}, 1000
 		}
 		batch = append(batch, e)
-		if len(batch) == 500 {
+		if i%4 == 3 || i == n-1 { // each turn ends with its commit
+			batch = append(batch, Entry{Type: TypeCommit, At: t0, Count: i%4 + 1})
+		}
+		if len(batch) >= 500 {
 			if err := s.Append(batch...); err != nil {
 				b.Fatal(err)
 			}
@@ -71,7 +77,8 @@ func BenchmarkLoadAndPrepare10k(b *testing.B) {
 	}
 }
 
-// turnEntries is one typical turn: question, tool call, result, answer.
+// turnEntries is one typical turn: question, tool call, result, answer,
+// and its commit line.
 func turnEntries() []Entry {
 	text := strings.Repeat("Some words of a realistic chat message. ", 8)
 	msgs := []llm.Message{
@@ -85,7 +92,7 @@ func turnEntries() []Entry {
 		out[i] = Entry{Type: TypeMessage, At: t0, Message: &msgs[i]}
 	}
 	out[3].Usage = &llm.Usage{PromptTokens: 1000, CompletionTokens: 80, TotalTokens: 1080}
-	return out
+	return append(out, Entry{Type: TypeCommit, At: t0, Count: len(msgs)})
 }
 
 // BenchmarkAppendTurn appends one four-message turn and fsyncs it.
@@ -125,5 +132,72 @@ func BenchmarkAppendTurnNoSync(b *testing.B) {
 		for _, e := range entries {
 			s.t.add(e)
 		}
+	}
+}
+
+// BenchmarkShow10k is `session show` of a 10,000-message session: its
+// listing from the index, then every entry read and written as markdown.
+func BenchmarkShow10k(b *testing.B) {
+	st, id := benchSession(b, 10000)
+	info, _ := os.Stat(st.Path(id))
+	b.SetBytes(info.Size())
+	b.ResetTimer()
+	for b.Loop() {
+		in, err := st.Info(id)
+		if err != nil {
+			b.Fatal(err)
+		}
+		m := NewMarkdown(io.Discard, in)
+		if _, err := st.Walk(id, m.Entry); err != nil {
+			b.Fatal(err)
+		}
+		m.Close()
+	}
+}
+
+// BenchmarkList1000 lists 1,000 sessions from an index that is up to date.
+func BenchmarkList1000(b *testing.B) {
+	st := NewStore(b.TempDir())
+	for i := range 1000 {
+		s, err := st.Create("ollama/llama3.2", t0.Add(time.Duration(i)*time.Second))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := s.Append(turnEntries()...); err != nil {
+			b.Fatal(err)
+		}
+		s.Close()
+	}
+	if _, err := st.List(); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		infos, err := st.List()
+		if err != nil || len(infos) != 1000 {
+			b.Fatalf("%v %d", err, len(infos))
+		}
+	}
+}
+
+// BenchmarkOpen10k is what `chat --resume` does with a 10,000-message
+// session before the first message: open it for writing, count it and
+// show the last exchange (the history is decoded with the first request,
+// see BenchmarkLoadAndPrepare10k).
+func BenchmarkOpen10k(b *testing.B) {
+	st, id := benchSession(b, 10000)
+	info, _ := os.Stat(st.Path(id))
+	b.SetBytes(info.Size())
+	b.ResetTimer()
+	for b.Loop() {
+		s, err := st.Open(id)
+		if err != nil {
+			b.Fatal(err)
+		}
+		t := s.Transcript()
+		if t.Len() != 10000 || t.HistoryLen() != 10000 || len(t.LastExchange()) != 4 {
+			b.Fatalf("%d messages, last exchange %d", t.Len(), len(t.LastExchange()))
+		}
+		s.Close()
 	}
 }

@@ -1,6 +1,7 @@
 package session
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -14,29 +15,69 @@ import (
 // WriteMarkdown writes the whole transcript as markdown: every message,
 // tool calls and results, and the compaction summaries where they were made.
 func WriteMarkdown(w io.Writer, t *Transcript) error {
-	var b strings.Builder
-	fmt.Fprintf(&b, "# Session %s\n\n", t.Header.ID)
-	fmt.Fprintf(&b, "- Created: %s\n- Model: %s\n- Messages: %d\n", t.Header.At.Local().Format(time.DateTime), t.Header.Model, len(t.messages))
-	if t.cycle > 0 {
-		fmt.Fprintf(&b, "- Compactions: %d\n", t.cycle)
-	}
-	idx := 0
+	t.Messages() // every message decoded (see lazy.go)
+	m := NewMarkdown(w, InfoOf(t, ""))
 	for _, e := range t.Entries {
-		switch e.Type {
-		case TypeMessage:
-			writeMessageMD(&b, *e.Message, e.At)
-			idx++
-		case TypeCommit:
-			if note := turnNote(e); note != "" {
-				fmt.Fprintf(&b, "\n*%s*\n", note)
-			}
-		case TypeCompaction:
-			fmt.Fprintf(&b, "\n---\n\n*Compacted at %s (%s): the %d messages above were replaced for the model by this summary.*\n\n%s\n\n---\n",
-				e.At.Local().Format(time.DateTime), e.Reason, e.Replaced, e.Summary)
+		if err := m.Entry(e); err != nil {
+			return err
 		}
 	}
-	_, err := io.WriteString(w, b.String())
-	return err
+	return m.Close()
+}
+
+// Markdown writes a session as markdown entry by entry, so that a long
+// session is printed as it is read (see Store.Walk).
+type Markdown struct {
+	w   *bufio.Writer
+	b   strings.Builder
+	err error
+}
+
+// NewMarkdown starts the markdown of the session in, with its title block.
+func NewMarkdown(w io.Writer, in Info) *Markdown {
+	m := &Markdown{w: bufio.NewWriterSize(w, 64<<10)}
+	fmt.Fprintf(&m.b, "# Session %s\n\n", in.ID)
+	if in.Title != "" {
+		fmt.Fprintf(&m.b, "- Title: %s\n", in.Title)
+	}
+	fmt.Fprintf(&m.b, "- Created: %s\n- Model: %s\n- Messages: %d\n", in.Created.Local().Format(time.DateTime), in.Model, in.Messages)
+	if in.Compactions > 0 {
+		fmt.Fprintf(&m.b, "- Compactions: %d\n", in.Compactions)
+	}
+	m.flush()
+	return m
+}
+
+// Entry writes one entry (the header and records without text write nothing).
+func (m *Markdown) Entry(e Entry) error {
+	switch e.Type {
+	case TypeMessage:
+		writeMessageMD(&m.b, *e.Message, e.At)
+	case TypeCommit:
+		if note := turnNote(e); note != "" {
+			fmt.Fprintf(&m.b, "\n*%s*\n", note)
+		}
+	case TypeCompaction:
+		fmt.Fprintf(&m.b, "\n---\n\n*Compacted at %s (%s): the %d messages above were replaced for the model by this summary.*\n\n%s\n\n---\n",
+			e.At.Local().Format(time.DateTime), e.Reason, e.Replaced, e.Summary)
+	}
+	m.flush()
+	return m.err
+}
+
+func (m *Markdown) flush() {
+	if m.err == nil && m.b.Len() > 0 {
+		_, m.err = m.w.WriteString(m.b.String())
+	}
+	m.b.Reset()
+}
+
+// Close writes what is buffered.
+func (m *Markdown) Close() error {
+	if m.err == nil {
+		m.err = m.w.Flush()
+	}
+	return m.err
 }
 
 // turnNote says how a turn that was not answered ended, "" for one that was.
@@ -96,6 +137,7 @@ func WriteJSON(w io.Writer, t *Transcript, path string) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
+	t.Messages() // every message decoded (see lazy.go)
 	entries := t.Entries
 	if entries == nil {
 		entries = []Entry{}

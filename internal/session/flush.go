@@ -47,6 +47,7 @@ const planCut = -1
 func (c *Conversation) compact(ctx context.Context, reason string, keepFrom int) (*Compaction, error) {
 	t := c.sess.t
 	start := t.firstKept()
+	t.decode(start, len(t.messages))
 	kept := t.messages[start:]
 	var cut, clipBytes int
 	if keepFrom == planCut {

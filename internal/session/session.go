@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
+	"math"
 	"os"
 	"strings"
 	"sync"
@@ -22,6 +24,7 @@ import (
 type Session struct {
 	id   string
 	path string
+	st   *Store // its index is updated after each append
 
 	mu      sync.Mutex
 	f       *os.File
@@ -54,7 +57,7 @@ func (s *Store) Create(model string, now time.Time) (*Session, error) {
 		header := Entry{Type: TypeSession, At: now.UTC(), Version: FormatVersion, ID: id, Model: model}
 		t := newTranscript(header)
 		t.commits = true
-		sess := &Session{id: id, path: path, f: f, t: t, secrets: s.Secrets}
+		sess := &Session{id: id, path: path, st: s, f: f, t: t, secrets: s.Secrets}
 		if err := sess.write([]Entry{header}); err != nil {
 			f.Close()
 			os.Remove(path)
@@ -65,6 +68,7 @@ func (s *Store) Create(model string, now time.Time) (*Session, error) {
 			f.Close()
 			return nil, err
 		}
+		sess.index()
 		return sess, nil
 	}
 	return nil, fmt.Errorf("create a session in %s: could not find a free ID", s.Dir)
@@ -89,18 +93,23 @@ func (s *Store) Open(idOrPrefix string) (*Session, error) {
 		f.Close()
 		return nil, err
 	}
-	t, err := s.load(id)
-	if err != nil {
+	// Messages are decoded when first needed, from this file (lazy.go).
+	t := newTranscript(Entry{})
+	t.lazy = &lazyMessages{src: f}
+	t.grow(countLines(f))
+	if err := read(io.NewSectionReader(f, 0, math.MaxInt64), t, true); err != nil {
 		f.Close()
-		return nil, err
+		return nil, fmt.Errorf("read session %s (%s): %w", id, path, err)
 	}
+	sess := &Session{id: id, path: path, st: s, f: f, t: t, secrets: s.Secrets}
 	if info, err := f.Stat(); err == nil && info.Size() > t.Size {
 		if err := f.Truncate(t.Size); err != nil {
 			f.Close()
 			return nil, fmt.Errorf("cut the incomplete last line of session %s: %w", id, err)
 		}
+		sess.index()
 	}
-	return &Session{id: id, path: path, f: f, t: t, secrets: s.Secrets}, nil
+	return sess, nil
 }
 
 // ErrInUse means another open Session (another process, usually) is
@@ -165,6 +174,7 @@ func (s *Session) Append(entries ...Entry) error {
 			s.t.add(e)
 		}
 	}
+	s.index()
 	return nil
 }
 
@@ -204,6 +214,15 @@ func CleanTitle(title string) string {
 		title = strings.TrimSpace(string(r[:MaxTitle-1])) + "…"
 	}
 	return title
+}
+
+// index brings the session's index record up to date; the caller holds mu
+// or owns s.
+func (s *Session) index() {
+	if fi, err := s.f.Stat(); err == nil && s.st != nil {
+		rec := record(s.t, fi)
+		s.st.updateIndex(s.id, &rec)
+	}
 }
 
 // AppendTurn appends a turn: its messages and the commit record that

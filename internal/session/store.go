@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/localgpt-go/localgpt/internal/secret"
@@ -25,6 +26,9 @@ type Store struct {
 	// Secrets are masked in every line written (a user may paste a key,
 	// an error may echo one); nil masks nothing.
 	Secrets *secret.Masker
+
+	// indexMu serialises this process's writes of the index (index.go).
+	indexMu sync.Mutex
 }
 
 // NewStore returns the store of the sessions folder dir.
@@ -144,17 +148,62 @@ func (s *Store) Load(idOrPrefix string) (*Transcript, error) {
 }
 
 func (s *Store) load(id string) (*Transcript, error) {
-	path := s.Path(id)
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("read session %s: %w", id, err)
-	}
-	t, err := Parse(data)
-	if err != nil {
-		return nil, fmt.Errorf("read session %s (%s): %w", id, path, err)
+	t := newTranscript(Entry{})
+	if err := s.read(id, t); err != nil {
+		return nil, err
 	}
 	return t, nil
 }
+
+// read streams the file of session id into k.
+func (s *Store) read(id string, k sink) error {
+	path := s.Path(id)
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("read session %s: %w", id, err)
+	}
+	defer f.Close()
+	if t, ok := k.(*Transcript); ok {
+		t.grow(countLines(f))
+	}
+	if err := read(f, k, false); err != nil {
+		return fmt.Errorf("read session %s (%s): %w", id, path, err)
+	}
+	return nil
+}
+
+// Walk reads session id (an ID or a unique prefix) entry by entry, without
+// keeping it: fn receives the header, then every committed entry, in
+// order. It returns the warnings about what was skipped. Printing a long
+// session this way holds only a batch of lines at a time.
+func (s *Store) Walk(idOrPrefix string, fn func(Entry) error) ([]string, error) {
+	id, err := s.Resolve(idOrPrefix)
+	if err != nil {
+		return nil, err
+	}
+	w := &walker{fn: fn}
+	err = s.read(id, w)
+	if err == nil {
+		err = w.err
+	}
+	return w.warnings, err
+}
+
+// walker is the sink of Walk.
+type walker struct {
+	fn       func(Entry) error
+	err      error
+	warnings []string
+}
+
+func (w *walker) header(e Entry) { w.entry(e, msgRef{}) }
+func (w *walker) entry(e Entry, _ msgRef) {
+	if w.err == nil {
+		w.err = w.fn(e)
+	}
+}
+func (w *walker) warn(s string)   { w.warnings = append(w.warnings, s) }
+func (w *walker) end(int64, bool) {}
 
 // Info summarises one session for a listing.
 type Info struct {
@@ -172,12 +221,15 @@ type Info struct {
 	// Error says why the session cannot be read at all (its header line
 	// is corrupt, say); such a session is listed but not resumed.
 	Error string `json:"error,omitempty"`
+	// Preview is the start of the latest message with text.
+	Preview string `json:"preview,omitempty"`
 }
 
 // InfoOf summarises a loaded transcript.
 func InfoOf(t *Transcript, path string) Info {
 	in := Info{ID: t.Header.ID, Created: t.Header.At, Updated: t.Header.At, Model: t.Header.Model,
-		Messages: len(t.messages), Compactions: t.cycle, Title: t.Title(), Path: path, Warnings: t.Warnings}
+		Messages: len(t.messages), Compactions: t.cycle, Title: t.Title(), Path: path, Warnings: t.Warnings,
+		Preview: t.Preview()}
 	if n := len(t.Entries); n > 0 {
 		in.Updated = t.Entries[n-1].At
 	}
@@ -188,26 +240,6 @@ func InfoOf(t *Transcript, path string) Info {
 		}
 	}
 	return in
-}
-
-// List returns every session, most recently updated first. A file that
-// cannot be read is listed with its Error, so it does not silently vanish.
-func (s *Store) List() ([]Info, error) {
-	ids, err := s.ids()
-	if err != nil {
-		return nil, err
-	}
-	out := make([]Info, 0, len(ids))
-	for _, id := range ids {
-		t, err := s.load(id)
-		if err != nil {
-			out = append(out, unreadable(id, s.Path(id), err))
-			continue
-		}
-		out = append(out, InfoOf(t, s.Path(id)))
-	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Updated.After(out[j].Updated) })
-	return out, nil
 }
 
 // unreadable describes a session file that cannot be loaded.
@@ -236,6 +268,7 @@ func (s *Store) Delete(idOrPrefix string) (Info, error) {
 	if err := os.Remove(path); err != nil {
 		return Info{}, fmt.Errorf("delete session %s: %w", id, err)
 	}
+	s.updateIndex(id, nil)
 	return in, nil
 }
 

@@ -1,12 +1,8 @@
 package session
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"runtime"
-	"sync"
 	"time"
 
 	"github.com/localgpt-go/localgpt/internal/clip"
@@ -35,6 +31,9 @@ type Transcript struct {
 	cycle     int // compactions so far
 	flushed   map[string]bool
 	title     string // the latest TypeTitle's Title
+	// lazy holds the messages not decoded yet (see lazy.go); nil when
+	// every message was decoded on loading.
+	lazy *lazyMessages
 	// turns are the committed turns, oldest first; open is where the
 	// messages not yet committed begin (-1: none).
 	turns []turnSpan
@@ -48,172 +47,33 @@ type turnSpan struct {
 	entry, commit, message, count int
 }
 
-// ErrNoHeader means a file does not start with a session header.
-var ErrNoHeader = errors.New("not a session file: the first line is not a session header")
-
-// Parse reads a session file's content. A last line without its newline
-// (the turn in flight when the process died), the lines of a turn that
-// has no commit record after them, and lines that are not valid JSON are
-// skipped with a warning; everything before them is kept. Large files are
-// decoded on every CPU: loading is on the path of every resume.
-func Parse(data []byte) (*Transcript, error) {
-	var lines [][]byte
-	torn := 0
-	for len(data) > 0 {
-		nl := bytes.IndexByte(data, '\n')
-		if nl < 0 {
-			torn = len(data)
-			break
-		}
-		lines = append(lines, data[:nl])
-		data = data[nl+1:]
-	}
-	entries, errs := decodeLines(lines)
-	b := newBuilder()
-	for i, line := range lines {
-		if err := b.line(line, entries[i], errs[i]); err != nil {
-			return nil, err
-		}
-	}
-	if torn > 0 {
-		b.t.Warnings = append(b.t.Warnings, fmt.Sprintf("line %d: incomplete last line (%d bytes) ignored: the process probably stopped while writing it", len(lines)+1, torn))
-	}
-	return b.finish()
-}
-
-// builder applies a file's lines in order. From format version 2 on, it
-// holds a turn's messages until the commit record that follows them.
-type builder struct {
-	t       *Transcript
-	n       int   // lines seen
-	off     int64 // offset of the next line
-	commits bool  // turns end with a commit record
-	pending []Entry
-	from    int64 // offset of the first pending line
-}
-
-func newBuilder() *builder { return &builder{t: newTranscript(Entry{})} }
-
 // newTranscript returns an empty transcript with header h.
 func newTranscript(h Entry) *Transcript {
 	return &Transcript{Header: h, last: -1, open: turnSpan{entry: -1}}
 }
 
-// line applies one complete line (without its newline), decoded as e, or
-// err if it could not be decoded.
-func (b *builder) line(line []byte, e Entry, err error) error {
-	b.n++
-	at := b.off
-	b.off += int64(len(line)) + 1
-	if len(bytes.TrimSpace(line)) == 0 {
-		b.advance()
-		return nil
-	}
-	t := b.t
-	if err != nil {
-		t.Warnings = append(t.Warnings, fmt.Sprintf("line %d: unreadable line ignored: %v", b.n, err))
-		b.advance()
-		return nil
-	}
-	if t.Header.Type == "" {
-		if e.Type != TypeSession {
-			return ErrNoHeader
-		}
-		t.Header = e
-		b.commits = e.Version >= 2
-		t.commits = b.commits
-		b.advance()
-		return nil
-	}
-	switch {
-	case (e.Type == TypeMessage || e.Type == TypeWithdraw) && b.commits:
-		// A withdrawal belongs to the turn that replaces it.
-		if len(b.pending) == 0 {
-			b.from = at
-		}
-		b.pending = append(b.pending, e)
-		return nil
-	case e.Type == TypeCommit:
-		n := 0
-		for _, m := range b.pending {
-			t.add(m)
-			if m.Type == TypeMessage {
-				n++
-			}
-		}
-		if e.Count != n {
-			t.Warnings = append(t.Warnings, fmt.Sprintf("line %d: a turn of %d messages was committed as %d", b.n, n, e.Count))
-		}
-		b.pending = b.pending[:0]
-	case len(b.pending) > 0:
-		b.drop(fmt.Sprintf("line %d", b.n))
-	}
-	if e.Type == TypeFormat && e.Version >= 2 {
-		b.commits = true
+// Transcript is a sink of the file reader (see read.go).
+func (t *Transcript) header(e Entry)               { t.Header, t.commits = e, e.Version >= 2 }
+func (t *Transcript) warn(w string)                { t.Warnings = append(t.Warnings, w) }
+func (t *Transcript) end(size int64, commits bool) { t.Size, t.commits = size, commits }
+func (t *Transcript) entry(e Entry, ref msgRef) {
+	if e.Type == TypeMessage && ref.lazy {
+		// A message to decode when needed: its place, its role.
+		t.openTurn()
+		t.messages = append(t.messages, llm.Message{Role: ref.role})
+		t.lazy.refs = append(t.lazy.refs, ref)
+		t.lazy.entryOf = append(t.lazy.entryOf, len(t.Entries))
+		t.Entries = append(t.Entries, e)
+		return
 	}
 	t.add(e)
-	b.advance()
-	return nil
 }
 
-// advance moves the intact end of the file past the current line, unless
-// an unfinished turn holds it back.
-func (b *builder) advance() {
-	if len(b.pending) == 0 {
-		b.t.Size = b.off
+// openTurn notes where the turn a message belongs to begins.
+func (t *Transcript) openTurn() {
+	if t.open.entry < 0 && t.commits {
+		t.open = turnSpan{entry: len(t.Entries), message: len(t.messages)}
 	}
-}
-
-// drop forgets the pending messages of a turn that was never committed.
-func (b *builder) drop(where string) {
-	b.t.Warnings = append(b.t.Warnings, fmt.Sprintf("%s: an unfinished turn of %d messages was dropped: the process stopped before the turn was saved whole", where, len(b.pending)))
-	b.pending = b.pending[:0]
-}
-
-// finish ends the file: a turn without its commit is dropped, and Size
-// stays where it began, so the next append replaces it.
-func (b *builder) finish() (*Transcript, error) {
-	if b.t.Header.Type != TypeSession {
-		return nil, ErrNoHeader
-	}
-	if len(b.pending) > 0 {
-		b.drop("end of file")
-		b.t.Size = b.from
-	}
-	b.t.commits = b.commits
-	return b.t, nil
-}
-
-// parallelLines is the line count from which decoding is split across CPUs.
-const parallelLines = 512
-
-// decodeLines decodes every non-blank line, in parallel for large files.
-func decodeLines(lines [][]byte) ([]Entry, []error) {
-	entries := make([]Entry, len(lines))
-	errs := make([]error, len(lines))
-	decode := func(from, to int) {
-		for i := from; i < to; i++ {
-			if len(bytes.TrimSpace(lines[i])) > 0 {
-				errs[i] = json.Unmarshal(lines[i], &entries[i])
-			}
-		}
-	}
-	workers := min(runtime.GOMAXPROCS(0), 8, len(lines)/parallelLines)
-	if workers < 2 {
-		decode(0, len(lines))
-		return entries, errs
-	}
-	var wg sync.WaitGroup
-	per := (len(lines) + workers - 1) / workers
-	for from := 0; from < len(lines); from += per {
-		wg.Add(1)
-		go func(from, to int) {
-			defer wg.Done()
-			decode(from, to)
-		}(from, min(from+per, len(lines)))
-	}
-	wg.Wait()
-	return entries, errs
 }
 
 // add records one entry in the transcript's indexes.
@@ -224,10 +84,12 @@ func (t *Transcript) add(e Entry) {
 			t.Warnings = append(t.Warnings, "a message line without a message was ignored")
 			return
 		}
-		if t.open.entry < 0 && t.commits {
-			t.open = turnSpan{entry: len(t.Entries), message: len(t.messages)}
-		}
+		t.openTurn()
 		t.messages = append(t.messages, *e.Message)
+		if t.lazy != nil {
+			t.lazy.refs = append(t.lazy.refs, msgRef{})
+			t.lazy.entryOf = append(t.lazy.entryOf, len(t.Entries))
+		}
 	case TypeCommit:
 		if t.open.entry >= 0 {
 			t.open.commit, t.open.count = len(t.Entries), len(t.messages)-t.open.message
@@ -281,6 +143,9 @@ func (t *Transcript) withdraw() error {
 	}
 	t.Entries = append(kept, t.Entries[turn.commit+1:]...)
 	t.messages = t.messages[:turn.message:turn.message]
+	if l := t.lazy; l != nil { // no message after the turn, so entryOf holds
+		l.refs, l.entryOf = l.refs[:turn.message:turn.message], l.entryOf[:turn.message:turn.message]
+	}
 	t.turns = t.turns[:len(t.turns)-1]
 	return nil
 }
@@ -330,7 +195,48 @@ func (t *Transcript) Turns() []TurnInfo {
 }
 
 // Messages returns every message of the session, compacted or not.
-func (t *Transcript) Messages() []llm.Message { return t.messages }
+func (t *Transcript) Messages() []llm.Message {
+	t.decode(0, len(t.messages))
+	return t.messages
+}
+
+// Len is the number of messages of the session.
+func (t *Transcript) Len() int { return len(t.messages) }
+
+// HistoryLen is the number of messages History returns.
+func (t *Transcript) HistoryLen() int {
+	n := len(t.messages) - t.firstKept()
+	if c, ok := t.Compaction(); ok && c.Summary != "" {
+		n += 2
+	}
+	return n
+}
+
+// LastExchange returns the messages from the last user message with text
+// on: where the conversation stopped.
+func (t *Transcript) LastExchange() []llm.Message {
+	for i := len(t.messages) - 1; i >= 0; i-- {
+		if t.role(i) != llm.RoleUser {
+			continue
+		}
+		t.decode(i, i+1)
+		if hasText(t.messages[i]) {
+			t.decode(i, len(t.messages))
+			return t.messages[i:]
+		}
+	}
+	return nil
+}
+
+// hasText reports whether m has a text part that is not empty.
+func hasText(m llm.Message) bool {
+	for _, p := range m.Parts {
+		if p.Type == llm.PartText && p.Text != "" {
+			return true
+		}
+	}
+	return false
+}
 
 // Cycle is the number of compactions so far: flushes are counted per cycle.
 func (t *Transcript) Cycle() int { return t.cycle }
@@ -360,6 +266,7 @@ func (t *Transcript) firstKept() int {
 // transcript and must not be modified.
 func (t *Transcript) History() []llm.Message {
 	first := t.firstKept()
+	t.decode(first, len(t.messages))
 	kept := t.messages[first:]
 	c, ok := t.Compaction()
 	if !ok {
@@ -423,9 +330,24 @@ func (t *Transcript) Title() string {
 	if t.title != "" {
 		return t.title
 	}
-	for _, m := range t.messages {
-		if m.Role == llm.RoleUser {
-			return firstLine(m.Text(), 60)
+	for i := range t.messages {
+		if t.role(i) == llm.RoleUser {
+			t.decode(i, i+1)
+			return firstLine(t.messages[i].Text(), 60)
+		}
+	}
+	return ""
+}
+
+// Preview is the first line of the latest message with text, shortened,
+// for a listing.
+func (t *Transcript) Preview() string {
+	for i := len(t.messages) - 1; i >= 0; i-- {
+		if r := t.role(i); r == llm.RoleUser || r == llm.RoleAssistant {
+			t.decode(i, i+1)
+			if hasText(t.messages[i]) {
+				return firstLine(t.messages[i].Text(), 100)
+			}
 		}
 	}
 	return ""

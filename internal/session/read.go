@@ -1,0 +1,273 @@
+package session
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"sync"
+
+	"github.com/segmentio/encoding/json"
+)
+
+// Reading a session file streams it: lines are read in batches, each
+// batch decoded on every CPU (segmentio/encoding/json, a drop-in decoder
+// three to four times faster than encoding/json on these lines; writing
+// keeps encoding/json), then applied in order. Memory stays bounded by a
+// batch whatever the file's length, so `session show` of a long session
+// holds little more than what it prints.
+
+// ErrNoHeader means a file does not start with a session header.
+var ErrNoHeader = errors.New("not a session file: the first line is not a session header")
+
+// sink receives what a session file holds, in order: its header, then
+// every committed entry (with, for a message, where its line is: see
+// lazy.go), warnings about what was skipped, and at the end the intact
+// size and whether turns end with commits.
+type sink interface {
+	header(Entry)
+	entry(Entry, msgRef)
+	warn(string)
+	end(size int64, commits bool)
+}
+
+// Parse reads a session file's content. A last line without its newline
+// (the turn in flight when the process died), the lines of a turn that
+// has no commit record after them, and lines that are not valid JSON are
+// skipped with a warning; everything before them is kept.
+func Parse(data []byte) (*Transcript, error) {
+	t := newTranscript(Entry{})
+	if err := read(bytes.NewReader(data), t, false); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// read streams a session file from r into s. With lazy, messages are not
+// decoded, only located (see lazy.go).
+func read(r io.Reader, s sink, lazy bool) error {
+	b := &builder{s: s}
+	torn, err := readLines(r, func(batch [][]byte) error {
+		if lazy {
+			heads, errs := decodeLinesHead(batch)
+			for i, line := range batch {
+				if err := b.line(line, heads[i].Entry, heads[i].Message, errs[i]); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		entries, errs := decodeLines(batch)
+		for i, line := range batch {
+			if err := b.line(line, entries[i], lazyMessage{}, errs[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if torn > 0 {
+		s.warn(fmt.Sprintf("line %d: incomplete last line (%d bytes) ignored: the process probably stopped while writing it", b.n+1, torn))
+	}
+	return b.finish()
+}
+
+// batchLines is how many lines are read and decoded at once.
+const batchLines = 512
+
+// readLines reads r in batches of whole lines (without their newlines),
+// handed to fn; the slices are fn's to keep. torn is the length of a last
+// line without its newline, which is not handed over.
+func readLines(r io.Reader, fn func([][]byte) error) (torn int, err error) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	var arena []byte
+	batch := make([][]byte, 0, batchLines)
+	var long []byte // a line longer than the reader's buffer, so far
+	for {
+		chunk, rerr := br.ReadSlice('\n')
+		switch {
+		case rerr == bufio.ErrBufferFull:
+			long = append(long, chunk...)
+			continue
+		case rerr == io.EOF:
+			if n := len(long) + len(chunk); n > 0 {
+				torn = n
+			}
+			if len(batch) > 0 {
+				err = fn(batch)
+			}
+			return torn, err
+		case rerr != nil:
+			return 0, rerr
+		}
+		line := chunk[:len(chunk)-1]
+		if long != nil {
+			line = append(long, line...)
+			long = nil
+		}
+		// Copy into an arena shared by many lines: one allocation per
+		// 256 KB rather than one per line. Lines are never appended to
+		// in place, so earlier slices stay valid when a new arena starts.
+		if len(line) > cap(arena)-len(arena) {
+			arena = make([]byte, 0, max(256<<10, len(line)))
+		}
+		start := len(arena)
+		arena = append(arena, line...)
+		batch = append(batch, arena[start:len(arena):len(arena)])
+		if len(batch) == batchLines {
+			if err := fn(batch); err != nil {
+				return 0, err
+			}
+			batch = make([][]byte, 0, batchLines)
+		}
+	}
+}
+
+// decodeLines decodes every non-blank line, on every CPU for a batch.
+func decodeLines(lines [][]byte) ([]Entry, []error) {
+	entries := make([]Entry, len(lines))
+	errs := make([]error, len(lines))
+	parallel(len(lines), func(i int) {
+		if len(bytes.TrimSpace(lines[i])) > 0 {
+			errs[i] = json.Unmarshal(lines[i], &entries[i])
+		}
+	})
+	return entries, errs
+}
+
+// parallel runs fn(0) … fn(n-1), split across the CPUs when n is large
+// enough to be worth it.
+func parallel(n int, fn func(int)) {
+	run := func(from, to int) {
+		for i := from; i < to; i++ {
+			fn(i)
+		}
+	}
+	workers := min(runtime.GOMAXPROCS(0), 8, n/64)
+	if workers < 2 {
+		run(0, n)
+		return
+	}
+	var wg sync.WaitGroup
+	per := (n + workers - 1) / workers
+	for from := 0; from < n; from += per {
+		wg.Go(func() { run(from, min(from+per, n)) })
+	}
+	wg.Wait()
+}
+
+// builder applies a file's lines in order. From format version 2 on, it
+// holds a turn's messages until the commit record that follows them.
+type builder struct {
+	s         sink
+	n         int   // lines seen
+	off       int64 // offset of the next line
+	size      int64 // the intact end of the file
+	gotHeader bool
+	commits   bool // turns end with a commit record
+	pending   []pendingMsg
+	from      int64 // offset of the first pending line
+}
+
+// pendingMsg is a message (or withdrawal) line waiting for its turn's
+// commit.
+type pendingMsg struct {
+	e   Entry
+	ref msgRef
+}
+
+// line applies one complete line (without its newline), decoded as e, or
+// err if it could not be decoded; lm stands for its message when the line
+// was decoded without it.
+func (b *builder) line(line []byte, e Entry, lm lazyMessage, err error) error {
+	b.n++
+	at := b.off
+	b.off += int64(len(line)) + 1
+	if len(bytes.TrimSpace(line)) == 0 {
+		b.advance()
+		return nil
+	}
+	if err != nil {
+		b.s.warn(fmt.Sprintf("line %d: unreadable line ignored: %v", b.n, err))
+		b.advance()
+		return nil
+	}
+	if !b.gotHeader {
+		if e.Type != TypeSession {
+			return ErrNoHeader
+		}
+		b.gotHeader = true
+		b.s.header(e)
+		b.commits = e.Version >= 2
+		b.advance()
+		return nil
+	}
+	ref := msgRef{off: at, n: len(line), role: lm.role, lazy: lm.present}
+	switch {
+	case e.Type == TypeMessage && e.Message == nil && !lm.present:
+		b.s.warn(fmt.Sprintf("line %d: a message line without a message was ignored", b.n))
+		b.advance()
+		return nil
+	case (e.Type == TypeMessage || e.Type == TypeWithdraw) && b.commits:
+		// A withdrawal belongs to the turn that replaces it.
+		if len(b.pending) == 0 {
+			b.from = at
+		}
+		b.pending = append(b.pending, pendingMsg{e, ref})
+		return nil
+	case e.Type == TypeCommit:
+		n := 0
+		for _, m := range b.pending {
+			b.emit(m.e, m.ref)
+			if m.e.Type == TypeMessage {
+				n++
+			}
+		}
+		if e.Count != n {
+			b.s.warn(fmt.Sprintf("line %d: a turn of %d messages was committed as %d", b.n, n, e.Count))
+		}
+		b.pending = b.pending[:0]
+	case len(b.pending) > 0:
+		b.drop(fmt.Sprintf("line %d", b.n))
+	}
+	if e.Type == TypeFormat && e.Version >= 2 {
+		b.commits = true
+	}
+	b.emit(e, ref)
+	b.advance()
+	return nil
+}
+
+func (b *builder) emit(e Entry, ref msgRef) { b.s.entry(e, ref) }
+
+// advance moves the intact end of the file past the current line, unless
+// an unfinished turn holds it back.
+func (b *builder) advance() {
+	if len(b.pending) == 0 {
+		b.size = b.off
+	}
+}
+
+// drop forgets the pending messages of a turn that was never committed.
+func (b *builder) drop(where string) {
+	b.s.warn(fmt.Sprintf("%s: an unfinished turn of %d messages was dropped: the process stopped before the turn was saved whole", where, len(b.pending)))
+	b.pending = b.pending[:0]
+}
+
+// finish ends the file: a turn without its commit is dropped, and the
+// intact size stays where it began, so the next append replaces it.
+func (b *builder) finish() error {
+	if !b.gotHeader {
+		return ErrNoHeader
+	}
+	if len(b.pending) > 0 {
+		b.drop("end of file")
+		b.size = b.from
+	}
+	b.s.end(b.size, b.commits)
+	return nil
+}
