@@ -207,11 +207,11 @@ func TestTerminalNeverGetsEscapes(t *testing.T) {
 	})
 
 	t.Run("memory, sessions, models, status, errors", func(t *testing.T) {
-		sessions, _ := os.ReadDir(filepath.Join(home, "sessions"))
+		sessions, _ := filepath.Glob(filepath.Join(home, "sessions", "*.jsonl")) // beside the index
 		if len(sessions) == 0 {
 			t.Fatal("the chat saved no session")
 		}
-		id := strings.TrimSuffix(sessions[0].Name(), ".jsonl")
+		id := strings.TrimSuffix(filepath.Base(sessions[0]), ".jsonl")
 		srv.Enqueue(llmtest.HTTPError(400, "upstream said "+evil)) // 400: not retried
 		os.WriteFile(filepath.Join(ws, "HEARTBEAT.md"), []byte("## Pending\n- [ ] check "+evil+"\n"), 0o600)
 		runBinary(t, home, "daemon", "heartbeat") // fails: its error goes to status
