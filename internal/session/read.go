@@ -46,29 +46,60 @@ func Parse(data []byte) (*Transcript, error) {
 }
 
 // read streams a session file from r into s. With lazy, messages are not
-// decoded, only located (see lazy.go).
+// decoded, only located (see lazy.go). One goroutine reads and decodes
+// the next batch while the caller's sink takes the current one (printing
+// it, for `session show`), so both CPUs work; at most two batches are
+// held at once.
 func read(r io.Reader, s sink, lazy bool) error {
+	type decoded struct {
+		lines   [][]byte
+		entries []Entry    // decoded whole
+		heads   []headLine // or without their messages (lazy)
+		errs    []error
+	}
+	batches := make(chan decoded, 1)
+	stop := make(chan struct{})
+	var torn int
+	var rerr error
+	go func() {
+		defer close(batches)
+		torn, rerr = readLines(r, func(batch [][]byte) error {
+			d := decoded{lines: batch}
+			if lazy {
+				d.heads, d.errs = decodeLinesHead(batch)
+			} else {
+				d.entries, d.errs = decodeLines(batch)
+			}
+			select {
+			case batches <- d:
+				return nil
+			case <-stop:
+				return errStopped
+			}
+		})
+	}()
 	b := &builder{s: s}
-	torn, err := readLines(r, func(batch [][]byte) error {
-		if lazy {
-			heads, errs := decodeLinesHead(batch)
-			for i, line := range batch {
-				if err := b.line(line, heads[i].Entry, heads[i].Message, errs[i]); err != nil {
-					return err
-				}
+	var err error
+	for d := range batches {
+		for i, line := range d.lines {
+			if err != nil {
+				break
 			}
-			return nil
-		}
-		entries, errs := decodeLines(batch)
-		for i, line := range batch {
-			if err := b.line(line, entries[i], lazyMessage{}, errs[i]); err != nil {
-				return err
+			if d.heads != nil {
+				err = b.line(line, d.heads[i].Entry, d.heads[i].Message, d.errs[i])
+			} else {
+				err = b.line(line, d.entries[i], lazyMessage{}, d.errs[i])
 			}
 		}
-		return nil
-	})
-	if err != nil {
-		return err
+		if err != nil {
+			close(stop)
+			for range batches { // let the reader finish
+			}
+			return err
+		}
+	}
+	if rerr != nil {
+		return rerr
 	}
 	if torn > 0 {
 		s.warn(fmt.Sprintf("line %d: incomplete last line (%d bytes) ignored: the process probably stopped while writing it", b.n+1, torn))
@@ -76,8 +107,11 @@ func read(r io.Reader, s sink, lazy bool) error {
 	return b.finish()
 }
 
+// errStopped ends the reader of a file whose consumer gave up.
+var errStopped = errors.New("stopped")
+
 // batchLines is how many lines are read and decoded at once.
-const batchLines = 512
+const batchLines = 256
 
 // readLines reads r in batches of whole lines (without their newlines),
 // handed to fn; the slices are fn's to keep. torn is the length of a last
