@@ -304,11 +304,11 @@ func TestCompletionOfNames(t *testing.T) {
 	}
 	os.MkdirAll(filepath.Join(home, "workspace", "projects"), 0o700)
 	os.WriteFile(filepath.Join(home, "workspace", "projects", "garden.md"), []byte("# Garden\n"), 0o600)
-	ids, _ := os.ReadDir(filepath.Join(home, "sessions"))
+	ids, _ := filepath.Glob(filepath.Join(home, "sessions", "*.jsonl")) // beside the index
 	if len(ids) != 1 {
 		t.Fatalf("%d sessions", len(ids))
 	}
-	id := strings.TrimSuffix(ids[0].Name(), ".jsonl")
+	id := strings.TrimSuffix(filepath.Base(ids[0]), ".jsonl")
 	cases := []struct {
 		args    []string
 		want    []string
