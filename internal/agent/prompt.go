@@ -1,11 +1,10 @@
 package agent
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/localgpt-go/localgpt/internal/clip"
+	"github.com/localgpt-go/localgpt/internal/fsutil"
 	"github.com/localgpt-go/localgpt/internal/mdcomment"
 	"github.com/localgpt-go/localgpt/internal/tokens"
 )
@@ -91,8 +90,14 @@ func (a *Agent) memoryBudget() int {
 // maxPersonaBytes bounds SOUL.md and USER.md in the prompt.
 const maxPersonaBytes = 16 << 10
 
+// readWorkspaceFile reads SOUL.md or USER.md for the prompt; a link in
+// its place is followed only inside the workspace (fsutil.ReadFileWithin),
+// so that it cannot send the model LocalGPT's configuration or ~/.ssh.
 func readWorkspaceFile(dir, name string) string {
-	data, err := os.ReadFile(filepath.Join(dir, name))
+	if dir == "" {
+		return ""
+	}
+	data, err := fsutil.ReadFileWithin(dir, name)
 	if err != nil {
 		return ""
 	}

@@ -28,14 +28,22 @@ func AppendEntry(path string, header, data []byte) error {
 	if err := os.MkdirAll(dir, DirMode); err != nil {
 		return fmt.Errorf("create %s: %w", dir, err)
 	}
+	return appendEntry(path, header, data, func() (*os.File, error) {
+		return os.OpenFile(path, os.O_RDWR|os.O_APPEND|os.O_CREATE, FileMode)
+	}, os.Stat)
+}
+
+// appendEntry is AppendEntry with the open and the stat of path given:
+// following links (AppendEntry) or not (AppendEntryExact).
+func appendEntry(path string, header, data []byte, open func() (*os.File, error), stat func(string) (os.FileInfo, error)) error {
 	// The file may be replaced (renamed over) between open and lock, by
 	// an atomic rewrite; then the append must go to the new file.
 	for attempt := 0; ; attempt++ {
-		f, err := openLocked(path)
+		f, err := openLocked(path, open)
 		if err != nil {
 			return err
 		}
-		if attempt < 5 && !stillAt(f, path) {
+		if attempt < 5 && !stillAt(f, path, stat) {
 			f.Close()
 			continue
 		}
@@ -49,8 +57,8 @@ func AppendEntry(path string, header, data []byte) error {
 
 // openLocked opens path for appending (and reading its last byte) and
 // waits for the exclusive lock.
-func openLocked(path string) (*os.File, error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_APPEND|os.O_CREATE, FileMode)
+func openLocked(path string, open func() (*os.File, error)) (*os.File, error) {
+	f, err := open()
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
@@ -62,12 +70,12 @@ func openLocked(path string) (*os.File, error) {
 }
 
 // stillAt reports whether the open file f is still the file at path.
-func stillAt(f *os.File, path string) bool {
+func stillAt(f *os.File, path string, stat func(string) (os.FileInfo, error)) bool {
 	open, err := f.Stat()
 	if err != nil {
 		return true // cannot tell; append to what is open
 	}
-	now, err := os.Stat(path)
+	now, err := stat(path)
 	return err == nil && os.SameFile(open, now)
 }
 

@@ -158,9 +158,9 @@ func (r *Runner) Cycle(ctx context.Context) (*Result, error) {
 	}
 	now := r.o.Now()
 	day := now.In(r.loc).Format(time.DateOnly)
-	data, err := os.ReadFile(r.HeartbeatFile())
+	data, err := fsutil.ReadFileWithin(r.o.Paths.Workspace, memory.HeartbeatFile)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("heartbeat: read %s: %w", r.HeartbeatFile(), err)
+		return nil, fmt.Errorf("heartbeat: read %s: %w; the heartbeat follows a link only to a file of the workspace", r.HeartbeatFile(), err)
 	}
 	hash := hashOf(data)
 	f := Parse(string(data), r.loc)
@@ -296,19 +296,21 @@ func (r *Runner) runTurn(ctx context.Context, f *File, data []byte, due []Task, 
 // file's lock of the process's table, as edit_file does, so that an edit
 // from a chat of the same daemon is never lost between read and write.
 func (r *Runner) completeTasks(ctx context.Context, due []Task, now time.Time) ([]byte, error) {
-	path := r.HeartbeatFile()
+	// Exactly the file read (a link only within the workspace): this
+	// write is LocalGPT's own, unasked, so it must not follow a link the
+	// cycle's command may have put in HEARTBEAT.md's place since.
+	path, err := fsutil.ResolveWithin(r.o.Paths.Workspace, memory.HeartbeatFile)
+	if err != nil {
+		return nil, err
+	}
 	if r.o.Locks != nil {
-		key := path
-		if real, err := filepath.EvalSymlinks(path); err == nil {
-			key = real // the key the file tools use
-		}
-		unlock, err := r.o.Locks.Lock(ctx, key)
+		unlock, err := r.o.Locks.Lock(ctx, path) // the key the file tools use: the real path
 		if err != nil {
 			return nil, err
 		}
 		defer unlock()
 	}
-	data, err := os.ReadFile(path)
+	data, err := fsutil.ReadFileExact(path)
 	if err != nil {
 		return nil, err
 	}
@@ -320,7 +322,7 @@ func (r *Runner) completeTasks(ctx context.Context, due []Task, now time.Time) (
 	if fi, err := os.Stat(path); err == nil {
 		mode = fi.Mode().Perm()
 	}
-	if err := fsutil.WriteAtomic(path, []byte(updated), mode); err != nil {
+	if err := fsutil.WriteAtomicExact(path, []byte(updated), mode); err != nil {
 		return data, fmt.Errorf("heartbeat: update %s: %w", path, err)
 	}
 	return []byte(updated), nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -35,7 +36,7 @@ func (s *Store) AppendDaily(ctx context.Context, text string, now time.Time) (st
 	// One locked append writes the title too when the log is new, so two
 	// saves at once (two tool calls, or the daemon and the CLI) can
 	// neither write two titles nor write a title over an entry.
-	if err := fsutil.AppendEntry(abs, []byte(header), []byte(entry)); err != nil {
+	if err := s.appendExact(rel, []byte(header), []byte(entry)); err != nil {
 		return "", fmt.Errorf("memory: append to today's log: %w", err)
 	}
 	if _, err := s.Update(ctx, []string{abs}); err != nil {
@@ -54,11 +55,34 @@ func (s *Store) AppendLongTerm(ctx context.Context, text string, now time.Time) 
 	}
 	abs := filepath.Join(s.opts.Workspace, MemoryFile)
 	entry := "\n## " + now.Format("2006-01-02 15:04") + "\n\n" + text + "\n"
-	if err := fsutil.AppendEntry(abs, nil, []byte(entry)); err != nil {
+	if err := s.appendExact(MemoryFile, nil, []byte(entry)); err != nil {
 		return "", fmt.Errorf("memory: append to %s: %w", MemoryFile, err)
 	}
 	if _, err := s.Update(ctx, []string{abs}); err != nil {
 		return MemoryFile, fmt.Errorf("memory: saved to %s but could not index it: %w", MemoryFile, err)
 	}
 	return MemoryFile, nil
+}
+
+// appendExact appends to the workspace file rel (a name LocalGPT chose:
+// a daily log, MEMORY.md) without following a symbolic link anywhere
+// below the workspace folder. The text appended is often the model's, and
+// a log or MEMORY.md replaced by a link (by a command, or in a shared
+// repository) could lead anywhere: to ~/.bashrc, where "## 10:00" is a
+// comment and the entry a command, or to LocalGPT's configuration, where
+// it is a setting. The workspace folder itself may be a link.
+func (s *Store) appendExact(rel string, header, entry []byte) error {
+	if err := os.MkdirAll(s.opts.Workspace, fsutil.DirMode); err != nil {
+		return fmt.Errorf("create the workspace: %w", err)
+	}
+	ws, err := filepath.EvalSymlinks(s.opts.Workspace)
+	if err != nil {
+		return fmt.Errorf("resolve the workspace: %w", err)
+	}
+	err = fsutil.AppendEntryExact(filepath.Join(ws, filepath.FromSlash(rel)), header, entry)
+	if errors.Is(err, fsutil.ErrLink) {
+		return fmt.Errorf("%s (or a folder above it) is a symbolic link, and memory is never appended through links, "+
+			"which could lead anywhere (LocalGPT's configuration, ~/.bashrc); replace the link with the file itself: %w", rel, err)
+	}
+	return err
 }

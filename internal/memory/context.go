@@ -1,6 +1,7 @@
 package memory
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -8,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/localgpt-go/localgpt/internal/fsutil"
 	"github.com/localgpt-go/localgpt/internal/mdcomment"
 	"github.com/localgpt-go/localgpt/internal/tokens"
 )
@@ -41,8 +43,14 @@ func (s *Store) Context(now time.Time, budgetTokens int) (string, error) {
 		{DailyPath(now), true},
 		{DailyPath(now.AddDate(0, 0, -1)), true},
 	} {
-		data, err := os.ReadFile(filepath.Join(s.opts.Workspace, filepath.FromSlash(f.rel)))
+		// Only what the index would read: a link to the configuration,
+		// a session or ~/.ssh in place of a log is not sent to the model.
+		data, err := fsutil.ReadFileWithin(s.opts.Workspace, filepath.FromSlash(f.rel))
 		if os.IsNotExist(err) {
+			continue
+		}
+		if errors.Is(err, fsutil.ErrOutside) || errors.Is(err, fsutil.ErrLink) {
+			s.log.Warn("memory: a file of the prompt is left out", "file", f.rel, "err", err)
 			continue
 		}
 		if err != nil {

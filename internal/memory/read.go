@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/localgpt-go/localgpt/internal/fsutil"
 )
 
 // ErrNotFound is returned by Read for a path that is not a file of the
@@ -23,7 +25,7 @@ func (s *Store) Read(path string, from, to int) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	data, err := os.ReadFile(abs)
+	data, err := fsutil.ReadFileExact(abs) // the file checked: no link made since is followed
 	if err != nil {
 		return "", fmt.Errorf("memory: read %s: %w", path, err)
 	}

@@ -129,7 +129,7 @@ func (t *EditFile) Run(ctx context.Context, raw json.RawMessage) (Result, error)
 	} else {
 		content = strings.Replace(content, old, *a.NewString, times)
 	}
-	if err := fsutil.WriteAtomic(target, []byte(content), fsutil.FileMode); err != nil {
+	if err := fsutil.WriteAtomicExact(target, []byte(content), fsutil.FileMode); err != nil {
 		return Result{}, fmt.Errorf("could not write the edited file: %w", err)
 	}
 	t.Reads.refresh(target) // the model knows this version: it just made it

@@ -91,7 +91,9 @@ func (p PathPolicy) writeTarget(ctx context.Context, g *Gate, req Request, path 
 }
 
 // readTarget resolves path for reading and enforces the policy's verdict
-// through the gate. It returns the cleaned absolute path.
+// through the gate. It returns the real path (links resolved) to open
+// without following links, or the cleaned absolute path when it cannot
+// be resolved (missing: opening it fails).
 func (p PathPolicy) readTarget(ctx context.Context, g *Gate, req Request, path string) (string, error) {
 	abs, err := p.Resolve(path)
 	if err != nil {
@@ -104,6 +106,9 @@ func (p PathPolicy) readTarget(ctx context.Context, g *Gate, req Request, path s
 	req.Path = abs
 	if err := g.approvePath(ctx, req, p.checkRead(abs, real)); err != nil {
 		return "", err
+	}
+	if real != "" {
+		return real, nil
 	}
 	return abs, nil
 }

@@ -11,9 +11,11 @@ import (
 	"io/fs"
 	"os"
 	"strings"
+	"syscall"
 	"unicode/utf8"
 
 	"github.com/localgpt-go/localgpt/internal/clip"
+	"github.com/localgpt-go/localgpt/internal/fsutil"
 )
 
 // Limits of read_file.
@@ -101,22 +103,36 @@ func (t *ReadFile) Run(ctx context.Context, raw json.RawMessage) (Result, error)
 	return res, err
 }
 
-// openRegular opens path for reading, with errors that say what to do.
+// openRegular opens path (resolved: no symbolic link in it, as the
+// policy judged it) for reading, with errors that say what to do. A link
+// that appeared since the check is not followed.
 func openRegular(path string) (*os.File, error) {
-	fi, err := os.Stat(path)
+	// Devices are not even opened (opening one can act: a watchdog, a
+	// tape), and a FIFO must not block the call: O_NONBLOCK.
+	if fi, err := os.Lstat(path); err == nil && !fi.Mode().IsRegular() && !fi.IsDir() && fi.Mode()&fs.ModeSymlink == 0 {
+		return nil, fmt.Errorf("%s is not a regular file (%s)", path, fi.Mode().Type())
+	}
+	f, err := fsutil.OpenExact(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("%s does not exist; check the path (relative paths are relative to the workspace)", path)
+		}
+		return nil, fmt.Errorf("cannot read %s: %w", path, err)
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cannot read %s: %w", path, err)
+	}
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return nil, fmt.Errorf("%s does not exist; check the path (relative paths are relative to the workspace)", path)
-	case err != nil:
-		return nil, fmt.Errorf("cannot read %s: %w", path, err)
 	case fi.IsDir():
+		f.Close()
 		return nil, fmt.Errorf("%s is a folder, not a file; list it with bash (ls)", path)
 	case !fi.Mode().IsRegular():
+		f.Close()
 		return nil, fmt.Errorf("%s is not a regular file (%s)", path, fi.Mode().Type())
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("cannot read %s: %w", path, err)
 	}
 	return f, nil
 }

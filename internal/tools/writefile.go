@@ -74,7 +74,9 @@ func (t *WriteFile) Run(ctx context.Context, raw json.RawMessage) (Result, error
 	if fi, err := os.Stat(target); err == nil && fi.IsDir() {
 		return Result{}, fmt.Errorf("%s is a folder; give a file path", target)
 	}
-	if err := fsutil.WriteAtomic(target, []byte(*a.Content), fsutil.FileMode); err != nil {
+	// Exactly where the policy looked: a link that appeared since (a
+	// command running beside this call) is not followed.
+	if err := fsutil.WriteAtomicExact(target, []byte(*a.Content), fsutil.FileMode); err != nil {
 		return Result{}, fmt.Errorf("could not write the file: %w", err)
 	}
 	t.Reads.refresh(target)
