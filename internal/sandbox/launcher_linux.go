@@ -45,6 +45,9 @@ type spec struct {
 	RulesetFD int `json:"ruleset_fd"`
 	// Warning says why a confinement that was asked for cannot apply.
 	Warning string `json:"warning,omitempty"`
+	// Confine drops every capability of the command (Policy.Confine),
+	// with Landlock or without it.
+	Confine bool `json:"confine,omitempty"`
 }
 
 // status is one line of the launcher's report.
@@ -189,6 +192,12 @@ func startChild(sp spec, rulesetFD int, stdin *os.File) (int, error) {
 			}
 			if err := ll.LandlockRestrictSelf(rulesetFD, 0); err != nil {
 				ch <- started{err: fmt.Errorf("enforce the Landlock rules: %w", err)}
+				return
+			}
+		}
+		if sp.Confine {
+			if err := dropCapabilities(); err != nil {
+				ch <- started{err: err}
 				return
 			}
 		}

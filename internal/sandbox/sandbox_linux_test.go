@@ -389,3 +389,25 @@ func TestRulesetFresh(t *testing.T) {
 		t.Fatal("a removed folder did not make the ruleset stale")
 	}
 }
+
+// TestNoCapabilities: a confined command has no capability, even when
+// LocalGPT runs as root, and cannot win them back (secure bits locked,
+// bounding set empty); an unconfined one is left as it was.
+func TestNoCapabilities(t *testing.T) {
+	dir := t.TempDir()
+	script := `grep -E '^Cap(Eff|Prm|Bnd|Amb)' /proc/self/status; grep -q '0000000000000000' <(grep CapEff /proc/self/status) && echo none`
+	out, res := run(t, Policy{Confine: true, Writable: []string{dir}}, dir, script)
+	for _, want := range []string{"CapEff:\t0000000000000000", "CapPrm:\t0000000000000000", "CapAmb:\t0000000000000000"} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("want %q in\n%s (%+v)", want, out, res)
+		}
+	}
+	if os.Geteuid() == 0 && !strings.Contains(out, "CapBnd:\t0000000000000000") {
+		t.Fatalf("root's bounding set was left:\n%s", out)
+	}
+	if os.Geteuid() == 0 {
+		if out, _ := run(t, Policy{}, dir, script); strings.Contains(out, "CapEff:\t0000000000000000") {
+			t.Fatalf("an unconfined command lost root's capabilities:\n%s", out)
+		}
+	}
+}

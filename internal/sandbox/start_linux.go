@@ -81,6 +81,7 @@ func (r *Runner) start(c Command, base, tmp string) (*Process, error) {
 	r.mu.Lock() // held until the fork, so that the cached ruleset stays open
 	defer r.mu.Unlock()
 	if c.Policy.Confine {
+		sp.Confine = true
 		pol := c.Policy
 		pol.Writable = append(append([]string(nil), pol.Writable...), base)
 		rs, err := r.ruleset(pol)
