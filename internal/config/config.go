@@ -116,7 +116,33 @@ type Memory struct {
 	RecencyHalfLifeDays float64 `toml:"recency_half_life_days" json:"recency_half_life_days"`
 	// MaxFileBytes: larger markdown files are skipped with a note.
 	MaxFileBytes int64 `toml:"max_file_bytes" json:"max_file_bytes"`
+	// Embeddings turns on semantic search (docs/memory.md).
+	Embeddings Embeddings `toml:"embeddings" json:"embeddings"`
 }
+
+// Embeddings configures semantic search: a vector of each chunk, computed
+// by an embedding model and ranked next to the full-text match.
+type Embeddings struct {
+	// Enabled is off by default: embedding needs a model that answers.
+	Enabled bool `toml:"enabled" json:"enabled"`
+	// Provider is "ollama" (/api/embed at providers.ollama.endpoint) or
+	// "openai" (/v1/embeddings at providers.openai.base_url: OpenAI, LM
+	// Studio, llama.cpp's server, vLLM).
+	Provider string `toml:"provider" json:"provider"`
+	// Model is the embedding model, such as "nomic-embed-text".
+	Model string `toml:"model" json:"model"`
+	// Dimensions asks the model for shorter vectors (OpenAI's
+	// text-embedding-3, any model through Ollama); 0 keeps its own size.
+	Dimensions int `toml:"dimensions" json:"dimensions"`
+	// BatchSize is how many chunks one request embeds.
+	BatchSize int `toml:"batch_size" json:"batch_size"`
+}
+
+// Embedding providers.
+const (
+	EmbedOllama = "ollama"
+	EmbedOpenAI = "openai"
+)
 
 // Server configures the daemon's HTTP API.
 type Server struct {
@@ -192,6 +218,7 @@ func Default() *Config {
 		Memory: Memory{
 			ChunkSize: 400, ChunkOverlap: 80, ExternalPaths: []string{},
 			RecencyHalfLifeDays: 30, MaxFileBytes: 10 << 20,
+			Embeddings: Embeddings{Provider: EmbedOllama, Model: "nomic-embed-text", BatchSize: 32},
 		},
 		Server: Server{Enabled: true, Bind: "127.0.0.1", Port: 31327, RequestTimeout: Duration{30 * time.Second},
 			ChatTimeout: Duration{10 * time.Minute}, MaxBodyBytes: 1 << 20},

@@ -87,6 +87,9 @@ func (c *Config) validate() error {
 	if m.MaxFileBytes < 1024 {
 		return bad("memory.max_file_bytes", "must be at least 1024, got %d", m.MaxFileBytes)
 	}
+	if err := m.Embeddings.validate(); err != nil {
+		return err
+	}
 	if c.Server.Port < 1 || c.Server.Port > 65535 {
 		return bad("server.port", "must be between 1 and 65535, got %d", c.Server.Port)
 	}
@@ -115,6 +118,24 @@ func (c *Config) validate() error {
 		return bad("logging.level", "must be one of debug, info, warn, error; got %q", c.Logging.Level)
 	}
 	return c.validateMCP()
+}
+
+// MaxEmbedBatch bounds memory.embeddings.batch_size: OpenAI takes at most
+// 2,048 inputs per request.
+const MaxEmbedBatch = 2048
+
+func (e Embeddings) validate() error {
+	switch {
+	case e.Provider != EmbedOllama && e.Provider != EmbedOpenAI:
+		return bad("memory.embeddings.provider", "must be %q or %q (any OpenAI-compatible server: set providers.openai.base_url), got %q", EmbedOllama, EmbedOpenAI, e.Provider)
+	case e.Enabled && e.Model == "":
+		return bad("memory.embeddings.model", "is empty; name an embedding model, such as \"nomic-embed-text\" (`ollama pull nomic-embed-text`)")
+	case e.Dimensions < 0 || e.Dimensions > 16384:
+		return bad("memory.embeddings.dimensions", "must be 0 (the model's own size) or up to 16384, got %d", e.Dimensions)
+	case e.BatchSize < 1 || e.BatchSize > MaxEmbedBatch:
+		return bad("memory.embeddings.batch_size", "must be between 1 and %d chunks per request, got %d", MaxEmbedBatch, e.BatchSize)
+	}
+	return nil
 }
 
 func checkURL(key, value string) error {

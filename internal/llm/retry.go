@@ -85,3 +85,25 @@ func (p RetryPolicy) wait(ctx context.Context, d time.Duration) error {
 		return nil
 	}
 }
+
+// Do calls fn until it succeeds, returns an error that must not be
+// retried, or the retries are spent, waiting between attempts as Stream
+// does. For calls that deliver nothing until they are done (embeddings).
+func (p RetryPolicy) Do(ctx context.Context, fn func(context.Context) error) error {
+	for n := 0; ; n++ {
+		err := fn(ctx)
+		if err == nil || ctx.Err() != nil {
+			return err
+		}
+		wait, ok := p.delay(err, n)
+		if !ok {
+			return err
+		}
+		if p.OnRetry != nil {
+			p.OnRetry(err, n+1, wait)
+		}
+		if werr := p.wait(ctx, wait); werr != nil {
+			return err
+		}
+	}
+}

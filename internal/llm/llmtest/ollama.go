@@ -11,8 +11,8 @@ import (
 // URL. It serves POST /api/chat (newline-delimited JSON, tool calls whole
 // in one chunk and reasoning in "thinking", as Ollama sends them),
 // POST /api/show (model_info with "<arch>.context_length" and llama3.2's
-// layer and head counts) and GET
-// /api/tags, for the models given to SetModels; an unknown model is a 404.
+// layer and head counts), POST /api/embed (embed.go) and GET /api/tags,
+// for the models given to SetModels; an unknown model is a 404.
 func NewOllama(t testing.TB) *Server {
 	s := newServer(t, ollamaWire{})
 	s.mux.HandleFunc("POST /api/chat", func(w http.ResponseWriter, r *http.Request) {
@@ -22,6 +22,7 @@ func NewOllama(t testing.TB) *Server {
 		_ = json.NewDecoder(r.Body).Decode(&req)
 		s.play(w, r, req.Model)
 	})
+	s.mux.HandleFunc("POST /api/embed", s.serveOllamaEmbed)
 	s.mux.HandleFunc("POST /api/show", func(w http.ResponseWriter, r *http.Request) {
 		var req struct {
 			Model string `json:"model"`

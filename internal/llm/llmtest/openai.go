@@ -10,7 +10,7 @@ import (
 // adapter's base URL at URL+"/v1". It serves POST /v1/chat/completions
 // (streamed as server-sent events, the way OpenAI documents it, with
 // reasoning in "reasoning_content" as vLLM, llama.cpp and DeepSeek send
-// it) and GET /v1/models.
+// it), POST /v1/embeddings (embed.go) and GET /v1/models.
 func NewOpenAI(t testing.TB) *Server {
 	s := newServer(t, openaiWire{})
 	s.mux.HandleFunc("POST /v1/chat/completions", func(w http.ResponseWriter, r *http.Request) {
@@ -20,6 +20,7 @@ func NewOpenAI(t testing.TB) *Server {
 		_ = json.NewDecoder(r.Body).Decode(&req)
 		s.play(w, r, req.Model)
 	})
+	s.mux.HandleFunc("POST /v1/embeddings", s.serveOpenAIEmbed)
 	s.mux.HandleFunc("GET /v1/models", func(w http.ResponseWriter, r *http.Request) {
 		type model struct {
 			ID      string `json:"id"`

@@ -1,7 +1,7 @@
 // Package llmtest fakes the three LLM wire protocols (OpenAI Chat
 // Completions SSE, Anthropic Messages SSE, Ollama /api/chat NDJSON) with
 // httptest servers, for tests of the adapters and of everything built on
-// them. A Server plays a queue of scripted Replies, one per call, and
+// them; the OpenAI and Ollama fakes also serve embeddings (embed.go). A Server plays a queue of scripted Replies, one per call, and
 // records every request body the SDK sent so tests can assert on it.
 package llmtest
 
@@ -45,6 +45,11 @@ type Model struct {
 	// Arch is the Ollama architecture; "llama" when empty.
 	Arch string
 	Size int64
+	// Dims is the size of the model's embeddings (ConceptDims when 0).
+	Dims int
+	// NoDimensions makes the OpenAI fake refuse "dimensions" for this
+	// model, as OpenAI does for text-embedding-ada-002.
+	NoDimensions bool
 }
 
 // wire is one provider's protocol.
@@ -73,6 +78,7 @@ type Server struct {
 	reqs    []Recorded
 	models  []Model
 	respond func(Recorded) Reply
+	onEmbed func(Recorded) *Reply
 }
 
 func newServer(t testing.TB, w wire) *Server {

@@ -33,13 +33,14 @@ type Options struct {
 
 // Provider talks to one OpenAI-compatible endpoint.
 type Provider struct {
-	chat   sdk.ChatCompletionService
-	models sdk.ModelService
-	opts   Options
+	chat       sdk.ChatCompletionService
+	models     sdk.ModelService
+	embeddings sdk.EmbeddingService
+	opts       Options
 }
 
 // New returns a Provider. The SDK's own retries are disabled: retries
-// follow opts.Retry, before any event reaches the caller. Only the two
+// follow opts.Retry, before any event reaches the caller. Only the three
 // services LocalGPT uses are built, not sdk.NewClient: the whole client
 // links every OpenAI API into the binary (about 40 MB), and it reads
 // OPENAI_* variables that the configuration already accounts for.
@@ -53,7 +54,8 @@ func New(opts Options) *Provider {
 	}
 	ro := []option.RequestOption{option.WithHTTPClient(hc), option.WithBaseURL(opts.BaseURL),
 		option.WithMaxRetries(0), option.WithAPIKey(opts.APIKey)}
-	return &Provider{chat: sdk.NewChatCompletionService(ro...), models: sdk.NewModelService(ro...), opts: opts}
+	return &Provider{chat: sdk.NewChatCompletionService(ro...), models: sdk.NewModelService(ro...),
+		embeddings: sdk.NewEmbeddingService(ro...), opts: opts}
 }
 
 // Name returns llm.OpenAI.

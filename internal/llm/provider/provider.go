@@ -172,3 +172,29 @@ func SameModel(name llm.ProviderName, listed, wanted string) bool {
 	}
 	return false
 }
+
+// Embedder builds the embedding client [memory.embeddings] names: the
+// Ollama adapter (/api/embed at providers.ollama.endpoint) or the OpenAI
+// one (/v1/embeddings at providers.openai.base_url), with the provider's
+// address and key. An OpenAI provider without a key at OpenAI's own URL
+// is a *config.Error saying what to set.
+func Embedder(cfg *config.Config, opts Options) (llm.Embedder, error) {
+	e := cfg.Memory.Embeddings
+	name := llm.ProviderName(e.Provider)
+	if name != llm.Ollama && name != llm.OpenAI {
+		return nil, &config.Error{File: opts.ConfigFile, Key: "memory.embeddings.provider",
+			Msg: fmt.Sprintf("must be %q or %q, got %q", llm.Ollama, llm.OpenAI, e.Provider)}
+	}
+	if err := Check(cfg, name, e.Model, opts); err != nil {
+		return nil, err
+	}
+	p, err := For(cfg, name, opts)
+	if err != nil {
+		return nil, err
+	}
+	emb, ok := p.(llm.Embedder)
+	if !ok { // both adapters are embedders; a new one must be too
+		return nil, &config.Error{File: opts.ConfigFile, Key: "memory.embeddings.provider", Msg: fmt.Sprintf("%s serves no embeddings", name)}
+	}
+	return emb, nil
+}

@@ -73,3 +73,38 @@ func TestSameModel(t *testing.T) {
 		}
 	}
 }
+
+func TestEmbedder(t *testing.T) {
+	cases := []struct {
+		name    string
+		edit    func(c *config.Config)
+		wantKey string
+	}{
+		{"ollama by default", nil, ""},
+		{"openai without key", func(c *config.Config) { c.Memory.Embeddings.Provider = "openai" }, "providers.openai.api_key"},
+		{"openai-compatible server", func(c *config.Config) {
+			c.Memory.Embeddings.Provider = "openai"
+			c.Providers.OpenAI.BaseURL = "http://127.0.0.1:1234/v1"
+		}, ""},
+		{"anthropic has none", func(c *config.Config) { c.Memory.Embeddings.Provider = "anthropic" }, "memory.embeddings.provider"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := config.Default()
+			if tc.edit != nil {
+				tc.edit(cfg)
+			}
+			e, err := Embedder(cfg, Options{ConfigFile: "/x/config.toml"})
+			if tc.wantKey == "" {
+				if err != nil || e == nil {
+					t.Fatalf("Embedder = %v, %v", e, err)
+				}
+				return
+			}
+			var ce *config.Error
+			if !errors.As(err, &ce) || ce.Key != tc.wantKey {
+				t.Fatalf("error = %v, want a *config.Error on %s", err, tc.wantKey)
+			}
+		})
+	}
+}
