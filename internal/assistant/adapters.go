@@ -33,9 +33,11 @@ func (t agentTools) Call(ctx context.Context, name string, args json.RawMessage)
 
 // freshMemory is the memory store as tools see it: before the first search
 // of an assistant's life it brings the index up to date with the markdown
-// (Store.Refresh: a stat per folder when nothing changed), so a note
-// edited a minute ago is found. Later searches rely on the daemon's watcher
-// or the next assistant.
+// (Store.Refresh: a stat per folder when nothing changed) and, with
+// embeddings on, embeds the chunks that wait when they fit in one request
+// (Store.CatchUp), so a note edited a minute ago is found, by meaning too.
+// Later searches rely on the daemon's watcher and embedder, or the next
+// assistant.
 type freshMemory struct {
 	*memory.Store
 	once    sync.Once
@@ -50,14 +52,17 @@ func (m *freshMemory) Context(now time.Time, budgetTokens int) (string, error) {
 	return m.secrets.Mask(s), err
 }
 
-// Search implements tools.Memory.
-func (m *freshMemory) Search(ctx context.Context, query string, limit int) ([]memory.Result, error) {
+// Find implements tools.Memory.
+func (m *freshMemory) Find(ctx context.Context, query string, o memory.FindOptions) (memory.Found, error) {
 	m.once.Do(func() {
 		if _, err := m.Refresh(ctx); err != nil {
 			m.log.Warn("memory index not refreshed before search", "err", err)
 		}
+		if _, err := m.CatchUp(ctx); err != nil {
+			m.log.Warn("memory: waiting chunks not embedded before search", "err", err)
+		}
 	})
-	return m.Store.Search(ctx, query, limit)
+	return m.Store.Find(ctx, query, o)
 }
 
 // Close does nothing: the store belongs to the Root, and closing it here

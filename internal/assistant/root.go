@@ -137,7 +137,12 @@ func (r *Root) Memory(ctx context.Context) (*memory.Store, error) {
 	if r.mem == nil {
 		// Not the caller's cancellation: the store outlives the request
 		// that happened to open it.
-		st, err := memory.Open(context.WithoutCancel(ctx), MemoryOptions(r.o.Config, r.o.Paths, r.o.Log))
+		o := MemoryOptions(r.o.Config, r.o.Paths, r.o.Log)
+		if e := r.o.Config.Memory.Embeddings; e.Enabled {
+			o.Embedder = newEmbedder(r.o.Config, provider.Options{ConfigFile: r.o.Paths.ConfigFile, Log: r.o.Log})
+			o.EmbedModel, o.EmbedBatch = EmbedModel(r.o.Config), e.BatchSize
+		}
+		st, err := memory.Open(context.WithoutCancel(ctx), o)
 		if err != nil {
 			return nil, err
 		}

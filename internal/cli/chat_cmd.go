@@ -434,9 +434,13 @@ func (c *chat) searchMemory(ctx context.Context, query string) error {
 	if c.as.Memory == nil {
 		return errors.New("memory is off in this chat (--no-memory)")
 	}
-	results, err := c.as.Memory.Search(ctx, query, 5)
+	found, err := c.as.Memory.Find(ctx, query, memory.FindOptions{Limit: 5})
 	if err != nil {
 		return err
+	}
+	results := found.Results
+	if found.TextOnly != "" {
+		printf(c.app.stdout, "%s\n", found.TextOnly)
 	}
 	if note := memory.QueryNote(query); note != "" {
 		printf(c.app.stdout, "%s\n", note)

@@ -168,6 +168,9 @@ func (a *app) runChecks(ctx context.Context) []check {
 			checks = append(checks, a.windowChecks(ctx, pm)...)
 		}
 	}
+	if a.cfg.Memory.Embeddings.Enabled {
+		checks = append(checks, a.embeddingsCheck(ctx))
+	}
 	checks = append(checks, workspaceCheck(a.paths.Workspace), permissionsCheck(a.paths), sandboxCheck(a.cfg.Tools), a.skillsCheck())
 	return append(checks, a.mcpChecks(ctx)...)
 }
@@ -191,6 +194,44 @@ func sandboxCheck(tc config.Tools) check {
 		}
 	}
 	return c
+}
+
+// embeddingsCheck embeds a sentence with memory.embeddings' model and
+// checks the answer: a vector of memory.embeddings.dimensions (when set),
+// and of the size of the vectors the index holds.
+func (a *app) embeddingsCheck(ctx context.Context) check {
+	e := a.cfg.Memory.Embeddings
+	fail := func(err error) check { return check{Name: "embeddings", Detail: err.Error(), err: err} }
+	emb, err := provider.Embedder(a.cfg, a.providerOptions())
+	if err != nil {
+		return fail(err)
+	}
+	cctx, cancel := context.WithTimeout(ctx, providerCallTimeout)
+	defer cancel()
+	vecs, err := emb.Embed(cctx, llm.EmbedRequest{Model: e.Model, Input: []string{"LocalGPT checks its embedding model."}, Dimensions: e.Dimensions})
+	if err != nil {
+		return fail(err)
+	}
+	got := len(vecs[0])
+	if e.Dimensions > 0 && got != e.Dimensions {
+		return fail(&config.Error{File: a.paths.ConfigFile, Key: "memory.embeddings.dimensions", Msg: fmt.Sprintf(
+			"is %d, but %s/%s answers vectors of %d dimensions (it cannot shorten them); set it to 0", e.Dimensions, e.Provider, e.Model, got)})
+	}
+	detail := fmt.Sprintf("%s/%s answers vectors of %d dimensions", e.Provider, e.Model, got)
+	if s, err := a.root.Memory(ctx); err == nil {
+		if st, err := s.Stats(ctx); err == nil && st.Embeddings != nil {
+			es := st.Embeddings
+			switch {
+			case es.IndexModel != "":
+				detail += fmt.Sprintf("; the index holds vectors of %s, which the next embedding pass replaces", es.IndexModel)
+			case es.Dims > 0 && es.Dims != got:
+				detail += fmt.Sprintf("; the index holds vectors of %d dimensions, which the next embedding pass replaces", es.Dims)
+			default:
+				detail += fmt.Sprintf("; %d of %d chunks have one", es.Embedded, es.Chunks)
+			}
+		}
+	}
+	return check{Name: "embeddings", OK: true, Detail: detail}
 }
 
 // warnMark is the red "!" of a check that passes with a warning.

@@ -189,22 +189,26 @@ func printMCPStatus(a *app, servers []mcpclient.Status, policy map[string]tools.
 
 // servedMemory is the memory store as mcp serve's tools see it: unless the
 // daemon's watcher keeps the index current, each search first brings it
-// up to date with the markdown (a stat per file when nothing changed), so
-// a note edited while the server runs is found.
+// up to date with the markdown (a stat per file when nothing changed) and
+// embeds the few chunks that wait (one request at most), so a note edited
+// while the server runs is found.
 type servedMemory struct {
 	*memory.Store
 	refresh bool
 	log     *slog.Logger
 }
 
-// Search implements tools.Memory.
-func (m servedMemory) Search(ctx context.Context, query string, limit int) ([]memory.Result, error) {
+// Find implements tools.Memory.
+func (m servedMemory) Find(ctx context.Context, query string, o memory.FindOptions) (memory.Found, error) {
 	if m.refresh {
 		if _, err := m.Reindex(ctx, false, nil); err != nil {
 			m.log.Warn("mcp serve: memory index not refreshed before search", "err", err)
 		}
+		if _, err := m.CatchUp(ctx); err != nil {
+			m.log.Warn("mcp serve: waiting chunks not embedded before search", "err", err)
+		}
 	}
-	return m.Store.Search(ctx, query, limit)
+	return m.Store.Find(ctx, query, o)
 }
 
 // readCloser and writeCloser give standard input and output the Close the

@@ -59,6 +59,7 @@ func (a *app) openMemory(ctx context.Context) (*memory.Store, error) {
 func newMemorySearchCmd(a *app) *cobra.Command {
 	var limit int
 	var asJSON, noRefresh bool
+	var modeFlag string
 	cmd := &cobra.Command{
 		Use:   "search QUERY",
 		Short: "Search the memory",
@@ -74,11 +75,24 @@ few milliseconds for 3,000 files); a file rewritten in place without its
 folder changing is found by the whole check made every 5 minutes, or by
 'localgpt memory reindex'. While the daemon runs, its watcher keeps the
 index current within a second of every change, so the check is skipped.
---no-refresh skips it always.`,
+--no-refresh skips it always.
+
+With semantic search on (memory.embeddings.enabled), results are ranked by
+meaning as well as by words (--mode hybrid, the default): "what do I drink
+in the morning" finds "I prefer tea to coffee". --mode vector ranks by
+meaning alone, --mode text by words alone. When the embedding model cannot
+be reached, or some chunks have no vector yet, the search says so on
+stderr ("text only: …") and ranks those by their words. Without a daemon,
+chunks waiting for a vector are embedded first when one request can take
+them all; 'localgpt memory reindex' embeds the rest.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if limit < 1 {
 				return fmt.Errorf("-n must be at least 1, got %d", limit)
+			}
+			mode, err := memory.ParseMode(modeFlag)
+			if err != nil {
+				return err
 			}
 			query := strings.Join(args, " ")
 			ctx := cmd.Context()
@@ -86,19 +100,29 @@ index current within a second of every change, so the check is skipped.
 			if err != nil {
 				return err
 			}
-			// The daemon's watcher keeps the index of the default home current.
+			// The daemon's watcher keeps the index of the default home
+			// current, and its embedder the vectors.
 			watched := a.configFlag == "" && daemon.Running(a.paths)
 			if !noRefresh && !watched {
 				if _, err := s.Refresh(ctx); err != nil {
 					return err
 				}
+				if mode != memory.ModeText {
+					if _, err := s.CatchUp(ctx); err != nil {
+						a.log.Warn("memory: waiting chunks not embedded before search", "err", err)
+					}
+				}
 			}
-			rs, err := s.Search(ctx, query, limit)
+			found, err := s.Find(ctx, query, memory.FindOptions{Limit: limit, Mode: mode})
 			if errors.Is(err, memory.ErrEmptyQuery) {
 				return fmt.Errorf("nothing to search for in %q: give at least one word", oneLine(query, 80))
 			}
 			if err != nil {
 				return err
+			}
+			rs := found.Results
+			if found.TextOnly != "" {
+				printf(a.stderr, "localgpt: %s\n", termmd.Sanitize(found.TextOnly))
 			}
 			if note := memory.QueryNote(query); note != "" {
 				printf(a.stderr, "localgpt: %s\n", note)
@@ -120,6 +144,7 @@ index current within a second of every change, so the check is skipped.
 	cmd.Flags().IntVarP(&limit, "limit", "n", 10, "maximum number of results")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print results as JSON")
 	cmd.Flags().BoolVar(&noRefresh, "no-refresh", false, "do not check for edited files first")
+	cmd.Flags().StringVar(&modeFlag, "mode", "", "rank by text, vector (meaning) or hybrid (both; the default with memory.embeddings on)")
 	return cmd
 }
 
@@ -163,7 +188,15 @@ func newMemoryReindexCmd(a *app) *cobra.Command {
 		Short: "Bring the memory index up to date",
 		Long: `Index new and changed markdown and drop deleted files. Unchanged files
 (same size and modification time) are not read. --force rebuilds the index
-from scratch. A progress bar is shown when stderr is a terminal.`,
+from scratch. A progress bar is shown when stderr is a terminal.
+
+With semantic search on (memory.embeddings.enabled), the chunks that have
+no vector yet are then embedded, in batches of memory.embeddings.batch_size,
+with a second progress bar: only text that changed (a rebuild keeps every
+vector), and a pass stopped by Ctrl-C or a failure resumes where it
+stopped. When the daemon is embedding, this waits for it. A change of
+memory.embeddings.model embeds every chunk again, and says so. Exit code 3
+when the embedding model fails (the text index is up to date then).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
@@ -197,11 +230,53 @@ from scratch. A progress bar is shown when stderr is a terminal.`,
 			}
 			printf(a.stdout, "indexed %d files (%.1f MB), %d unchanged, %d skipped, %d removed; %d chunks written in %s\n",
 				st.Indexed, float64(st.Bytes)/1e6, st.Unchanged, st.Skipped, st.Removed, st.Chunks, st.Duration.Round(time.Millisecond))
-			return nil
+			if !s.Embeddings() {
+				return nil
+			}
+			return a.embedAll(ctx, s)
 		},
 	}
 	cmd.Flags().BoolVar(&force, "force", false, "rebuild the whole index")
 	return cmd
+}
+
+// embedAll embeds the chunks without a vector, with a progress bar on a
+// terminal, waiting for another process's pass (the daemon's) if needed.
+func (a *app) embedAll(ctx context.Context, s *memory.Store) error {
+	o := memory.EmbedOptions{}
+	if isTerminal(a.stderr) {
+		bar := progressbar.NewOptions(-1,
+			progressbar.OptionSetWriter(a.stderr),
+			progressbar.OptionSetDescription("embedding"),
+			progressbar.OptionShowCount(),
+			progressbar.OptionClearOnFinish(),
+			progressbar.OptionThrottle(80*time.Millisecond),
+		)
+		defer bar.Finish()
+		o.Progress = func(done, total int) {
+			if bar.GetMax() != total {
+				bar.ChangeMax(total)
+			}
+			bar.Set(done)
+		}
+	}
+	st, err := s.Embed(ctx, o)
+	if err == nil && st.Busy {
+		printf(a.stderr, "localgpt: another LocalGPT process (the daemon?) is computing embeddings; waiting for it (Ctrl-C leaves the rest to it)\n")
+		o.Wait = true
+		st, err = s.Embed(ctx, o)
+	}
+	if st.Replaced != "" {
+		printf(a.stderr, "localgpt: note: the embedding model changed from %s to %s: every chunk is embedded again\n", st.Replaced, st.Model)
+	}
+	if err != nil {
+		printf(a.stdout, "embedded %d chunks (%d reused) with %s before it failed; %d of %d chunks have a vector\n",
+			st.Embedded, st.Reused, st.Model, st.Covered, st.Chunks)
+		return fmt.Errorf("%w\nThe text index is up to date; searches rank the chunks without a vector by their words until 'localgpt memory reindex' embeds them", err)
+	}
+	printf(a.stdout, "embedded %d chunks (%d reused) with %s in %d requests, %s; %d of %d chunks have a vector\n",
+		st.Embedded, st.Reused, st.Model, st.Requests, st.Duration.Round(time.Millisecond), st.Covered, st.Chunks)
+	return nil
 }
 
 func newMemoryStatsCmd(a *app) *cobra.Command {
@@ -231,11 +306,42 @@ func newMemoryStatsCmd(a *app) *cobra.Command {
 			for _, e := range st.ExternalPaths {
 				printf(a.stdout, "external      %s\n", e)
 			}
+			printEmbedStatus(a.stdout, st.Embeddings)
 			return nil
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
 	return cmd
+}
+
+// printEmbedStatus prints the lines of memory stats about semantic search.
+func printEmbedStatus(w io.Writer, es *memory.EmbedStatus) {
+	if es == nil {
+		printf(w, "embeddings    off (memory.embeddings.enabled)\n")
+		return
+	}
+	size := "size not known yet"
+	if es.Dims > 0 {
+		size = fmt.Sprintf("%d dimensions", es.Dims)
+	}
+	printf(w, "embeddings    %s, %s\n", es.Model, size)
+	pct := 100.0
+	if es.Chunks > 0 {
+		pct = 100 * float64(es.Embedded) / float64(es.Chunks)
+	}
+	printf(w, "embedded      %d of %d chunks (%.0f%%)\n", es.Embedded, es.Chunks, pct)
+	if es.IndexModel != "" {
+		printf(w, "index holds   vectors of %s (the next embedding pass replaces them)\n", es.IndexModel)
+	}
+	printf(w, "vectors       %d (%.1f MB)\n", es.Vectors, float64(es.VectorBytes)/1e6)
+	last := "never"
+	if !es.LastPass.IsZero() {
+		last = es.LastPass.Local().Format("2006-01-02 15:04:05")
+	}
+	printf(w, "last pass     %s\n", last)
+	if es.LastError != "" {
+		printf(w, "last error    %s %s\n", es.LastErrorAt.Local().Format("2006-01-02 15:04:05"), termmd.Sanitize(es.LastError))
+	}
 }
 
 func newMemoryRecentCmd(a *app) *cobra.Command {

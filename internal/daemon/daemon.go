@@ -270,6 +270,9 @@ func (d *daemon) start(ctx context.Context, cfg *config.Config, paths config.Pat
 				log.Error("daemon: memory watcher stopped", "err", err)
 			}
 		})
+		if store.Embeddings() { // keeps the vectors of semantic search current
+			g.wg.Go(func() { memory.RunEmbedder(gctx, store, log) })
+		}
 	}
 	if cfg.Heartbeat.Enabled {
 		hb, err := newHeartbeatLoop(d, root)

@@ -82,6 +82,7 @@ func (s *Store) Refresh(ctx context.Context) (IndexStats, error) {
 		st.Duration = time.Since(start)
 		return err
 	})
+	s.changed(st)
 	return st, err
 }
 

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -25,6 +26,33 @@ type Stats struct {
 	SchemaVersion int   `json:"schema_version"`
 	// LastIndexed is when a reindex last changed the index; zero if never.
 	LastIndexed time.Time `json:"last_indexed"`
+	// Embeddings is the state of semantic search; nil when it is off.
+	Embeddings *EmbedStatus `json:"embeddings,omitempty"`
+}
+
+// EmbedStatus says how far the vectors of semantic search are.
+type EmbedStatus struct {
+	// Model is the configured model (Options.EmbedModel); IndexModel is
+	// the model of the vectors the index holds, when it is another one
+	// (the next pass replaces them).
+	Model      string `json:"model"`
+	IndexModel string `json:"index_model,omitempty"`
+	// Dims is the size of the vectors (0 before the first).
+	Dims int `json:"dims"`
+	// Embedded of Chunks have a vector of Model.
+	Embedded int `json:"embedded"`
+	Chunks   int `json:"chunks"`
+	// Vectors is how many distinct texts have a vector, and VectorBytes
+	// what they hold (scale, int8 dimensions and hash; SQLite's own
+	// overhead adds about 10 bytes per vector and per link).
+	Vectors     int   `json:"vectors"`
+	VectorBytes int64 `json:"vector_bytes"`
+	// LastPass is when an embedding pass last completed; zero if never.
+	LastPass time.Time `json:"last_pass"`
+	// LastError is why the last pass failed, at LastErrorAt; "" once a
+	// pass succeeds.
+	LastError   string    `json:"last_error,omitempty"`
+	LastErrorAt time.Time `json:"last_error_at"`
 }
 
 // Stats reports what the index holds.
@@ -45,7 +73,14 @@ func (s *Store) Stats(ctx context.Context) (Stats, error) {
 		if last.Valid {
 			st.LastIndexed, _ = time.Parse(time.RFC3339, last.String)
 		}
-		return ix.r.QueryRowContext(ctx, "PRAGMA user_version").Scan(&st.SchemaVersion)
+		if err := ix.r.QueryRowContext(ctx, "PRAGMA user_version").Scan(&st.SchemaVersion); err != nil {
+			return err
+		}
+		if s.opts.Embedder == nil {
+			return nil
+		}
+		st.Embeddings, err = s.embedStatus(ctx, ix, st.Chunks)
+		return err
 	})
 	if err != nil {
 		return st, fmt.Errorf("memory: read index stats: %w", err)
@@ -57,6 +92,31 @@ func (s *Store) Stats(ctx context.Context) (Stats, error) {
 		}
 	}
 	return st, nil
+}
+
+// embedStatus reads the state of the vectors.
+func (s *Store) embedStatus(ctx context.Context, ix *index, chunks int) (*EmbedStatus, error) {
+	es := &EmbedStatus{Model: s.opts.EmbedModel, Chunks: chunks}
+	var model, dims, done, failed sql.NullString
+	err := ix.r.QueryRowContext(ctx, `SELECT
+		(SELECT value FROM vector_meta WHERE key = ?), (SELECT value FROM vector_meta WHERE key = ?),
+		(SELECT value FROM vector_meta WHERE key = ?), (SELECT value FROM vector_meta WHERE key = ?),
+		(SELECT count(*) FROM chunk_vectors), (SELECT count(*) FROM vectors)`, vmModel, vmDims, vmDone, vmError).
+		Scan(&model, &dims, &done, &failed, &es.Embedded, &es.Vectors)
+	if err != nil {
+		return nil, err
+	}
+	if model.String != "" && model.String != es.Model {
+		es.IndexModel, es.Embedded = model.String, 0
+	}
+	es.Dims, _ = strconv.Atoi(dims.String)
+	es.VectorBytes = int64(es.Vectors) * int64(4+es.Dims+vecHashSize) // scale, int8s, hash
+	es.LastPass, _ = time.Parse(time.RFC3339, done.String)
+	if at, msg, ok := strings.Cut(failed.String, "\t"); ok {
+		es.LastErrorAt, _ = time.Parse(time.RFC3339, at)
+		es.LastError = msg
+	}
+	return es, nil
 }
 
 // Entry is one timestamped entry of a daily log.

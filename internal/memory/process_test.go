@@ -29,6 +29,9 @@ func TestMain(m *testing.M) {
 // times, failing on the first error (such as "database is locked").
 func runHelper(role string) error {
 	ctx := context.Background()
+	if role == "embed" {
+		return runEmbedHelper(ctx)
+	}
 	n, _ := strconv.Atoi(os.Getenv("HELPER_N"))
 	s, err := Open(ctx, Options{Workspace: os.Getenv("HELPER_WS"), IndexPath: os.Getenv("HELPER_DB")})
 	if err != nil {

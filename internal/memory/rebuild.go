@@ -65,6 +65,7 @@ func (s *Store) rebuild(ctx context.Context, ix *index, wk *walker, st *IndexSta
 		}
 		return err
 	}
+	s.carryVectors(ctx, ix, gen)
 	return s.swap(gen)
 }
 
@@ -170,7 +171,15 @@ func (s *Store) rebuildInPlace(ctx context.Context, ix *index, wk *walker, st *I
 		return err
 	}
 	all := batchLimit{files: 1 << 30, bytes: 1 << 62}
-	return s.apply(ctx, ix.w, wk.files, map[string]dbFile{}, nil, st, applyOpts{progress: progress, limit: all, start: reset, finish: s.recordWalk(wk)})
+	if err := s.apply(ctx, ix.w, wk.files, map[string]dbFile{}, nil, st, applyOpts{progress: progress, limit: all, start: reset, finish: s.recordWalk(wk)}); err != nil {
+		return err
+	}
+	if s.opts.Embedder != nil { // the vectors stayed: link the new chunks to them
+		if err := linkAll(ctx, ix.w); err != nil {
+			s.log.Warn("memory: vectors not linked after the rebuild; the next embedding pass links them", "err", err)
+		}
+	}
+	return nil
 }
 
 // lockRebuild takes the lock that lets one process at a time rebuild the

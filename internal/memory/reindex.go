@@ -65,6 +65,7 @@ func (s *Store) Reindex(ctx context.Context, force bool, progress func(done, tot
 		st, err = s.reindex(ctx, ix, force, progress)
 		return err
 	})
+	s.changed(st)
 	return st, err
 }
 

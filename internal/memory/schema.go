@@ -11,7 +11,7 @@ import (
 // PRAGMA user_version. An index with a lower version is migrated; one with
 // a higher version (written by a newer LocalGPT) or an unreadable one is
 // rebuilt from the markdown.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 // schemaV1 creates the whole index. files has one row per markdown file
 // seen (skipped ones included, with a note, so they are not read again
@@ -65,6 +65,18 @@ CREATE TABLE dirs(path TEXT PRIMARY KEY, mtime INTEGER NOT NULL) WITHOUT ROWID;
 CREATE INDEX files_mtime ON files(mtime);
 `
 
+// schemaV3 holds the embeddings of semantic search (vectors.go): vectors
+// are stored once per distinct text, by its hash, so that a rebuild or an
+// edit that keeps a chunk's text keeps its vector; chunk_vectors links each
+// chunk to its vector (a chunk without a row has none yet); vector_meta
+// says which model made them. vectors and vector_meta outlive a rebuild
+// in place (dropSchema leaves them), so they are created only if missing.
+const schemaV3 = `
+CREATE TABLE IF NOT EXISTS vectors(id INTEGER PRIMARY KEY, hash BLOB NOT NULL UNIQUE, vec BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS vector_meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE chunk_vectors(chunk_id INTEGER PRIMARY KEY, vector_id INTEGER NOT NULL);
+`
+
 // migration returns the SQL that upgrades an index from version v to v+1.
 // Version 0 is an empty database.
 func migration(v int) string {
@@ -73,6 +85,8 @@ func migration(v int) string {
 		return schemaV1
 	case 1:
 		return schemaV2
+	case 2:
+		return schemaV3
 	}
 	return ""
 }
@@ -87,9 +101,12 @@ func fullSchema() string {
 	return b.String()
 }
 
-// dropSchema drops every table of the index (for fullSchema to recreate).
+// dropSchema drops every table of the index (for fullSchema to recreate)
+// but the embeddings, which a rebuild keeps: they are keyed by text, not by
+// chunk, and cost a model call each to make again.
 const dropSchema = `DROP TABLE IF EXISTS chunks_fts; DROP TABLE IF EXISTS chunks_cjk;
-DROP TABLE IF EXISTS chunks; DROP TABLE IF EXISTS files; DROP TABLE IF EXISTS meta; DROP TABLE IF EXISTS dirs;`
+DROP TABLE IF EXISTS chunks; DROP TABLE IF EXISTS files; DROP TABLE IF EXISTS meta; DROP TABLE IF EXISTS dirs;
+DROP TABLE IF EXISTS chunk_vectors;`
 
 // migrate brings the schema to SchemaVersion. It reports errUnknownVersion
 // for an index from a newer build.

@@ -82,7 +82,16 @@ func (s *Store) Search(ctx context.Context, query string, limit int) ([]Result, 
 type stage struct{ fts, cjk string }
 
 func (s *Store) search(ctx context.Context, ix *index, terms []term, limit int) ([]Result, error) {
-	n := max(limit*candidatesPer, minCandidates)
+	cs, err := s.candidates(ctx, ix, terms, max(limit*candidatesPer, minCandidates))
+	if err != nil {
+		return nil, err
+	}
+	return s.rank(cs, limit), nil
+}
+
+// candidates returns up to n chunks matching terms, BM25-best first, from
+// the first stage that finds any.
+func (s *Store) candidates(ctx context.Context, ix *index, terms []term, n int) ([]candidate, error) {
 	fts := shortUnspaced(terms)
 	stages := []stage{{fts: ftsExpr(fts, "AND"), cjk: cjkExpr(terms, "AND")}}
 	if len(terms) > 1 {
@@ -93,28 +102,22 @@ func (s *Store) search(ctx context.Context, ix *index, terms []term, limit int) 
 	}
 	for _, st := range stages {
 		rs, err := s.matchStage(ctx, ix, st, terms, n)
-		if err != nil {
-			return nil, err
-		}
-		if len(rs) > 0 {
-			return s.rank(rs, limit), nil
+		if err != nil || len(rs) > 0 {
+			return rs, err
 		}
 	}
-	rs, err := s.substringStage(ctx, ix.r, terms, n)
-	if err != nil {
-		return nil, err
-	}
-	return s.rank(rs, limit), nil
+	return s.substringStage(ctx, ix.r, terms, n)
 }
 
 // candidate is a Result before ranking.
 type candidate struct {
 	Result
+	id   int64 // the chunk's
 	bm25 float64
 	day  sql.NullInt64
 }
 
-const resultCols = `c.line_start, c.line_end, c.heading, c.text, f.path, f.day`
+const resultCols = `c.id, c.line_start, c.line_end, c.heading, c.text, f.path, f.day`
 
 // readQueries are the statements of the match stages, prepared once per
 // index (index.go): "fts" ranks by chunks_fts alone, "fts+cjk" keeps only
@@ -156,7 +159,7 @@ func (s *Store) matchStage(ctx context.Context, ix *index, st stage, terms []ter
 	var out []candidate
 	for rows.Next() {
 		var c candidate
-		if err := rows.Scan(&c.bm25, &c.Snippet, &c.LineStart, &c.LineEnd, &c.Heading, &c.Content, &c.File, &c.day); err != nil {
+		if err := rows.Scan(&c.bm25, &c.Snippet, &c.id, &c.LineStart, &c.LineEnd, &c.Heading, &c.Content, &c.File, &c.day); err != nil {
 			return nil, err
 		}
 		if c.Snippet == "" || !strings.Contains(c.Snippet, MarkStart) {
@@ -193,7 +196,7 @@ func (s *Store) substringStage(ctx context.Context, db *sql.DB, terms []term, n 
 	var out []candidate
 	for rows.Next() {
 		var c candidate
-		if err := rows.Scan(&c.LineStart, &c.LineEnd, &c.Heading, &c.Content, &c.File, &c.day); err != nil {
+		if err := rows.Scan(&c.id, &c.LineStart, &c.LineEnd, &c.Heading, &c.Content, &c.File, &c.day); err != nil {
 			return nil, err
 		}
 		c.bm25 = -1 // a weak match: scores 1/6 before recency
@@ -205,21 +208,12 @@ func (s *Store) substringStage(ctx context.Context, db *sql.DB, terms []term, n 
 
 // rank scores candidates and returns the best limit of them.
 func (s *Store) rank(cs []candidate, limit int) []Result {
-	now := s.now()
-	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
-	halfDays := s.opts.HalfLife.Hours() / 24
+	d := s.recency()
 	for i := range cs {
 		x := math.Max(0, -cs[i].bm25)
 		// A match is never worth 0, even for a term in most chunks (where
 		// BM25's IDF is close to 0), so that recency can still order them.
-		score := math.Max(x/(x+5), minScore)
-		if cs[i].day.Valid {
-			age := today.Sub(time.Unix(cs[i].day.Int64, 0)).Hours() / 24
-			if age > 0 {
-				score *= math.Exp2(-age / halfDays)
-			}
-		}
-		cs[i].Score = score
+		cs[i].Score = d.apply(math.Max(x/(x+5), minScore), cs[i].day)
 	}
 	sort.SliceStable(cs, func(i, j int) bool { return cs[i].Score > cs[j].Score })
 	out := make([]Result, 0, min(limit, len(cs)))
@@ -227,6 +221,27 @@ func (s *Store) rank(cs []candidate, limit int) []Result {
 		out = append(out, cs[i].Result)
 	}
 	return out
+}
+
+// decay lowers a daily log's score with its age (Options.HalfLife);
+// other files (day not valid) never decay.
+type decay struct {
+	today    time.Time
+	halfDays float64
+}
+
+func (s *Store) recency() decay {
+	now := s.now()
+	return decay{today: time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC), halfDays: s.opts.HalfLife.Hours() / 24}
+}
+
+func (d decay) apply(score float64, day sql.NullInt64) float64 {
+	if day.Valid {
+		if age := d.today.Sub(time.Unix(day.Int64, 0)).Hours() / 24; age > 0 {
+			score *= math.Exp2(-age / d.halfDays)
+		}
+	}
+	return score
 }
 
 func (s *Store) now() time.Time {

@@ -47,6 +47,19 @@ type Options struct {
 	Logger *slog.Logger
 	// Clock gives the current time for recency ranking; nil is time.Now.
 	Clock func() time.Time
+
+	// Embedder turns on semantic search (embed.go, hybrid.go): chunks get
+	// vectors, searches rank by meaning too. nil keeps search as it was,
+	// with no extra query or memory.
+	Embedder Embedder
+	// EmbedModel names the Embedder's model as its vectors are stored
+	// ("ollama/nomic-embed-text", "…@256" for shortened vectors): vectors
+	// of another model are never compared with its own, and a change
+	// re-embeds every chunk. Required with Embedder.
+	EmbedModel string
+	// EmbedBatch is how many chunks one Embed call takes; 0 means
+	// DefaultEmbedBatch.
+	EmbedBatch int
 }
 
 // Store is the memory of one workspace: its markdown files and the SQLite
@@ -72,6 +85,14 @@ type Store struct {
 	wallClock func() time.Time
 	// noLinks makes rebuilds work as where links cannot be made (tests).
 	noLinks bool
+
+	// With an Embedder only: embedMu serialises this process's embedding
+	// passes; vecs holds the vectors searches score; queries caches the
+	// vectors of recent queries; kick wakes RunEmbedder after a write.
+	embedMu sync.Mutex
+	vecs    *vecCache
+	queries *queryCache
+	kick    chan struct{}
 }
 
 var errUnknownVersion = errors.New("unknown index version")
@@ -99,6 +120,12 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	if o.MaxFileBytes <= 0 {
 		o.MaxFileBytes = DefaultMaxFileBytes
 	}
+	if o.Embedder != nil && o.EmbedModel == "" {
+		return nil, errors.New("memory: Options.EmbedModel is required with an Embedder")
+	}
+	if o.EmbedBatch <= 0 {
+		o.EmbedBatch = DefaultEmbedBatch
+	}
 	log := o.Logger
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -112,6 +139,9 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		return nil, fmt.Errorf("memory: index %s: %w", o.IndexPath, err)
 	}
 	s := &Store{opts: o, log: log, wsReal: ws}
+	if o.Embedder != nil {
+		s.vecs, s.queries, s.kick = &vecCache{}, newQueryCache(queryCacheSize), make(chan struct{}, 1)
+	}
 	if r, err := filepath.EvalSymlinks(ws); err == nil {
 		s.wsReal = r
 	}

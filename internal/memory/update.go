@@ -22,6 +22,7 @@ func (s *Store) Update(ctx context.Context, paths []string) (IndexStats, error) 
 		st, err = s.update(ctx, ix, paths)
 		return err
 	})
+	s.changed(st)
 	return st, err
 }
 

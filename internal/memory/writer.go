@@ -36,6 +36,9 @@ func writerQuery(name string) string {
 	case "cjkDel":
 		return `DELETE FROM chunks_cjk WHERE rowid IN
 		(SELECT id FROM chunks WHERE file_id IN (SELECT value FROM json_each(?)))`
+	case "vecUnlink":
+		return `DELETE FROM chunk_vectors WHERE chunk_id IN
+		(SELECT id FROM chunks WHERE file_id IN (SELECT value FROM json_each(?)))`
 	case "ftsIns":
 		return `INSERT INTO chunks_fts(rowid, heading, text) SELECT id, heading, text FROM chunks WHERE id > ?`
 	case "newIDs":
@@ -141,7 +144,8 @@ func (w *writer) touch(id int64, f scanned) error {
 }
 
 // ftsDelete removes the chunks of files from both FTS tables, which need
-// the old text to do so. It must run before the chunks rows go.
+// the old text to do so, and unlinks their vectors (a later chunk may take
+// a freed id). It must run before the chunks rows go.
 func (w *writer) ftsDelete(fileIDs []int64) error {
 	if len(fileIDs) == 0 {
 		return nil
@@ -151,6 +155,9 @@ func (w *writer) ftsDelete(fileIDs []int64) error {
 		return err
 	}
 	if err := w.exec("ftsDel", string(ids)); err != nil {
+		return err
+	}
+	if err := w.exec("vecUnlink", string(ids)); err != nil {
 		return err
 	}
 	return w.exec("cjkDel", string(ids))

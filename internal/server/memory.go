@@ -1,6 +1,7 @@
 package server
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 
@@ -36,24 +37,39 @@ func (s *Server) handleMemorySearch(w http.ResponseWriter, r *http.Request) {
 		}
 		limit = n
 	}
+	mode, err := memory.ParseMode(r.URL.Query().Get("mode"))
+	if err != nil {
+		s.fail(w, r, invalid(`"mode" must be text, vector or hybrid, got %q`, r.URL.Query().Get("mode")))
+		return
+	}
 	mem, err := s.memory(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	res, err := mem.Search(r.Context(), q, limit)
+	found, err := mem.Find(r.Context(), q, memory.FindOptions{Limit: limit, Mode: mode})
+	if errors.Is(err, memory.ErrNoEmbeddings) {
+		s.fail(w, r, invalid("%s", err.Error()))
+		return
+	}
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	out := make([]searchResult, len(res))
-	for i, h := range res {
+	out := make([]searchResult, len(found.Results))
+	for i, h := range found.Results {
 		out[i] = searchResult{File: h.File, Content: h.Content, Score: h.Score, LineStart: h.LineStart,
 			LineEnd: h.LineEnd, Heading: h.Heading, Snippet: h.Snippet}
 	}
-	body := map[string]any{"query": q, "results": out, "total": len(out)}
+	body := map[string]any{"query": q, "results": out, "total": len(out), "mode": found.Mode}
 	if note := memory.QueryNote(q); note != "" {
 		body["note"] = note
+	}
+	if found.TextOnly != "" {
+		body["text_only"] = found.TextOnly
+	}
+	if mem.Embeddings() {
+		body["embedded"], body["chunks"] = found.Embedded, found.Chunks
 	}
 	writeJSON(w, http.StatusOK, body)
 }

@@ -24,8 +24,10 @@ const (
 // Memory is what the memory tools need of the memory store;
 // *memory.Store implements it.
 type Memory interface {
-	// Search finds at most limit chunks matching query, best first.
-	Search(ctx context.Context, query string, limit int) ([]memory.Result, error)
+	// Find searches the memory: by words and, with embeddings on, by
+	// meaning (memory.Store.Find); Found.TextOnly says when meaning could
+	// not be used.
+	Find(ctx context.Context, query string, o memory.FindOptions) (memory.Found, error)
 	// Read returns lines from..to (1-based, inclusive; to <= 0 means to the
 	// end) of a memory file, confined to the workspace and external paths.
 	Read(path string, from, to int) (string, error)
@@ -51,7 +53,8 @@ func (*MemorySearch) Name() string { return "memory_search" }
 
 // Description implements Tool.
 func (*MemorySearch) Description() string {
-	return "Search the user's memory (MEMORY.md, daily logs and other notes in the workspace) by keywords. " +
+	return "Search the user's memory (MEMORY.md, daily logs and other notes in the workspace) by keywords " +
+		"(and by meaning, when semantic search is on). " +
 		"Returns file, line range, heading and a snippet for each hit; use memory_get to read more around a hit."
 }
 
@@ -79,17 +82,23 @@ func (t *MemorySearch) Run(ctx context.Context, raw json.RawMessage) (Result, er
 	if limit == 0 {
 		limit = DefaultSearchLimit
 	}
-	hits, err := t.Memory.Search(ctx, a.Query, min(limit, MaxSearchLimit))
+	found, err := t.Memory.Find(ctx, a.Query, memory.FindOptions{Limit: min(limit, MaxSearchLimit)})
 	if err != nil {
 		return Result{}, fmt.Errorf("memory search failed: %w", err)
 	}
+	hits := found.Results
 	var b strings.Builder
+	if found.TextOnly != "" {
+		// The model should know what the search could not do.
+		b.WriteString(found.TextOnly + "\n\n")
+	}
 	if note := memory.QueryNote(a.Query); note != "" {
 		// The model should know it was not all searched (and the query
 		// is not echoed: it is long).
 		b.WriteString(note + "\n\n")
 	} else if len(hits) == 0 {
-		return Result{Content: fmt.Sprintf("No memory matches %q.", a.Query)}, nil
+		fmt.Fprintf(&b, "No memory matches %q.", a.Query)
+		return Result{Content: b.String()}, nil
 	}
 	if len(hits) == 0 {
 		b.WriteString("No memory matches.")
