@@ -36,6 +36,10 @@ func ParseMode(s string) (Mode, error) {
 	return "", fmt.Errorf("unknown search mode %q: use text, vector or hybrid", s)
 }
 
+// ErrNoVectors is returned by Find in vector mode when the index has no
+// vectors of the configured model yet.
+var ErrNoVectors = errors.New("vector search is not possible")
+
 // FindOptions say how to search.
 type FindOptions struct {
 	// Limit is the most results; 0 means 10.
@@ -138,6 +142,7 @@ func (s *Store) find(ctx context.Context, ix *index, query string, terms []term,
 	}
 	f := Found{Mode: mode, Embedded: len(set.ids), Chunks: set.chunks}
 	why := ""
+	var cause error // the embedding model's error, when it is why
 	switch {
 	case set.model != s.opts.EmbedModel && set.model != "":
 		why = fmt.Sprintf("the index's vectors are of %s, not of %s; they are replaced by the next embedding pass (the daemon's, or `localgpt memory reindex`)", set.model, s.opts.EmbedModel)
@@ -150,12 +155,15 @@ func (s *Store) find(ctx context.Context, ix *index, query string, terms []term,
 			if ctx.Err() != nil {
 				return Found{}, ctx.Err()
 			}
-			why = "the embedding model did not answer: " + err.Error()
+			why, cause = "the embedding model did not answer: "+err.Error(), err
 		}
 	}
 	if why != "" {
 		if mode == ModeVector {
-			return Found{}, errors.New("vector search is not possible: " + why)
+			if cause != nil {
+				return Found{}, fmt.Errorf("vector search is not possible: the embedding model did not answer: %w", cause)
+			}
+			return Found{}, fmt.Errorf("%w: %s", ErrNoVectors, why)
 		}
 		rs, err := s.search(ctx, ix, terms, limit)
 		f.Results, f.Mode, f.TextOnly = rs, ModeText, "text only: "+why

@@ -47,6 +47,10 @@ func TestMemorySearchModes(t *testing.T) {
 	if code != 200 || a.Mode != "text" || !strings.HasPrefix(a.TextOnly, "text only: no chunk has a vector yet") || a.Embedded != 0 || a.Chunks == 0 {
 		t.Fatalf("before any vector: %d %+v", code, a)
 	}
+	if code, body := f.do("GET", "/api/memory/search?q=tea&mode=vector", ""); code != 503 || !strings.Contains(string(body), `"code":"vectors_not_ready"`) ||
+		!strings.Contains(string(body), "no chunk has a vector yet") {
+		t.Errorf("vector mode before any vector: %d %s", code, body)
+	}
 	if _, err := mem.Embed(context.Background(), memory.EmbedOptions{}); err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +76,7 @@ func TestMemorySearchModes(t *testing.T) {
 	if code != 200 || a.Mode != "text" || !strings.Contains(a.TextOnly, "text only: the embedding model did not answer") || !strings.Contains(a.TextOnly, "embedder down") {
 		t.Errorf("embedder down: %d %+v", code, a)
 	}
-	if code, body := f.do("GET", "/api/memory/search?q=coffee+drink&mode=vector", ""); code == 200 || !strings.Contains(string(body), "vector search is not possible") {
+	if code, body := f.do("GET", "/api/memory/search?q=coffee+drink&mode=vector", ""); code != 503 || !strings.Contains(string(body), "embedder down") {
 		t.Errorf("vector mode, embedder down: %d %s", code, body)
 	}
 	code, body := f.do("GET", "/api/memory/stats", "")

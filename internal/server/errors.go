@@ -32,6 +32,7 @@ const (
 	codeProvider         = "provider_error"          // 502: the provider failed or sent garbage
 	codeUnreachable      = "provider_unreachable"    // 502: no connection to the provider
 	codeOverloaded       = "provider_overloaded"     // 503: the provider is busy or failing
+	codeNoVectors        = "vectors_not_ready"       // 503: no vectors to search yet (mode=vector)
 	codeTimeout          = "timeout"                 // 504
 	codeInternal         = "internal_error"          // 500
 )
@@ -126,6 +127,10 @@ func classify(err error) httpError {
 		return httpError{status: http.StatusConflict, code: codeConflict, msg: err.Error()}
 	case errors.As(err, &ce):
 		return httpError{status: http.StatusBadRequest, code: codeInvalid, msg: err.Error()}
+	case errors.Is(err, memory.ErrNoVectors):
+		return httpError{status: http.StatusServiceUnavailable, code: codeNoVectors, msg: err.Error(), param: "mode"}
+	case errors.Is(err, memory.ErrNoEmbeddings):
+		return httpError{status: http.StatusBadRequest, code: codeInvalid, msg: err.Error(), param: "mode"}
 	case errors.Is(err, memory.ErrEmptyQuery):
 		return httpError{status: http.StatusBadRequest, code: codeInvalid, msg: err.Error(), param: "q"}
 	case errors.Is(err, context.DeadlineExceeded):

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"errors"
 	"net/http"
 	"strconv"
 
@@ -48,10 +47,6 @@ func (s *Server) handleMemorySearch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	found, err := mem.Find(r.Context(), q, memory.FindOptions{Limit: limit, Mode: mode})
-	if errors.Is(err, memory.ErrNoEmbeddings) {
-		s.fail(w, r, invalid("%s", err.Error()))
-		return
-	}
 	if err != nil {
 		s.fail(w, r, err)
 		return
