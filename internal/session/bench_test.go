@@ -57,13 +57,23 @@ func benchSession(b *testing.B, n int) (*Store, string) {
 	return st, s.ID()
 }
 
+// bigSession writes the 10,000-message session of the benchmarks, sets
+// the bytes each iteration reads and starts the timer.
+func bigSession(b *testing.B) (*Store, string) {
+	st, id := benchSession(b, 10000)
+	info, err := os.Stat(st.Path(id))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(info.Size())
+	b.ResetTimer()
+	return st, id
+}
+
 // BenchmarkLoadAndPrepare10k loads a 10,000-message session from disk and
 // prepares the next request: the history and its token estimate.
 func BenchmarkLoadAndPrepare10k(b *testing.B) {
-	st, id := benchSession(b, 10000)
-	info, _ := os.Stat(st.Path(id))
-	b.SetBytes(info.Size())
-	b.ResetTimer()
+	st, id := bigSession(b)
 	for b.Loop() {
 		s, err := st.Open(id)
 		if err != nil {
@@ -138,10 +148,7 @@ func BenchmarkAppendTurnNoSync(b *testing.B) {
 // BenchmarkShow10k is `session show` of a 10,000-message session: its
 // listing from the index, then every entry read and written as markdown.
 func BenchmarkShow10k(b *testing.B) {
-	st, id := benchSession(b, 10000)
-	info, _ := os.Stat(st.Path(id))
-	b.SetBytes(info.Size())
-	b.ResetTimer()
+	st, id := bigSession(b)
 	for b.Loop() {
 		in, err := st.Info(id)
 		if err != nil {
@@ -185,10 +192,7 @@ func BenchmarkList1000(b *testing.B) {
 // show the last exchange (the history is decoded with the first request,
 // see BenchmarkLoadAndPrepare10k).
 func BenchmarkOpen10k(b *testing.B) {
-	st, id := benchSession(b, 10000)
-	info, _ := os.Stat(st.Path(id))
-	b.SetBytes(info.Size())
-	b.ResetTimer()
+	st, id := bigSession(b)
 	for b.Loop() {
 		s, err := st.Open(id)
 		if err != nil {
