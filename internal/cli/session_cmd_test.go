@@ -190,3 +190,31 @@ func TestChatKilledMidTurn(t *testing.T) {
 		t.Fatalf("resumed request: %s", body)
 	}
 }
+
+// TestCorruptHeaderListedAndSkipped: a session whose header line is corrupt
+// is listed with a warning saying it cannot be read, and `chat --resume`
+// resumes the newest session that can be read instead of failing.
+func TestCorruptHeaderListedAndSkipped(t *testing.T) {
+	home, srv := fakeHome(t)
+	srv.Enqueue(llmtest.Text("Hello."), llmtest.Text("Again."))
+	if r := runIn(t, home, "first question\n", "chat", "--no-tools"); r.code != 0 {
+		t.Fatalf("%+v", r)
+	}
+	good := listSessions(t, home)[0].ID
+	bad := filepath.Join(home, "sessions", "29990101-000000-dead.jsonl")
+	if err := os.WriteFile(bad, []byte("{\"type\":\"sess\x00garbage\n"+`{"type":"message","at":"2025-03-14T09:16:00Z","message":{"role":"user","parts":[]}}`+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := runIn(t, home, "", "session", "list")
+	if r.code != 0 || !strings.Contains(r.stdout, "29990101-000000-dead") || !strings.Contains(r.stdout, "cannot be read") ||
+		!strings.Contains(r.stderr, "warning: session 29990101-000000-dead") || !strings.Contains(r.stderr, "not a session header") {
+		t.Fatalf("list: %+v", r)
+	}
+	r = runIn(t, home, "and again\n", "chat", "--resume", "--no-tools")
+	if r.code != 0 || !strings.Contains(r.stderr, "Resumed session "+good) || r.stdout != "Again.\n" {
+		t.Fatalf("resume: %+v", r)
+	}
+	if r := runIn(t, home, "", "session", "show", "29990101"); r.code == 0 || !strings.Contains(r.stderr, "cannot be read") {
+		t.Fatalf("show: %+v", r)
+	}
+}
