@@ -28,6 +28,7 @@ type suite struct {
 	peer    string // the script that builds and runs Ollama
 	url     string // the Ollama server
 	model   string // the scripted model's name on the server
+	embed   string // the embedding model's (e2e/gguf/embedding)
 	tmp     string
 	stopped string // the peer folder to stop at the end, if we started it
 }
@@ -74,6 +75,9 @@ func setUp() (*suite, error) {
 	s.model = os.Getenv("LOCALGPT_E2E_MODEL")
 	if s.model == "" {
 		s.model = "localgpt-e2e"
+	}
+	if s.embed = os.Getenv("LOCALGPT_E2E_EMBED_MODEL"); s.embed == "" {
+		s.embed = "localgpt-e2e-embed"
 	}
 	if u := os.Getenv("LOCALGPT_E2E_OLLAMA_URL"); u != "" {
 		s.url = strings.TrimRight(u, "/")

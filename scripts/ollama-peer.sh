@@ -4,12 +4,13 @@
 #   scripts/ollama-peer.sh build          build and cache the ollama binary, print its path
 #   scripts/ollama-peer.sh start DIR      start `ollama serve` on a free loopback port with a
 #                                         private HOME and OLLAMA_MODELS under DIR, register
-#                                         the scripted models, print the server's URL
+#                                         the generated chat and embedding models, print the URL
 #   scripts/ollama-peer.sh stop DIR       stop the server started in DIR (with LOCALGPT_PEER_OWNER=PID
 #                                         set at start, it also stops when process PID ends)
 #   scripts/ollama-peer.sh run -- CMD...  build, start in a temp dir, run CMD with
-#                                         LOCALGPT_E2E_OLLAMA_URL, LOCALGPT_E2E_OLLAMA_BIN and
-#                                         LOCALGPT_E2E_MODEL exported, stop, exit with CMD's status
+#                                         LOCALGPT_E2E_OLLAMA_URL, LOCALGPT_E2E_OLLAMA_BIN,
+#                                         LOCALGPT_E2E_MODEL and LOCALGPT_E2E_EMBED_MODEL exported,
+#                                         stop, exit with CMD's status
 #
 # The binary is cached under ${LOCALGPT_OLLAMA_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/localgpt-ollama}/VERSION,
 # so only the first build (about 5 minutes on 2 cores) is slow. Works on a fresh Debian machine
@@ -20,6 +21,7 @@ OLLAMA_VERSION=v0.17.4
 # miniaudio.h is not packaged by Debian; this Go module ships it.
 MALGO_VERSION=v0.11.24
 MODEL=${LOCALGPT_E2E_MODEL:-localgpt-e2e}
+EMBED_MODEL=${LOCALGPT_E2E_EMBED_MODEL:-localgpt-e2e-embed}
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cache=${LOCALGPT_OLLAMA_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/localgpt-ollama}/$OLLAMA_VERSION
@@ -75,14 +77,17 @@ cmd_build() {
 	echo "$bin"
 }
 
-# register DIR URL writes the scripted model with our Go generator and creates it in the server.
+# register DIR URL writes the scripted chat model and the embedding model with our Go
+# generators and creates them in the server.
 register() {
 	local dir=$1 url=$2
-	mkdir -p "$dir/model"
-	(cd "$repo" && go run ./e2e/gguf/cmd/scriptedmodel -dir "$dir/model") >&2 ||
-		die "writing the scripted model failed"
+	mkdir -p "$dir/model" "$dir/embed"
+	(cd "$repo" && go run ./e2e/gguf/cmd/scriptedmodel -dir "$dir/model" && go run ./e2e/gguf/cmd/embedmodel -dir "$dir/embed") >&2 ||
+		die "writing the generated models failed"
 	OLLAMA_HOST=$url HOME="$dir/home" "$bin" create "$MODEL" -f "$dir/model/Modelfile" >"$dir/create.log" 2>&1 ||
 		{ cat "$dir/create.log" >&2; die "ollama create $MODEL failed"; }
+	OLLAMA_HOST=$url HOME="$dir/home" "$bin" create "$EMBED_MODEL" -f "$dir/embed/Modelfile" >>"$dir/create.log" 2>&1 ||
+		{ cat "$dir/create.log" >&2; die "ollama create $EMBED_MODEL failed"; }
 }
 
 cmd_start() {
@@ -120,7 +125,7 @@ cmd_start() {
 			cmd_stop "$dir"
 		) </dev/null >/dev/null 2>&1 &
 	fi
-	log "serving $MODEL on $url (log: $dir/server.log)"
+	log "serving $MODEL and $EMBED_MODEL on $url (log: $dir/server.log)"
 	echo "$url"
 }
 
@@ -147,7 +152,7 @@ cmd_run() {
 	dir=$(mktemp -d "${TMPDIR:-/tmp}/localgpt-ollama-peer.XXXXXX")
 	trap 'cmd_stop "$dir"; rm -rf "$dir"' EXIT
 	url=$(cmd_start "$dir")
-	LOCALGPT_E2E_OLLAMA_URL=$url LOCALGPT_E2E_OLLAMA_BIN=$bin LOCALGPT_E2E_MODEL=$MODEL \
+	LOCALGPT_E2E_OLLAMA_URL=$url LOCALGPT_E2E_OLLAMA_BIN=$bin LOCALGPT_E2E_MODEL=$MODEL LOCALGPT_E2E_EMBED_MODEL=$EMBED_MODEL \
 		LOCALGPT_E2E_SERVER_LOG=$dir/server.log "$@" || status=$?
 	return $status
 }
