@@ -1,6 +1,8 @@
 package server
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,6 +11,7 @@ import (
 	"net/http/cookiejar"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -82,6 +85,14 @@ func TestBadRequests(t *testing.T) {
 		{"get on post route", "GET", "/v1/chat/completions", ``, 405, codeMethodNotAllowed},
 		{"unknown path", "GET", "/api/nothing", ``, 404, codeNotFound},
 		{"unknown static", "GET", "/static/secret.txt", ``, 404, codeNotFound},
+		{"static outside web", "GET", "/static/..%2f..%2fserver.go", ``, 404, codeNotFound},
+		{"static page by name", "GET", "/static/index.html", ``, 404, codeNotFound},
+		{"static unserved type", "GET", "/static/vendor/README.md", ``, 404, codeNotFound},
+		{"memory file without path", "GET", "/api/memory/file", ``, 400, codeInvalid},
+		{"memory file outside", "GET", "/api/memory/file?path=../config.toml", ``, 404, codeNotFound},
+		{"replace without session", "POST", "/api/chat", `{"message":"x","replace_last_turn":true}`, 400, codeInvalid},
+		{"rename without title", "PATCH", "/api/sessions/20990101-000000-zzzz", `{}`, 400, codeInvalid},
+		{"session search without q", "GET", "/api/sessions/search", ``, 400, codeInvalid},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -380,6 +391,8 @@ func TestEveryRouteNeedsTheToken(t *testing.T) {
 		{"GET", "/api/status"}, {"POST", "/api/chat"}, {"POST", "/api/chat/stream"},
 		{"POST", "/api/sessions"}, {"GET", "/api/sessions"}, {"GET", "/api/sessions/" + s.ID()},
 		{"DELETE", "/api/sessions/" + s.ID()}, {"GET", "/api/memory/search?q=x"}, {"GET", "/api/memory/stats"},
+		{"PATCH", "/api/sessions/" + s.ID()}, {"GET", "/api/sessions/search?q=x"}, {"GET", "/api/memory/file?path=MEMORY.md"},
+		{"GET", "/api/memory/today"}, {"GET", "/favicon.ico"}, {"GET", "/static/vendor/marked.umd.js"},
 		{"POST", "/v1/chat/completions"}, {"GET", "/v1/models"}, {"GET", "/"}, {"GET", "/static/app.js"},
 		{"GET", "/static/style.css"}, {"GET", "/login"}, {"GET", "/login?code=1.2.3"}, {"GET", "/no/such/path"},
 		{"PUT", "/api/chat"}, {"HEAD", "/api/status"},
@@ -547,24 +560,73 @@ func TestOriginAndHost(t *testing.T) {
 	}
 }
 
+// remoteRef finds a page file loading something from another site.
+var remoteRef = regexp.MustCompile(`(?i)(src|href|action)\s*=\s*["']?(https?:)?//|url\(\s*["']?(https?:)?//|@import|fetch\(\s*["'\x60]https?:`)
+
 func TestPage(t *testing.T) {
 	f := newFixture(t, "")
 	tests := []struct{ path, ctype, contains string }{
-		{"/", "text/html", `<script src="/static/app.js">`},
-		{"/static/app.js", "text/javascript", "/api/chat/stream"},
-		{"/static/style.css", "text/css", "#messages"},
+		{"/", "text/html", `<script type="module" src="/static/app.js">`},
+		{"/static/app.js", "text/javascript", `from "./api.js"`},
+		{"/static/api.js", "text/javascript", "/api/chat/stream"},
+		{"/static/style.css", "text/css", ".messages"},
+		{"/static/vendor/marked.umd.js", "text/javascript", "marked v18.2.1"},
+		{"/static/vendor/purify.min.js", "text/javascript", "DOMPurify 3.5.0"},
+		{"/static/vendor/highlight.min.js", "text/javascript", "Highlight.js v11.12.0"},
+		{"/static/vendor/LICENSES.txt", "text/plain", "Permission is hereby granted"},
+		{"/static/favicon.svg", "image/svg+xml", "<svg"},
+		{"/favicon.ico", "image/x-icon", "\x00\x00\x01\x00"},
 	}
 	for _, tt := range tests {
 		resp := f.send(context.Background(), "GET", tt.path, "")
 		body := string(readAll(t, resp.Body))
 		resp.Body.Close()
-		if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), tt.ctype) ||
-			!strings.Contains(body, tt.contains) || !strings.Contains(resp.Header.Get("Content-Security-Policy"), "default-src 'self'") {
+		if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), tt.ctype) || !strings.Contains(body, tt.contains) ||
+			resp.Header.Get("Content-Security-Policy") != pageCSP || resp.Header.Get("X-Content-Type-Options") != "nosniff" {
 			t.Fatalf("%s: %d %v", tt.path, resp.StatusCode, resp.Header)
 		}
-		if strings.Contains(body, "https://") || strings.Contains(body, "http://") {
+		// Our own files refer to nothing remote (the vendored libraries'
+		// comments name their home pages; they load nothing).
+		if !strings.Contains(tt.path, "vendor") && remoteRef.MatchString(body) {
 			t.Fatalf("%s refers to a remote resource", tt.path)
 		}
+		// A reload costs a 304.
+		again := f.send(context.Background(), "GET", tt.path, "", "If-None-Match", resp.Header.Get("ETag"))
+		again.Body.Close()
+		if resp.Header.Get("ETag") == "" || again.StatusCode != http.StatusNotModified {
+			t.Fatalf("%s: no 304 for its ETag %q: %d", tt.path, resp.Header.Get("ETag"), again.StatusCode)
+		}
+	}
+	for _, p := range []string{"'unsafe-inline'", "'unsafe-eval'", "*"} {
+		if strings.Contains(pageCSP, p) {
+			t.Fatalf("the page's CSP allows %s: %s", p, pageCSP)
+		}
+	}
+}
+
+// TestWebAssetsBudget keeps the page's files, libraries included, within
+// 300 KB gzipped (issue 15), and every script the page loads a file of
+// its own (no inline script: the CSP would refuse it).
+func TestWebAssetsBudget(t *testing.T) {
+	f := newFixture(t, "")
+	total, raw := 0, 0
+	for name, a := range f.srv.assets {
+		var b bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&b, gzip.BestCompression)
+		zw.Write(a.data)
+		zw.Close()
+		total += b.Len()
+		raw += len(a.data)
+		t.Logf("%-28s %7d bytes, %6d gzipped", name, len(a.data), b.Len())
+	}
+	t.Logf("web assets: %d bytes, %d gzipped", raw, total)
+	if total > 300<<10 {
+		t.Fatalf("the web assets are %d KB gzipped, over the 300 KB budget", total>>10)
+	}
+	page := string(f.srv.assets["index.html"].data)
+	if strings.Count(page, "<script") != strings.Count(page, `<script src="/static/`)+strings.Count(page, `<script type="module" src="/static/`) ||
+		strings.Contains(page, " on") && regexp.MustCompile(`\son[a-z]+=`).MatchString(page) || strings.Contains(page, "style=") {
+		t.Fatal("index.html has inline script, event attributes or styles")
 	}
 }
 

@@ -28,6 +28,10 @@ type chatRequest struct {
 	// Skill runs the turn with that skill's instructions loaded, Message
 	// being the request (it may then be empty).
 	Skill string `json:"skill"`
+	// ReplaceLastTurn takes back the session's last turn and answers
+	// Message in its place (regenerate an answer, edit and resend the last
+	// message). It needs SessionID.
+	ReplaceLastTurn bool `json:"replace_last_turn"`
 }
 
 // chatResponse is the answer of POST /api/chat and the data of the
@@ -74,6 +78,9 @@ func (s *Server) prepare(r *http.Request) (*chatTurn, error) {
 		return nil, invalid(`"message" is required: the text to send to the assistant`)
 	}
 	t := &chatTurn{req: req, unlock: func() {}}
+	if req.ReplaceLastTurn && req.SessionID == "" {
+		return nil, invalidParam("replace_last_turn", `"replace_last_turn" replaces the last turn of a session: give its "session_id"`)
+	}
 	if req.SessionID != "" {
 		id, err := s.store.Resolve(req.SessionID)
 		if err != nil {
@@ -108,6 +115,15 @@ func (s *Server) prepare(r *http.Request) (*chatTurn, error) {
 		if err != nil {
 			unlock()
 			return nil, err
+		}
+		if req.ReplaceLastTurn {
+			// Written with the turn that replaces it: if that saves
+			// nothing, the old turn stays.
+			if err := sess.Withdraw(s.o.Now()); err != nil {
+				sess.Close()
+				unlock()
+				return nil, err
+			}
 		}
 		t.sess, t.unlock = sess, unlock
 	}

@@ -17,7 +17,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/localgpt-go/localgpt/internal/apitoken"
 	"github.com/localgpt-go/localgpt/internal/llm/llmtest"
 )
 
@@ -153,36 +152,5 @@ func TestLangChainClient(t *testing.T) {
 	}
 	if tc := calls[5].JSON(t)["tool_choice"]; !strings.Contains(fmt.Sprint(tc), "place") {
 		t.Fatalf("the forced tool did not reach the model: %s", calls[5].Body)
-	}
-}
-
-func TestBrowserChat(t *testing.T) {
-	chromium := os.Getenv("CHROMIUM")
-	if chromium == "" {
-		chromium = "/usr/bin/chromium"
-	}
-	if _, err := os.Stat(chromium); err != nil {
-		t.Fatalf("chromium is not installed (apt-get install chromium, or set CHROMIUM): %v", err)
-	}
-	// The token is the one the server made in its state folder, as for a
-	// user who never configured one; the page logs in with a one-time code.
-	f := newFixture(t, "")
-	if err := os.MkdirAll(filepath.Join(f.paths.Workspace, "notes"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(f.paths.Workspace, "notes", "animals.md"), []byte("# Animals\n\nThe zebra has stripes.\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	f.llm.Enqueue(
-		llmtest.Reply{Text: "This reply was streamed to the page piece by piece.", ChunkSize: 4, Delay: 40 * time.Millisecond},
-		llmtest.Text("Second reply."),
-	)
-	runNode(t, f, "browser.test.js", "CHROMIUM="+chromium, "LOCALGPT_LOGIN="+f.hs.URL+"/login?code="+apitoken.NewCode(f.token, time.Now()))
-	if n := f.llm.Pending(); n != 0 {
-		t.Fatalf("%d scripted replies were not used", n)
-	}
-	last := string(f.llm.Last(t, "/v1/chat/completions").Body)
-	if !strings.Contains(last, "piece by piece") || !strings.Contains(last, "And again") {
-		t.Fatalf("the page's second message did not continue the session: %s", last)
 	}
 }

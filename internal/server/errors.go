@@ -123,8 +123,12 @@ func classify(err error) httpError {
 		return providerError(le)
 	case errors.Is(err, session.ErrNotFound):
 		return httpError{status: http.StatusNotFound, code: codeNotFound, msg: err.Error()}
-	case errors.Is(err, session.ErrInUse):
+	case errors.Is(err, session.ErrInUse), errors.Is(err, session.ErrWithdraw):
 		return httpError{status: http.StatusConflict, code: codeConflict, msg: err.Error()}
+	case errors.Is(err, session.ErrAmbiguous):
+		return httpError{status: http.StatusBadRequest, code: codeInvalid, msg: err.Error()}
+	case errors.Is(err, memory.ErrNotFound):
+		return httpError{status: http.StatusNotFound, code: codeNotFound, msg: err.Error(), param: "path"}
 	case errors.As(err, &ce):
 		return httpError{status: http.StatusBadRequest, code: codeInvalid, msg: err.Error()}
 	case errors.Is(err, memory.ErrNoVectors):

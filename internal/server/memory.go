@@ -27,14 +27,10 @@ func (s *Server) handleMemorySearch(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, invalid(`the "q" query parameter is required: the words to search for`))
 		return
 	}
-	limit := 10
-	if v := r.URL.Query().Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > MaxSearchLimit {
-			s.fail(w, r, invalid(`"limit" must be a whole number from 1 to %d, got %q`, MaxSearchLimit, v))
-			return
-		}
-		limit = n
+	limit, err := limitParam(r, 10, MaxSearchLimit)
+	if err != nil {
+		s.fail(w, r, err)
+		return
 	}
 	mode, err := memory.ParseMode(r.URL.Query().Get("mode"))
 	if err != nil {
@@ -67,6 +63,60 @@ func (s *Server) handleMemorySearch(w http.ResponseWriter, r *http.Request) {
 		body["embedded"], body["chunks"] = found.Embedded, found.Chunks
 	}
 	writeJSON(w, http.StatusOK, body)
+}
+
+// limitParam reads the "limit" query parameter: def when absent, else a
+// whole number from 1 to most.
+func limitParam(r *http.Request, def, most int) (int, error) {
+	v := r.URL.Query().Get("limit")
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > most {
+		return 0, invalidParam("limit", `"limit" must be a whole number from 1 to %d, got %q`, most, v)
+	}
+	return n, nil
+}
+
+// memoryFile is the answer of GET /api/memory/file.
+type memoryFile struct {
+	Path    string `json:"path"`
+	Content string `json:"content"`
+}
+
+// handleMemoryFile returns one file of the workspace (or of an external
+// path), for the page to show a note at the lines a search found. The
+// memory store's Read refuses anything outside them, however spelled.
+func (s *Server) handleMemoryFile(w http.ResponseWriter, r *http.Request) {
+	p := r.URL.Query().Get("path")
+	if p == "" {
+		s.fail(w, r, invalidParam("path", `the "path" query parameter is required: a file of the workspace, as search results name it (MEMORY.md, memory/2025-03-14.md)`))
+		return
+	}
+	mem, err := s.memory(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	text, err := mem.Read(p, 0, 0)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, memoryFile{Path: p, Content: text})
+}
+
+// handleMemoryToday names today's daily log, whether it exists yet or not.
+func (s *Server) handleMemoryToday(w http.ResponseWriter, r *http.Request) {
+	p := memory.DailyPath(s.o.Now())
+	mem, err := s.memory(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	_, err = mem.Read(p, 0, 0)
+	writeJSON(w, http.StatusOK, map[string]any{"path": p, "exists": err == nil})
 }
 
 func (s *Server) handleMemoryStats(w http.ResponseWriter, r *http.Request) {

@@ -22,21 +22,27 @@ func (s *Server) routes() http.Handler {
 	handle("POST", "/api/chat/stream", chat, s.turn(s.handleChatStream))
 	handle("POST", "/api/sessions", short, s.handleCreateSession)
 	handle("GET", "/api/sessions", short, s.handleListSessions)
+	handle("GET", "/api/sessions/search", short, s.handleSearchSessions)
 	handle("GET", "/api/sessions/{id}", short, s.handleGetSession)
+	handle("PATCH", "/api/sessions/{id}", chat, s.handleRenameSession)  // waits for a turn in flight
 	handle("DELETE", "/api/sessions/{id}", chat, s.handleDeleteSession) // waits for a turn in flight
 	handle("GET", "/api/memory/search", short, s.handleMemorySearch)
 	handle("GET", "/api/memory/stats", short, s.handleMemoryStats)
+	handle("GET", "/api/memory/file", short, s.handleMemoryFile)
+	handle("GET", "/api/memory/today", short, s.handleMemoryToday)
 	handle("POST", "/v1/chat/completions", chat, s.turn(s.handleCompletions))
 	handle("POST", "/v1/responses", chat, s.turn(s.handleResponses))
 	handle("GET", "/v1/models", short, s.handleModels)
 	handle("GET", "/login", short, s.handleLogin)
 	handle("GET", "/{$}", short, s.handlePage)
-	handle("GET", "/static/{file}", short, s.handleStatic)
+	handle("GET", "/static/{file...}", short, s.handleStatic)
+	handle("GET", "/favicon.ico", short, s.handleFavicon)
 
 	// Any other method on a known path is a 405, anything else a 404,
 	// both in the error shape.
 	for _, p := range []string{"/health", "/api/status", "/api/chat", "/api/chat/stream", "/api/sessions",
-		"/api/sessions/{id}", "/api/memory/search", "/api/memory/stats", "/v1/chat/completions", "/v1/responses", "/v1/models"} {
+		"/api/sessions/{id}", "/api/memory/search", "/api/memory/stats", "/api/memory/file", "/api/memory/today",
+		"/v1/chat/completions", "/v1/responses", "/v1/models"} {
 		mux.HandleFunc(p, methodNotAllowed)
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

@@ -52,6 +52,9 @@ func TestSecretsNeverInResponses(t *testing.T) {
 			[]llmtest.Reply{search, llmtest.Text("It is " + fixtureKey + ".")}, 200, `"content":"sk-…0000."`},
 		{"older session file", "GET", "/api/sessions/20250314-091502-abcd", "", nil, 200, "my key is sk-…0000"},
 		{"memory search api", "GET", "/api/memory/search?q=sk+test+000000000000", "", nil, 200, "keys.md"},
+		{"memory file", "GET", "/api/memory/file?path=keys.md", "", nil, 200, "The test key is sk-…0000."},
+		{"session title", "PATCH", "/api/sessions/20250314-091502-abcd", `{"title":"key ` + fixtureKey + `"}`, nil, 200, `"title":"key sk-…0000"`},
+		{"session search", "GET", "/api/sessions/search?q=my+key", "", nil, 200, "my key is sk-…0000"},
 	}
 	for _, s := range steps {
 		t.Run(s.name, func(t *testing.T) {
@@ -66,8 +69,12 @@ func TestSecretsNeverInResponses(t *testing.T) {
 		})
 	}
 	filepath.WalkDir(f.paths.Sessions, func(path string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && !strings.Contains(path, "abcd") {
-			if data, _ := os.ReadFile(path); strings.Contains(string(data), fixtureKeyPart) {
+		if err == nil && !d.IsDir() {
+			data, _ := os.ReadFile(path)
+			if strings.HasSuffix(path, "abcd.jsonl") { // what the older version wrote stays as it was
+				data = data[len(legacy):]
+			}
+			if strings.Contains(string(data), fixtureKeyPart) {
 				t.Errorf("%s holds the key:\n%s", path, data)
 			}
 		}

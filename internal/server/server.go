@@ -107,6 +107,8 @@ type Server struct {
 	token    []byte
 	cookie   string         // the value of the page's session cookie
 	codes    apitoken.Codes // login codes already used
+	// assets are the web page's files, by name under web/.
+	assets map[string]webAsset
 
 	// refreshOnce brings the index up to date on the first memory use.
 	refreshOnce sync.Once
@@ -148,6 +150,7 @@ func New(o Options) (*Server, error) {
 	s.token, s.cookie = []byte(o.Token), apitoken.CookieValue(o.Token)
 	s.catalog = o.Models
 	s.models = newAssistants(o)
+	s.assets = loadWebAssets()
 	s.handler = s.routes()
 	return s, nil
 }

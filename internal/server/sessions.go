@@ -3,6 +3,8 @@ package server
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
+	"time"
 
 	"github.com/localgpt-go/localgpt/internal/llm"
 	"github.com/localgpt-go/localgpt/internal/session"
@@ -12,6 +14,41 @@ import (
 type sessionView struct {
 	session.Info
 	Messages []messageView `json:"messages"`
+	// Turns say which messages each turn holds and how it ended.
+	Turns []turnView `json:"turns"`
+}
+
+// turnView is one turn of a session: messages [Start, Start+Count).
+type turnView struct {
+	Start  int       `json:"start"`
+	Count  int       `json:"count"`
+	At     time.Time `json:"at"`
+	Status string    `json:"status"` // answered, cancelled, failed or iteration_limit
+	Error  string    `json:"error,omitempty"`
+	Model  string    `json:"model,omitempty"`
+	Tokens tokens    `json:"tokens"`
+}
+
+func viewTurns(turns []session.TurnInfo) []turnView {
+	out := make([]turnView, len(turns))
+	for i, t := range turns {
+		status := t.Status
+		if status == session.TurnAnswered {
+			status = "answered"
+		}
+		out[i] = turnView{Start: t.Start, Count: t.Count, At: t.At, Status: status, Error: t.Error, Model: t.Model,
+			Tokens: usageTokens(t.Usage)}
+	}
+	return out
+}
+
+// usageTokens is a usage as the API reports it.
+func usageTokens(u llm.Usage) tokens {
+	t := tokens{Prompt: u.PromptTokens, Completion: u.CompletionTokens, Total: u.TotalTokens}
+	if t.Total == 0 {
+		t.Total = t.Prompt + t.Completion
+	}
+	return t
 }
 
 // messageView is one message as the API shows it.
@@ -113,7 +150,75 @@ func (s *Server) handleGetSession(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, sessionView{Info: session.InfoOf(t, s.store.Path(id)), Messages: viewMessages(t.Messages())})
+	writeJSON(w, http.StatusOK, sessionView{Info: session.InfoOf(t, s.store.Path(id)), Messages: viewMessages(t.Messages()),
+		Turns: viewTurns(t.Turns())})
+}
+
+// renameRequest is the body of PATCH /api/sessions/{id}.
+type renameRequest struct {
+	// Title names the session; "" gives it back its default title.
+	Title *string `json:"title"`
+}
+
+// handleRenameSession sets a session's title, after a turn in flight on
+// it has ended.
+func (s *Server) handleRenameSession(w http.ResponseWriter, r *http.Request) {
+	var req renameRequest
+	if err := decodeBody(r, &req); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if req.Title == nil {
+		s.fail(w, r, invalidParam("title", `"title" is required: the session's new title ("" gives back its first message)`))
+		return
+	}
+	id, err := s.store.Resolve(r.PathValue("id"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	unlock, err := s.locks.Lock(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	defer unlock()
+	info, err := s.store.Rename(id, *req.Title, s.o.Now())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, info)
+}
+
+// Search limits of GET /api/sessions/search.
+const (
+	defaultSessionHits = 50
+	maxSessionHits     = 500
+)
+
+// handleSearchSessions finds sessions by title and content, as
+// `localgpt session search` does.
+func (s *Server) handleSearchSessions(w http.ResponseWriter, r *http.Request) {
+	q := strings.TrimSpace(r.URL.Query().Get("q"))
+	if q == "" {
+		s.fail(w, r, invalidParam("q", `the "q" query parameter is required: the words to look for in titles and messages`))
+		return
+	}
+	limit, err := limitParam(r, defaultSessionHits, maxSessionHits)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	hits, err := s.store.Search(r.Context(), q, limit)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if hits == nil {
+		hits = []session.Hit{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"query": q, "results": hits, "total": len(hits)})
 }
 
 func (s *Server) handleDeleteSession(w http.ResponseWriter, r *http.Request) {

@@ -1,46 +1,116 @@
 package server
 
 import (
+	"crypto/sha256"
 	"embed"
+	"encoding/base64"
+	"io/fs"
 	"net/http"
 	"path"
+	"strings"
 )
 
-// webFiles is the chat page: plain HTML, CSS and JavaScript, no CDN, so
-// it works offline.
+// webFiles is the chat page: plain HTML, CSS and JavaScript modules, and
+// the libraries it uses, vendored at pinned versions with their licences
+// by scripts/vendor-web.sh (web/vendor). No CDN, no build step: it works
+// offline, and the page's CSP allows nothing but these files.
 //
-//go:embed web/index.html web/app.js web/style.css
+//go:embed web
 var webFiles embed.FS
 
-// pageCSP keeps the page to its own files and its own API.
-const pageCSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+// pageCSP keeps the page to its own files and its own API: no inline
+// script or style, no image, frame or connection elsewhere, so markdown a
+// model wrote cannot load or send anything even if the sanitizer missed it.
+const pageCSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+
+// assetType is the Content-Type of the embedded file name, "" for files
+// that are not served.
+func assetType(name string) string {
+	switch path.Ext(name) {
+	case ".html":
+		return "text/html; charset=utf-8"
+	case ".js":
+		return "text/javascript; charset=utf-8"
+	case ".css":
+		return "text/css; charset=utf-8"
+	case ".svg":
+		return "image/svg+xml"
+	case ".png":
+		return "image/png"
+	case ".ico":
+		return "image/x-icon"
+	case ".txt":
+		return "text/plain; charset=utf-8"
+	}
+	return ""
+}
+
+// webAsset is one embedded file, ready to serve.
+type webAsset struct {
+	data        []byte
+	etag        string
+	contentType string
+}
+
+// loadWebAssets reads the embedded files once, with their ETags, so a
+// reload of the page costs a few 304s.
+func loadWebAssets() map[string]webAsset {
+	out := map[string]webAsset{}
+	_ = fs.WalkDir(webFiles, "web", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		ct := assetType(p)
+		if ct == "" {
+			return nil
+		}
+		data, err := webFiles.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(data)
+		out[strings.TrimPrefix(p, "web/")] = webAsset{data: data, contentType: ct,
+			etag: `"` + base64.RawURLEncoding.EncodeToString(sum[:12]) + `"`}
+		return nil
+	})
+	return out
+}
 
 func (s *Server) handlePage(w http.ResponseWriter, r *http.Request) {
-	s.serveFile(w, r, "index.html", "text/html; charset=utf-8")
+	s.serveAsset(w, r, "index.html")
 }
 
 func (s *Server) handleStatic(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("file")
-	types := map[string]string{".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
-	ct, ok := types[path.Ext(name)]
-	if !ok || name == "index.html" {
+	if path.Ext(name) == ".html" { // the page is served at / only
 		writeError(w, r, http.StatusNotFound, codeNotFound, "no such file: "+r.URL.Path)
 		return
 	}
-	s.serveFile(w, r, name, ct)
+	s.serveAsset(w, r, name)
 }
 
-func (s *Server) serveFile(w http.ResponseWriter, r *http.Request, name, contentType string) {
-	data, err := webFiles.ReadFile("web/" + name)
-	if err != nil {
+// handleFavicon answers the browsers that ask for /favicon.ico whatever
+// the page's <link rel="icon"> says.
+func (s *Server) handleFavicon(w http.ResponseWriter, r *http.Request) {
+	s.serveAsset(w, r, "favicon.ico")
+}
+
+func (s *Server) serveAsset(w http.ResponseWriter, r *http.Request, name string) {
+	a, ok := s.assets[name]
+	if !ok {
 		writeError(w, r, http.StatusNotFound, codeNotFound, "no such file: "+r.URL.Path)
 		return
 	}
 	h := w.Header()
-	h.Set("Content-Type", contentType)
+	h.Set("Content-Type", a.contentType)
 	h.Set("Content-Security-Policy", pageCSP)
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("Cache-Control", "no-cache")
-	_, _ = w.Write(data)
+	h.Set("ETag", a.etag)
+	if match := r.Header.Get("If-None-Match"); match != "" && strings.Contains(match, a.etag) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	_, _ = w.Write(a.data)
 }

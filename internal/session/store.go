@@ -19,6 +19,9 @@ import (
 // ErrNotFound is returned (wrapped) when no session matches an ID.
 var ErrNotFound = errors.New("no such session")
 
+// ErrAmbiguous is returned (wrapped) when an ID prefix matches several sessions.
+var ErrAmbiguous = errors.New("is ambiguous")
+
 // Store is the folder of session files (config.Paths.Sessions).
 type Store struct {
 	// Dir holds one ID.jsonl file per session.
@@ -81,7 +84,7 @@ func (s *Store) Resolve(idOrPrefix string) (string, error) {
 	case 1:
 		return matches[0], nil
 	}
-	return "", fmt.Errorf("session ID %q is ambiguous: it starts %s; type more of it", idOrPrefix, strings.Join(matches, ", "))
+	return "", fmt.Errorf("session ID %q %w: it starts %s; type more of it", idOrPrefix, ErrAmbiguous, strings.Join(matches, ", "))
 }
 
 // Latest returns the ID of the most recently updated session that can be
@@ -230,8 +233,11 @@ func InfoOf(t *Transcript, path string) Info {
 	in := Info{ID: t.Header.ID, Created: t.Header.At, Updated: t.Header.At, Model: t.Header.Model,
 		Messages: len(t.messages), Compactions: t.cycle, Title: t.Title(), Path: path, Warnings: t.Warnings,
 		Preview: t.Preview()}
-	if n := len(t.Entries); n > 0 {
-		in.Updated = t.Entries[n-1].At
+	for i := len(t.Entries) - 1; i >= 0; i-- {
+		if t.Entries[i].Type != TypeTitle { // renaming is not talking
+			in.Updated = t.Entries[i].At
+			break
+		}
 	}
 	for i := len(t.Entries) - 1; i >= 0; i-- {
 		if m := t.Entries[i].Model; m != "" {

@@ -150,14 +150,17 @@ func (t *Transcript) withdraw() error {
 	return nil
 }
 
+// ErrWithdraw is returned (wrapped) when the last turn cannot be taken back.
+var ErrWithdraw = errors.New("the last turn cannot be replaced")
+
 // CanWithdraw says why the last turn cannot be taken back, nil if it can:
 // there must be a committed turn, with no compaction after it.
 func (t *Transcript) CanWithdraw() error {
 	if len(t.turns) == 0 || t.open.entry >= 0 {
-		return errors.New("there is no finished turn to take back")
+		return fmt.Errorf("%w: there is no finished turn to take back", ErrWithdraw)
 	}
 	if t.last > t.turns[len(t.turns)-1].entry {
-		return errors.New("the conversation was compacted after its last turn, so that turn can no longer be replaced")
+		return fmt.Errorf("%w: the conversation was compacted after it", ErrWithdraw)
 	}
 	return nil
 }
