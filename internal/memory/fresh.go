@@ -38,6 +38,10 @@ const (
 	racyWindow = 2 * time.Second
 	// metaFullCheck is when the last whole check started (Unix ns).
 	metaFullCheck = "last_full_check"
+	// recordEvery: a whole check that found nothing new records its time
+	// only if the last one recorded is this old, so that a run of no-op
+	// reindexes writes nothing.
+	recordEvery = time.Minute
 )
 
 // dirTime is the time recorded for a folder: its modification time, or 0
@@ -64,6 +68,22 @@ func (s *Store) recordWalk(w *walker) func(*writer) error {
 		}
 		return wr.setMeta(metaFullCheck, strconv.FormatInt(w.started.UnixNano(), 10))
 	}
+}
+
+// walkNews reports whether the whole check w has anything to record: a
+// folder time that differs from the ones recorded, or the last check's
+// time is recordEvery old.
+func (s *Store) walkNews(ctx context.Context, ix *index, w *walker) bool {
+	last, dirs, err := loadChecked(ctx, ix.r)
+	if err != nil || w.started.Sub(last) >= recordEvery || len(dirs) != len(w.dirs) {
+		return true
+	}
+	for key, mt := range w.dirs {
+		if old, ok := dirs[key]; !ok || old != mt {
+			return true
+		}
+	}
+	return false
 }
 
 // Refresh brings the index up to date with the markdown before a search,

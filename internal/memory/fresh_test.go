@@ -187,13 +187,23 @@ func TestRefreshWritesNothingWhenNothingChanged(t *testing.T) {
 	if dirs != 2 { // the workspace and notes/
 		t.Errorf("%d folders recorded, want 2", dirs)
 	}
-	var last string
-	ix.r.QueryRow("SELECT value FROM meta WHERE key = ?", metaFullCheck).Scan(&last)
+	// A whole check that finds nothing new writes nothing either, unless
+	// the time of the last one recorded is recordEvery old.
+	lastCheck := func() string {
+		var v string
+		conn.QueryRowContext(context.Background(), "SELECT value FROM meta WHERE key = ?", metaFullCheck).Scan(&v)
+		return v
+	}
+	last := lastCheck()
 	mustReindex(t, s, false)
-	var last2 string
-	ix.r.QueryRow("SELECT value FROM meta WHERE key = ?", metaFullCheck).Scan(&last2)
-	if last == "" || last2 == last {
-		t.Errorf("a whole check did not record itself: %q then %q", last, last2)
+	conn.QueryRowContext(context.Background(), "PRAGMA data_version").Scan(&after)
+	if after != before || lastCheck() != last {
+		t.Errorf("a no-op whole check wrote to the index")
+	}
+	s.wallClock = func() time.Time { return time.Now().Add(recordEvery) }
+	mustReindex(t, s, false)
+	if l := lastCheck(); last == "" || l == last {
+		t.Errorf("a whole check a minute later did not record itself: %q then %q", last, l)
 	}
 }
 

@@ -260,3 +260,25 @@ func TestRebuildUnderLinkedFolder(t *testing.T) {
 		t.Errorf("reopened: %d results, %q", len(rs), s2.Recovered())
 	}
 }
+
+// TestIndexesAreClosed: every index a store opened (one per rebuild it
+// swapped in) is closed by the time the store is, and no operation keeps
+// a reference.
+func TestIndexesAreClosed(t *testing.T) {
+	s := newTestStore(t, manyNotes(5, "walrus"), nil)
+	var seen []*index
+	for range 3 {
+		mustReindex(t, s, true)
+		mustSearch(t, s, "walrus", 5)
+		if _, err := s.Refresh(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		seen = append(seen, s.ix.Load())
+	}
+	s.Close()
+	for i, ix := range seen {
+		if n := ix.refs.Load(); n != 0 {
+			t.Errorf("index %d still has %d references", i, n)
+		}
+	}
+}

@@ -119,6 +119,7 @@ func (s *Store) reindexLocked(ctx context.Context, ix *index, force, mayRebuild 
 		if err != nil {
 			return st, err
 		}
+		defer nix.release()
 		more, err := s.reindexLocked(ctx, nix, false, false, nil)
 		st.Indexed += more.Indexed
 		st.Removed += more.Removed
@@ -145,7 +146,11 @@ func (s *Store) reindexLocked(ctx context.Context, ix *index, force, mayRebuild 
 	if err := loadHashes(ctx, ix.r, existing, todo); err != nil {
 		return st, err
 	}
-	return st, s.apply(ctx, ix.w, todo, existing, gone, &st, applyOpts{progress: progress, limit: incrementalBatch, finish: s.recordWalk(w)})
+	finish := s.recordWalk(w)
+	if len(todo) == 0 && len(gone) == 0 && !s.walkNews(ctx, ix, w) {
+		finish = nil // nothing to write: a write costs two syncs
+	}
+	return st, s.apply(ctx, ix.w, todo, existing, gone, &st, applyOpts{progress: progress, limit: incrementalBatch, finish: finish})
 }
 
 // loadFiles reads the files table.

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -19,6 +21,7 @@ type writer struct {
 	bytes int64
 	// lastID is the id of the last chunk inserted (see maxChunkID).
 	lastID int64
+	chunks []any // rows insertChunk holds, six values each
 }
 
 // writerQuery returns the SQL of a named writer statement.
@@ -91,6 +94,9 @@ func (w *writer) stmt(name string) (*sql.Stmt, error) {
 }
 
 func (w *writer) exec(name string, args ...any) error {
+	if err := w.flushChunks(); err != nil {
+		return err
+	}
 	st, err := w.stmt(name)
 	if err != nil {
 		return err
@@ -105,6 +111,9 @@ func (w *writer) commit() error {
 	if w.tx == nil {
 		return nil
 	}
+	if err := w.flushChunks(); err != nil {
+		return err
+	}
 	err := w.tx.Commit()
 	w.tx = nil
 	if err != nil {
@@ -114,6 +123,7 @@ func (w *writer) commit() error {
 }
 
 func (w *writer) rollback() {
+	w.chunks = w.chunks[:0]
 	if w.tx != nil {
 		w.tx.Rollback()
 		w.tx = nil
@@ -179,9 +189,47 @@ func (w *writer) maxChunkID() (int64, error) {
 	return w.lastID, err
 }
 
+// chunkRows is how many chunks one INSERT writes: one statement per
+// chunk spent more on the statement than on the row.
+const chunkRows = 32
+
+// insertChunk adds a chunk row; rows are written chunkRows at a time,
+// and the rest by flushChunks, which every other statement runs first.
 func (w *writer) insertChunk(fileID int64, c Chunk) error {
 	w.lastID++
-	return w.exec("chunk", w.lastID, fileID, c.LineStart, c.LineEnd, c.Heading, c.Text)
+	w.chunks = append(w.chunks, w.lastID, fileID, c.LineStart, c.LineEnd, c.Heading, c.Text)
+	if len(w.chunks) == chunkRows*6 {
+		return w.flushChunks()
+	}
+	return nil
+}
+
+// flushChunks writes the chunk rows insertChunk holds.
+func (w *writer) flushChunks() error {
+	n := len(w.chunks) / 6
+	if n == 0 {
+		return nil
+	}
+	name := "chunks"
+	if n != chunkRows {
+		name = "chunks" + strconv.Itoa(n)
+	}
+	st, ok := w.stmts[name]
+	if !ok {
+		q := `INSERT INTO chunks(id, file_id, line_start, line_end, heading, text) VALUES(?, ?, ?, ?, ?, ?)` +
+			strings.Repeat(`, (?, ?, ?, ?, ?, ?)`, n-1)
+		var err error
+		if st, err = w.tx.PrepareContext(w.ctx, q); err != nil {
+			return fmt.Errorf("memory: prepare the chunk rows: %w", err)
+		}
+		w.stmts[name] = st
+	}
+	_, err := st.ExecContext(w.ctx, w.chunks...)
+	w.chunks = w.chunks[:0]
+	if err != nil {
+		return fmt.Errorf("memory: write the index (chunks): %w", err)
+	}
+	return nil
 }
 
 // ftsInsert indexes every chunk with an id above after, in one statement
