@@ -109,3 +109,35 @@ func waitExit(pid int, t0 time.Time, limit time.Duration) (time.Duration, error)
 		time.Sleep(100 * time.Microsecond)
 	}
 }
+
+// Linux schedules each session as a group (autogroup) with its own
+// weight, whatever the nice values inside: a daemon, which starts a
+// session of its own, and the load generator, in this one, would get
+// shares of the CPU that depend on how many other sessions run. The
+// group's nice is set with -group-nice and given to the daemon's group
+// too, so that both are weighed alike.
+
+// setGroupNice sets the nice value of pid's scheduling group (0 is this
+// process).
+func setGroupNice(pid, nice int) error {
+	p := "/proc/self/autogroup"
+	if pid != 0 {
+		p = "/proc/" + strconv.Itoa(pid) + "/autogroup"
+	}
+	return os.WriteFile(p, []byte(strconv.Itoa(nice)), 0)
+}
+
+// groupNice returns the nice value of this process's scheduling group,
+// false where there are no such groups.
+func groupNice() (int, bool) {
+	data, err := os.ReadFile("/proc/self/autogroup")
+	if err != nil {
+		return 0, false
+	}
+	f := strings.Fields(string(data)) // "/autogroup-10 nice 0"
+	if len(f) != 3 {
+		return 0, false
+	}
+	n, err := strconv.Atoi(f[2])
+	return n, err == nil
+}
