@@ -35,6 +35,11 @@ type index struct {
 	file  os.FileInfo // the database file (the link's target) as opened
 	r, w  *sql.DB
 	stmts map[string]*sql.Stmt // prepared on r, by name (search.go)
+	// turns admits searches to r in the order they come, as many at once
+	// as r has connections: database/sql hands a freed connection to a
+	// waiter picked at random, which under load made the slowest 1% of
+	// searches wait twice as long.
+	turns chan struct{}
 	// refs counts the Store's reference (until the index is replaced or
 	// the Store closed) and each operation using it; the last release
 	// closes it, so a replaced index is closed only when no search on it
@@ -89,7 +94,7 @@ func openIndex(ctx context.Context, path string) (*index, error) {
 	r.SetMaxOpenConns(conns)
 	r.SetMaxIdleConns(conns)
 	r.SetConnMaxIdleTime(readerIdle)
-	ix := &index{file: info, r: r, w: w, stmts: map[string]*sql.Stmt{}}
+	ix := &index{file: info, r: r, w: w, stmts: map[string]*sql.Stmt{}, turns: make(chan struct{}, conns)}
 	ix.refs.Store(1)
 	for name, q := range readQueries {
 		st, err := r.PrepareContext(ctx, q)

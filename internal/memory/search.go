@@ -92,6 +92,12 @@ func (s *Store) search(ctx context.Context, ix *index, terms []term, limit int) 
 // candidates returns up to n chunks matching terms, BM25-best first, from
 // the first stage that finds any.
 func (s *Store) candidates(ctx context.Context, ix *index, terms []term, n int) ([]candidate, error) {
+	select { // wait for a turn (see index.turns)
+	case ix.turns <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	defer func() { <-ix.turns }()
 	fts := shortUnspaced(terms)
 	stages := []stage{{fts: ftsExpr(fts, "AND"), cjk: cjkExpr(terms, "AND")}}
 	if len(terms) > 1 {
