@@ -1,9 +1,13 @@
 package server
 
 import (
+	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	"embed"
 	"encoding/base64"
+	"fmt"
+	"io"
 	"io/fs"
 	"net/http"
 	"path"
@@ -11,9 +15,9 @@ import (
 )
 
 // webFiles is the chat page: plain HTML, CSS and JavaScript modules, and
-// the libraries it uses, vendored at pinned versions with their licences
-// by scripts/vendor-web.sh (web/vendor). No CDN, no build step: it works
-// offline, and the page's CSP allows nothing but these files.
+// the libraries it uses, vendored gzipped at pinned versions with their
+// licences by scripts/vendor-web.sh (web/vendor). No CDN, no build step:
+// it works offline, and the page's CSP allows nothing but these files.
 //
 //go:embed web
 var webFiles embed.FS
@@ -50,17 +54,22 @@ type webAsset struct {
 	data        []byte
 	etag        string
 	contentType string
+	// gzipped says data is gzip-compressed (FILE.gz in web/, served as FILE).
+	gzipped bool
 }
 
 // loadWebAssets reads the embedded files once, with their ETags, so a
-// reload of the page costs a few 304s.
+// reload of the page costs a few 304s. The vendored libraries are
+// embedded gzipped (a third of their size in the binary) and served as
+// FILE for FILE.gz.
 func loadWebAssets() map[string]webAsset {
 	out := map[string]webAsset{}
 	_ = fs.WalkDir(webFiles, "web", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
-		ct := assetType(p)
+		name, gzipped := strings.CutSuffix(strings.TrimPrefix(p, "web/"), ".gz")
+		ct := assetType(name)
 		if ct == "" {
 			return nil
 		}
@@ -69,7 +78,7 @@ func loadWebAssets() map[string]webAsset {
 			return err
 		}
 		sum := sha256.Sum256(data)
-		out[strings.TrimPrefix(p, "web/")] = webAsset{data: data, contentType: ct,
+		out[name] = webAsset{data: data, contentType: ct, gzipped: gzipped,
 			etag: `"` + base64.RawURLEncoding.EncodeToString(sum[:12]) + `"`}
 		return nil
 	})
@@ -108,9 +117,38 @@ func (s *Server) serveAsset(w http.ResponseWriter, r *http.Request, name string)
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("Cache-Control", "no-cache")
 	h.Set("ETag", a.etag)
+	if a.gzipped {
+		h.Set("Vary", "Accept-Encoding")
+	}
 	if match := r.Header.Get("If-None-Match"); match != "" && strings.Contains(match, a.etag) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	_, _ = w.Write(a.data)
+	if !a.gzipped {
+		_, _ = w.Write(a.data)
+		return
+	}
+	if acceptsGzip(r) {
+		h.Set("Content-Encoding", "gzip")
+		_, _ = w.Write(a.data)
+		return
+	}
+	// A client without gzip (curl without --compressed) gets it plain.
+	zr, err := gzip.NewReader(bytes.NewReader(a.data))
+	if err != nil {
+		s.fail(w, r, fmt.Errorf("embedded %s: %w", name, err))
+		return
+	}
+	_, _ = io.Copy(w, zr)
+}
+
+// acceptsGzip reports whether the request's Accept-Encoding takes gzip.
+func acceptsGzip(r *http.Request) bool {
+	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
+		coding, q, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if strings.EqualFold(strings.TrimSpace(coding), "gzip") && strings.ReplaceAll(strings.TrimSpace(q), " ", "") != "q=0" {
+			return true
+		}
+	}
+	return false
 }
