@@ -311,13 +311,15 @@ test("web chat page", async (t) => {
         assert.equal(await page.getAttribute("#theme-toggle", "aria-label"), "Switch to the light theme");
         await page.click("#theme-toggle");
         assert.equal(await bg(), "rgb(255, 255, 255)");
+        assert.equal(await page.evaluate(() => document.cookie), "localgpt-theme=light");
         await page.reload();
         await page.waitForSelector("#sessions li");
+        assert.equal(await page.getAttribute("html", "data-theme"), "light", "the page came themed");
         assert.equal(await bg(), "rgb(255, 255, 255)", "the chosen theme survives a reload");
         await openSidebar(s);
         await page.click("#theme-toggle"); // back to the system's (dark)
         assert.equal(await bg(), "rgb(27, 28, 30)");
-        assert.equal(await page.evaluate(() => localStorage.getItem("localgpt.theme")), null);
+        assert.equal(await page.evaluate(() => document.cookie.includes("localgpt-theme")), false, "going back to the system's theme left the cookie");
         await page.emulateMedia({ colorScheme: "light" });
         await becomes("rgb(255, 255, 255)");
         if (phone) await page.click("#close-sidebar");

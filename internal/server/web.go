@@ -77,21 +77,43 @@ func loadWebAssets() map[string]webAsset {
 		if err != nil {
 			return err
 		}
-		sum := sha256.Sum256(data)
-		out[name] = webAsset{data: data, contentType: ct, gzipped: gzipped,
-			etag: `"` + base64.RawURLEncoding.EncodeToString(sum[:12]) + `"`}
+		out[name] = newAsset(data, ct, gzipped)
+		if name == "index.html" {
+			for _, theme := range []string{"light", "dark"} {
+				themed := bytes.Replace(data, []byte(`<html lang="en">`), []byte(`<html lang="en" data-theme="`+theme+`">`), 1)
+				out[name+"#"+theme] = newAsset(themed, ct, false)
+			}
+		}
 		return nil
 	})
 	return out
 }
 
+func newAsset(data []byte, contentType string, gzipped bool) webAsset {
+	sum := sha256.Sum256(data)
+	return webAsset{data: data, contentType: contentType, gzipped: gzipped,
+		etag: `"` + base64.RawURLEncoding.EncodeToString(sum[:12]) + `"`}
+}
+
+// themeCookie holds the theme chosen on the page ("light" or "dark"); its
+// absence means the system's. The page sets it; the server only picks the
+// page's variant by it, so its value never reaches a response.
+const themeCookie = "localgpt-theme"
+
+// handlePage serves the page, already themed when a theme was chosen, so
+// that it is there at the first paint without a blocking script.
 func (s *Server) handlePage(w http.ResponseWriter, r *http.Request) {
-	s.serveAsset(w, r, "index.html")
+	name := "index.html"
+	if c, err := r.Cookie(themeCookie); err == nil && (c.Value == "light" || c.Value == "dark") {
+		name = "index.html#" + c.Value
+	}
+	w.Header().Set("Vary", "Cookie")
+	s.serveAsset(w, r, name)
 }
 
 func (s *Server) handleStatic(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("file")
-	if path.Ext(name) == ".html" { // the page is served at / only
+	if path.Ext(name) == ".html" || strings.Contains(name, "#") { // the page (and its themed variants) at / only
 		writeError(w, r, http.StatusNotFound, codeNotFound, "no such file: "+r.URL.Path)
 		return
 	}

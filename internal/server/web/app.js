@@ -87,18 +87,27 @@ function initSidebar() {
 /** closeSidebarIfNarrow gets the sidebar out of the way on a phone once a choice is made. */
 function closeSidebarIfNarrow() { if (narrow.matches && sidebarOpen()) setSidebar(false); }
 
+// The theme follows the system unless the toggle chose one; a choice is
+// kept in a cookie, from which the server serves the page already themed
+// (html[data-theme]), so it is there at the first paint.
+function theme() { return document.documentElement.dataset.theme || (systemDark.matches ? "dark" : "light"); }
+
 function showThemeButton() {
-  const next = document.documentElement.dataset.theme === "dark" ? "light" : "dark";
+  const next = theme() === "dark" ? "light" : "dark";
   $("theme-label").textContent = next === "dark" ? "Dark theme" : "Light theme";
   $("theme-toggle").setAttribute("aria-label", "Switch to the " + next + " theme");
 }
 
 function toggleTheme() {
-  const next = document.documentElement.dataset.theme === "dark" ? "light" : "dark";
+  const next = theme() === "dark" ? "light" : "dark";
   // Choosing the system's own theme goes back to following the system.
-  if (next === (systemDark.matches ? "dark" : "light")) localStorage.removeItem("localgpt.theme");
-  else localStorage.setItem("localgpt.theme", next);
-  document.documentElement.dataset.theme = next;
+  if (next === (systemDark.matches ? "dark" : "light")) {
+    delete document.documentElement.dataset.theme;
+    document.cookie = "localgpt-theme=; Path=/; Max-Age=0; SameSite=Strict";
+  } else {
+    document.documentElement.dataset.theme = next;
+    document.cookie = `localgpt-theme=${next}; Path=/; Max-Age=31536000; SameSite=Strict`;
+  }
   showThemeButton();
 }
 
@@ -468,7 +477,7 @@ function onMessagesClick(e) {
 function init() {
   initSidebar();
   showThemeButton();
-  systemDark.addEventListener("change", () => setTimeout(showThemeButton)); // after theme.js
+  systemDark.addEventListener("change", showThemeButton);
   $("theme-toggle").addEventListener("click", toggleTheme);
   $("shortcuts-btn").addEventListener("click", () => $("shortcuts-dialog").showModal());
   $("new-chat").addEventListener("click", () => {
