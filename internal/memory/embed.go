@@ -195,41 +195,37 @@ func (s *Store) embedPass(ctx context.Context, ix *index, o EmbedOptions, st *Em
 	if o.Progress != nil {
 		o.Progress(0, total)
 	}
-	batch := max(s.opts.EmbedBatch, 1)
-	page := max(8*batch, 256)
-	for len(ids) > 0 {
-		if !ix.current(s.opts.IndexPath) {
-			return errReplaced
+	// The model's calls run one ahead of the writes: while a batch is
+	// stored, the next one is being embedded, so that the model sets the
+	// pace. There is never more than one call in flight.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	jobs := make(chan embedJob, 1)
+	go s.embedAhead(ctx, ix, ids, o.Max > 0, jobs)
+	for j := range jobs {
+		if j.err != nil {
+			return j.err
 		}
-		n := min(page, len(ids))
-		chunks, err := readPending(ctx, ix.w, ids[:n])
-		if err != nil {
-			return err
-		}
-		ids = ids[n:]
-		linked, missing, err := linkKnown(ctx, ix.w, chunks)
-		if err != nil {
-			return err
-		}
-		st.Reused += linked
-		done += linked + (n - len(chunks)) // chunks gone meanwhile count as done
-		if o.Progress != nil {
-			o.Progress(done, total)
-		}
-		for len(missing) > 0 {
-			k := min(batch, len(missing))
-			stored, err := s.embedBatch(ctx, ix, missing[:k], o.Max > 0, st)
+		st.Requests += j.requests
+		if j.vecs != nil {
+			replaced, err := s.checkModel(ctx, ix.w, strconv.Itoa(len(j.vecs[0])))
 			if err != nil {
 				return err
 			}
-			st.Embedded += stored
-			for _, t := range missing[:k] {
-				done += len(t)
+			if replaced != "" { // the same model answers another size: start again
+				st.Replaced = replaced
+				return errReplaced
 			}
-			missing = missing[k:]
-			if o.Progress != nil {
-				o.Progress(done, total)
-			}
+		}
+		reused, embedded, err := storeJob(ctx, ix.w, j)
+		if err != nil {
+			return err
+		}
+		st.Reused += reused
+		st.Embedded += embedded
+		done += j.chunks
+		if o.Progress != nil {
+			o.Progress(done, total)
 		}
 	}
 	if err := gcVectors(ctx, ix.w); err != nil {
@@ -360,21 +356,21 @@ func readPending(ctx context.Context, db *sql.DB, ids []int64) ([]pending, error
 	return out, rows.Err()
 }
 
-// linkKnown links the chunks whose text already has a vector and returns
-// how many it linked and the others, one per distinct text (with the
-// chunks that share it linked when it is stored).
-func linkKnown(ctx context.Context, db *sql.DB, chunks []pending) (int, [][]pending, error) {
+// splitKnown looks up which chunks' text has a vector already: it
+// returns their links, and the others, one entry per distinct text (with
+// every chunk that has it).
+func splitKnown(ctx context.Context, db *sql.DB, chunks []pending) ([]link, [][]pending, error) {
 	hashes := make([]string, 0, len(chunks))
 	for _, c := range chunks {
 		hashes = append(hashes, hex.EncodeToString(c.hash))
 	}
 	js, err := json.Marshal(hashes)
 	if err != nil {
-		return 0, nil, err
+		return nil, nil, err
 	}
 	rows, err := db.QueryContext(ctx, `SELECT id, hash FROM vectors WHERE hash IN (SELECT unhex(value) FROM json_each(?))`, string(js))
 	if err != nil {
-		return 0, nil, fmt.Errorf("memory: read the index: %w", err)
+		return nil, nil, fmt.Errorf("memory: read the index: %w", err)
 	}
 	known := map[string]int64{}
 	for rows.Next() {
@@ -382,13 +378,13 @@ func linkKnown(ctx context.Context, db *sql.DB, chunks []pending) (int, [][]pend
 		var h []byte
 		if err := rows.Scan(&id, &h); err != nil {
 			rows.Close()
-			return 0, nil, err
+			return nil, nil, err
 		}
 		known[string(h)] = id
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return 0, nil, err
+		return nil, nil, err
 	}
 	var links []link
 	var missing [][]pending
@@ -405,22 +401,7 @@ func linkKnown(ctx context.Context, db *sql.DB, chunks []pending) (int, [][]pend
 		byHash[string(c.hash)] = len(missing)
 		missing = append(missing, []pending{c})
 	}
-	if len(links) == 0 {
-		return 0, missing, nil
-	}
-	tx, err := db.BeginTx(ctx, nil)
-	if err != nil {
-		return 0, nil, fmt.Errorf("memory: start writing the index: %w", diskFull(err))
-	}
-	defer tx.Rollback()
-	n, err := writeLinks(ctx, tx, links)
-	if err != nil {
-		return 0, nil, err
-	}
-	if err := tx.Commit(); err != nil {
-		return 0, nil, fmt.Errorf("memory: commit to the index: %w", diskFull(err))
-	}
-	return n, missing, nil
+	return links, missing, nil
 }
 
 // link ties a chunk, as it was read, to a vector.
@@ -484,60 +465,121 @@ func writeLinks(ctx context.Context, tx *sql.Tx, links []link) (int, error) {
 	return len(pairs), nil
 }
 
-// embedBatch embeds one batch of distinct texts and stores the vectors
-// with the links of every chunk that has one of them, in one transaction.
-// It returns how many chunks it linked.
-func (s *Store) embedBatch(ctx context.Context, ix *index, texts [][]pending, now bool, st *EmbedStats) (int, error) {
-	inputs := make([]string, len(texts))
-	for i, t := range texts {
-		inputs[i] = t[0].input
+// embedJob is what embedAhead hands to the writer: links to vectors
+// stored before, and one batch of new vectors (texts[i] gets vecs[i]).
+type embedJob struct {
+	known    []link
+	texts    [][]pending // each a distinct text, with every chunk of it
+	vecs     [][]float32
+	chunks   int // how many pending chunks the job accounts for
+	requests int
+	err      error
+}
+
+// embedAhead reads the chunks of ids page by page, finds those whose text
+// has a vector already, embeds the others a batch at a time, and sends
+// each batch (with the page's known links) to jobs, which it closes.
+func (s *Store) embedAhead(ctx context.Context, ix *index, ids []int64, now bool, jobs chan<- embedJob) {
+	defer close(jobs)
+	send := func(j embedJob) bool {
+		select {
+		case jobs <- j:
+			return true
+		case <-ctx.Done():
+			return false
+		}
 	}
-	st.Requests++
 	embed := s.opts.Embedder.Embed
 	if now {
 		embed = s.opts.Embedder.EmbedNow
 	}
-	vecs, err := embed(ctx, inputs)
+	batch := max(s.opts.EmbedBatch, 1)
+	page := max(8*batch, 256)
+	for len(ids) > 0 {
+		if !ix.current(s.opts.IndexPath) {
+			send(embedJob{err: errReplaced})
+			return
+		}
+		n := min(page, len(ids))
+		chunks, err := readPending(ctx, ix.r, ids[:n])
+		ids = ids[n:]
+		if err != nil {
+			send(embedJob{err: err})
+			return
+		}
+		known, missing, err := splitKnown(ctx, ix.r, chunks)
+		if err != nil {
+			send(embedJob{err: err})
+			return
+		}
+		j := embedJob{known: known, chunks: len(known) + n - len(chunks)} // chunks gone meanwhile count as done
+		for len(missing) > 0 || j.known != nil {
+			k := min(batch, len(missing))
+			if k > 0 {
+				j.texts = missing[:k]
+				inputs := make([]string, k)
+				for i, t := range j.texts {
+					inputs[i] = t[0].input
+					j.chunks += len(t)
+				}
+				j.requests = 1
+				j.vecs, err = embed(ctx, inputs)
+				if err == nil && (len(j.vecs) != k || len(j.vecs[0]) == 0) {
+					err = fmt.Errorf("%d vectors for %d texts", len(j.vecs), k)
+				}
+				if err != nil {
+					send(embedJob{err: fmt.Errorf("memory: embed chunks with %s: %w", s.opts.EmbedModel, err)})
+					return
+				}
+				missing = missing[k:]
+			}
+			if !send(j) {
+				return
+			}
+			j = embedJob{}
+		}
+	}
+}
+
+// storeJob stores a job's vectors and links in one transaction; it
+// returns how many chunks it linked to known vectors and to new ones.
+func storeJob(ctx context.Context, db *sql.DB, j embedJob) (reused, embedded int, err error) {
+	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
-		return 0, fmt.Errorf("memory: embed chunks with %s: %w", s.opts.EmbedModel, err)
-	}
-	if len(vecs) != len(inputs) || len(vecs[0]) == 0 {
-		return 0, fmt.Errorf("memory: embed chunks with %s: %d vectors for %d texts", s.opts.EmbedModel, len(vecs), len(inputs))
-	}
-	dims := strconv.Itoa(len(vecs[0]))
-	replaced, err := s.checkModel(ctx, ix.w, dims)
-	if err != nil {
-		return 0, err
-	}
-	if replaced != "" { // the same model answers another size: start again
-		st.Replaced = replaced
-		return 0, errReplaced
-	}
-	tx, err := ix.w.BeginTx(ctx, nil)
-	if err != nil {
-		return 0, fmt.Errorf("memory: start writing the index: %w", diskFull(err))
+		return 0, 0, fmt.Errorf("memory: start writing the index: %w", diskFull(err))
 	}
 	defer tx.Rollback()
-	var links []link
-	for i, t := range texts {
-		var id int64
-		err := tx.QueryRowContext(ctx, `INSERT INTO vectors(hash, vec) VALUES(?, ?)
-			ON CONFLICT(hash) DO UPDATE SET vec = excluded.vec RETURNING id`, t[0].hash, encodeVec(vecs[i])).Scan(&id)
+	links := j.known
+	if len(j.texts) > 0 {
+		ins, err := tx.PrepareContext(ctx, `INSERT INTO vectors(hash, vec) VALUES(?, ?)
+			ON CONFLICT(hash) DO UPDATE SET vec = excluded.vec RETURNING id`)
 		if err != nil {
-			return 0, fmt.Errorf("memory: write the index (vectors): %w", diskFull(err))
+			return 0, 0, fmt.Errorf("memory: write the index (vectors): %w", diskFull(err))
 		}
-		for _, c := range t {
-			links = append(links, link{c, id})
+		defer ins.Close()
+		for i, t := range j.texts {
+			var id int64
+			if err := ins.QueryRowContext(ctx, t[0].hash, encodeVec(j.vecs[i])).Scan(&id); err != nil {
+				return 0, 0, fmt.Errorf("memory: write the index (vectors): %w", diskFull(err))
+			}
+			for _, c := range t {
+				links = append(links, link{c, id})
+			}
 		}
 	}
-	n, err := writeLinks(ctx, tx, links)
+	if len(links) == 0 {
+		return 0, 0, nil
+	}
+	linked, err := writeLinks(ctx, tx, links)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	if err := tx.Commit(); err != nil {
-		return 0, fmt.Errorf("memory: commit to the index: %w", diskFull(err))
+		return 0, 0, fmt.Errorf("memory: commit to the index: %w", diskFull(err))
 	}
-	return n, nil
+	// Chunks changed meanwhile are not linked; they wait for the next pass.
+	reused = min(len(j.known), linked)
+	return reused, linked - reused, nil
 }
 
 // gcVectors deletes the vectors no chunk links to any more, once a pass
@@ -641,7 +683,11 @@ func linkAll(ctx context.Context, db *sql.DB) error {
 			return err
 		}
 		ids = ids[n:]
-		if _, _, err := linkKnown(ctx, db, chunks); err != nil {
+		known, _, err := splitKnown(ctx, db, chunks)
+		if err != nil {
+			return err
+		}
+		if _, _, err := storeJob(ctx, db, embedJob{known: known}); err != nil {
 			return err
 		}
 	}

@@ -450,11 +450,13 @@ func TestEmbedResumesAfterKill(t *testing.T) {
 	}
 	s := newTestStore(t, notes, withEmbedder(t, srv, "m", 2))
 	mustReindex(t, s, false)
-	third := make(chan struct{})
+	// The fourth request hangs: the first three batches (6 chunks) get
+	// stored, the pass waits for the model, and is killed there.
+	fourth := make(chan struct{})
 	var calls atomic.Int32
 	srv.OnEmbed(func(llmtest.Recorded) *llmtest.Reply {
-		if calls.Add(1) == 3 {
-			close(third)
+		if calls.Add(1) == 4 {
+			close(fourth)
 			return &llmtest.Reply{Hang: true}
 		}
 		return nil
@@ -465,19 +467,29 @@ func TestEmbedResumesAfterKill(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	defer cmd.Process.Kill()
 	select {
-	case <-third:
+	case <-fourth:
 	case <-time.After(time.Minute):
-		cmd.Process.Kill()
-		t.Fatal("the helper never reached its third batch")
+		t.Fatal("the helper never reached its fourth batch")
+	}
+	links := func() (n int) {
+		withIx(t, s, func(ix *index) { ix.r.QueryRow("SELECT count(*) FROM chunk_vectors").Scan(&n) })
+		return n
+	}
+	for deadline := time.Now().Add(30 * time.Second); links() < 6 && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
 	}
 	cmd.Process.Kill()
 	cmd.Wait()
+	if n := links(); n != 6 {
+		t.Fatalf("%d chunks linked when killed, want the 6 of the three batches before the hung one", n)
+	}
 	srv.OnEmbed(nil)
 	srv.Forget()
 	st := mustEmbed(t, s)
-	if st.Embedded != 6 || chunkInputs(srv) != 6 || st.Covered != 10 {
-		t.Errorf("after the kill: %+v, %d texts sent; want the 6 not committed", st, chunkInputs(srv))
+	if st.Embedded != 4 || chunkInputs(srv) != 4 || st.Covered != 10 {
+		t.Errorf("after the kill: %+v, %d texts sent; want the 4 not committed", st, chunkInputs(srv))
 	}
 }
 
@@ -595,9 +607,10 @@ func cmpFloat(a, b float64) int {
 
 // randomSet is a vecSet of n random int8 vectors.
 func randomSet(r *rand.Rand, n, dims int) *vecSet {
-	set := &vecSet{dims: dims, ids: make([]int64, n), rows: make([]int8, n*dims), inv: make([]float32, n), chunks: n}
+	set := &vecSet{dims: dims, ids: make([]int64, n), vec: make([]int32, n), rows: make([]int8, n*dims), inv: make([]float32, n), chunks: n}
 	for i := range n {
 		set.ids[i] = int64(i + 1)
+		set.vec[i] = int32(i)
 		var ss int64
 		for k := range dims {
 			x := int8(r.IntN(255) - 127)
@@ -629,4 +642,23 @@ func FuzzVectorCodec(f *testing.F) {
 			t.Fatalf("%d dims encoded in %d bytes", len(v), len(enc))
 		}
 	})
+}
+
+// With embeddings off, a search does exactly what it did before semantic
+// search: Find allocates as Search does (no vector, no extra query), and
+// the store holds nothing of embeddings.
+func TestFindWithoutEmbeddingsCostsNothing(t *testing.T) {
+	s := newTestStore(t, meaningFiles, nil)
+	mustReindex(t, s, false)
+	if s.vecs != nil || s.queries != nil || s.kick != nil {
+		t.Fatal("a store without an Embedder holds embedding state")
+	}
+	ctx := context.Background()
+	for _, q := range []string{"tea", "deploy kubernetes", "zzz nothing"} {
+		search := testing.AllocsPerRun(50, func() { s.Search(ctx, q, 10) })
+		find := testing.AllocsPerRun(50, func() { s.Find(ctx, q, FindOptions{Limit: 10}) })
+		if find != search {
+			t.Errorf("%q: Find allocates %.0f times, Search %.0f", q, find, search)
+		}
+	}
 }

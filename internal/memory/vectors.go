@@ -1,7 +1,7 @@
 package memory
 
 import (
-	"container/heap"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"database/sql"
@@ -42,17 +42,30 @@ func textHash(s string) []byte {
 func encodeVec(v []float32) []byte {
 	var m float32
 	for _, x := range v {
-		m = max(m, float32(math.Abs(float64(x))))
+		if x < 0 {
+			x = -x
+		}
+		if x > m { // a NaN never is
+			m = x
+		}
 	}
 	out := make([]byte, 4+len(v))
 	scale := m / 127
-	binary.LittleEndian.PutUint32(out, math.Float32bits(scale))
-	if scale == 0 {
+	if scale == 0 || math.IsInf(float64(scale), 0) { // zero, or not a vector
 		return out
 	}
+	binary.LittleEndian.PutUint32(out, math.Float32bits(scale))
 	inv := 1 / scale
 	for i, x := range v {
-		out[4+i] = byte(int8(max(-127, min(127, math.Round(float64(x*inv))))))
+		r := x * inv
+		var q int32
+		switch {
+		case r >= 0.5:
+			q = min(int32(r+0.5), 127)
+		case r <= -0.5:
+			q = max(int32(r-0.5), -127)
+		}
+		out[4+i] = byte(int8(q))
 	}
 	return out
 }
@@ -71,20 +84,28 @@ func decodeVec(b []byte) []float32 {
 }
 
 // vecSet is every vector of one index database, in memory for scoring:
-// one slab of int8 rows, ordered by chunk id.
+// one slab of int8 vectors (each distinct text's once), and the chunks,
+// ordered by id, with the vector each has. "Row i" is chunk i's.
 type vecSet struct {
 	key   string // the state of the index it was read at (vecKey)
 	model string // the model of the index's vectors ("" if none)
 	dims  int
 	ids   []int64   // chunk ids, ascending
-	rows  []int8    // len(ids) × dims
-	inv   []float32 // 1/|row| per row, 0 for a zero vector
+	vec   []int32   // per chunk, its vector's index in rows
+	rows  []int8    // vectors × dims
+	inv   []float32 // per vector, 1/|vector|, 0 for a zero vector
 	// chunks is how many chunks the index held when the set was read.
 	chunks int
 }
 
-// row returns the int8 vector of row i.
-func (v *vecSet) row(i int) []int8 { return v.rows[i*v.dims : (i+1)*v.dims : (i+1)*v.dims] }
+// row returns the int8 vector of chunk i.
+func (v *vecSet) row(i int) []int8 {
+	k := int(v.vec[i])
+	return v.rows[k*v.dims : (k+1)*v.dims : (k+1)*v.dims]
+}
+
+// norm returns 1/|vector| of chunk i.
+func (v *vecSet) norm(i int) float32 { return v.inv[v.vec[i]] }
 
 // find returns the row of chunk id, or -1.
 func (v *vecSet) find(id int64) int {
@@ -101,7 +122,7 @@ func (v *vecSet) cosineRows(i, j int) float64 {
 	for k := range a {
 		dot += int64(a[k]) * int64(b[k])
 	}
-	return float64(dot) * float64(v.inv[i]) * float64(v.inv[j])
+	return float64(dot) * float64(v.norm(i)) * float64(v.norm(j))
 }
 
 // near is a chunk found by its vector: row in the set and cosine.
@@ -110,18 +131,41 @@ type near struct {
 	cos float64
 }
 
-// nearHeap is a min-heap of the best n so far: the worst on top.
+// nearHeap is a min-heap of the best n so far: the worst on top. (Not
+// container/heap: its interface boxes every element pushed.)
 type nearHeap []near
 
-func (h nearHeap) Len() int           { return len(h) }
-func (h nearHeap) Less(i, j int) bool { return h[i].cos < h[j].cos }
-func (h nearHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *nearHeap) Push(x any)        { *h = append(*h, x.(near)) }
-func (h *nearHeap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return x
+// push adds x, dropping the worst when the heap holds n already.
+func (h *nearHeap) push(x near, n int) {
+	a := *h
+	if len(a) < n {
+		a = append(a, x)
+		for i := len(a) - 1; i > 0; { // sift up
+			p := (i - 1) / 2
+			if a[p].cos <= a[i].cos {
+				break
+			}
+			a[p], a[i] = a[i], a[p]
+			i = p
+		}
+		*h = a
+		return
+	}
+	a[0] = x
+	for i := 0; ; { // sift down
+		l, m := 2*i+1, i
+		if l < len(a) && a[l].cos < a[m].cos {
+			m = l
+		}
+		if r := l + 1; r < len(a) && a[r].cos < a[m].cos {
+			m = r
+		}
+		if m == i {
+			break
+		}
+		a[m], a[i] = a[i], a[m]
+		i = m
+	}
 }
 
 // top returns the n rows whose vectors are nearest q by cosine, best
@@ -139,29 +183,24 @@ func (v *vecSet) top(q []float32, n int) []near {
 		return nil
 	}
 	qinv := float32(1 / math.Sqrt(qn))
-	h := make(nearHeap, 0, n+1)
+	h := make(nearHeap, 0, n)
 	worst := float32(0)
 	for i := range v.ids {
-		if v.inv[i] == 0 {
+		inv := v.norm(i)
+		if inv == 0 {
 			continue
 		}
-		c := dotInt8(q, v.row(i)) * v.inv[i] * qinv
+		c := dotInt8(q, v.row(i)) * inv * qinv
 		if c <= worst {
 			continue
 		}
-		heap.Push(&h, near{row: i, cos: float64(c)})
-		if len(h) > n {
-			heap.Pop(&h)
-		}
+		h.push(near{row: i, cos: float64(c)}, n)
 		if len(h) == n {
 			worst = float32(h[0].cos)
 		}
 	}
-	out := make([]near, len(h))
-	for i := len(h) - 1; i >= 0; i-- {
-		out[i] = heap.Pop(&h).(near)
-	}
-	return out
+	slices.SortFunc(h, func(a, b near) int { return cmp.Compare(b.cos, a.cos) })
+	return h
 }
 
 // dotInt8 is the dot product of a float32 query and an int8 row, eight
@@ -225,7 +264,8 @@ func (c *vecCache) get(ctx context.Context, ix *index) (*vecSet, error) {
 	return set, nil
 }
 
-// loadVecs reads every linked vector, ordered by chunk id.
+// loadVecs reads every linked vector and the links, each table in one
+// pass in the order it is stored (a join would seek a vector per chunk).
 func loadVecs(ctx context.Context, db *sql.DB) (*vecSet, error) {
 	set := &vecSet{}
 	var links int
@@ -236,41 +276,81 @@ func loadVecs(ctx context.Context, db *sql.DB) (*vecSet, error) {
 	if links == 0 {
 		return set, nil
 	}
-	rows, err := db.QueryContext(ctx, `SELECT m.chunk_id, v.vec FROM chunk_vectors m JOIN vectors v ON v.id = m.vector_id ORDER BY m.chunk_id`)
+	// The links, by chunk id.
+	rows, err := db.QueryContext(ctx, `SELECT chunk_id, vector_id FROM chunk_vectors ORDER BY chunk_id`)
+	if err != nil {
+		return nil, fmt.Errorf("read the vectors: %w", err)
+	}
+	set.ids = make([]int64, 0, links)
+	vecIDs := make([]int64, 0, links)
+	for rows.Next() {
+		var c, v int64
+		if err := rows.Scan(&c, &v); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		set.ids = append(set.ids, c)
+		vecIDs = append(vecIDs, v)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	// The vectors linked to, by id; slot[i] is the index in rows of
+	// linked[i] once read (k+1, 0 before).
+	linked := slices.Clone(vecIDs)
+	slices.Sort(linked)
+	linked = slices.Compact(linked)
+	slot := make([]int32, len(linked))
+	rows, err = db.QueryContext(ctx, `SELECT id, vec FROM vectors`)
 	if err != nil {
 		return nil, fmt.Errorf("read the vectors: %w", err)
 	}
 	defer rows.Close()
-	set.ids = make([]int64, 0, links)
-	set.inv = make([]float32, 0, links)
+	n := int32(0)
 	for rows.Next() {
 		var id int64
 		var blob sql.RawBytes
 		if err := rows.Scan(&id, &blob); err != nil {
 			return nil, err
 		}
-		if len(blob) <= 4 {
-			continue
+		at, ok := slices.BinarySearch(linked, id)
+		if !ok || len(blob) <= 4 {
+			continue // no chunk links to it (yet, or any more)
 		}
 		if set.dims == 0 {
 			set.dims = len(blob) - 4
-			set.rows = make([]int8, 0, links*set.dims)
+			set.rows = make([]int8, len(linked)*set.dims)
+			set.inv = make([]float32, len(linked))
 		}
 		if len(blob)-4 != set.dims { // of another model: never compared
 			continue
 		}
+		row := set.rows[int(n)*set.dims : int(n+1)*set.dims]
 		var ss int64
-		for _, b := range blob[4:] {
-			q := int8(b)
-			set.rows = append(set.rows, q)
-			ss += int64(q) * int64(q)
+		for k, b := range blob[4:] {
+			row[k] = int8(b)
+			ss += int64(int8(b)) * int64(int8(b))
 		}
-		var inv float32
 		if ss > 0 {
-			inv = float32(1 / math.Sqrt(float64(ss)))
+			set.inv[n] = float32(1 / math.Sqrt(float64(ss)))
 		}
-		set.ids = append(set.ids, id)
-		set.inv = append(set.inv, inv)
+		n++
+		slot[at] = n
 	}
-	return set, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	// Keep the chunks whose vector was read.
+	set.vec = make([]int32, 0, len(set.ids))
+	ids := set.ids[:0]
+	for i, c := range set.ids {
+		if at, _ := slices.BinarySearch(linked, vecIDs[i]); slot[at] > 0 {
+			ids = append(ids, c)
+			set.vec = append(set.vec, slot[at]-1)
+		}
+	}
+	set.ids = ids
+	set.rows, set.inv = set.rows[:int(n)*set.dims], set.inv[:n]
+	return set, nil
 }
