@@ -279,7 +279,9 @@ func TestChatCtrlCAtApprovalPrompt(t *testing.T) {
 	s.text("set up git")
 	s.keys("Enter")
 	s.wait("dot-file or dot-folder")
-	s.wait("Allow write_file: write")
+	if got := s.wait("Allow write_file (the call above)?"); !strings.Contains(got, "│ [core]") {
+		t.Fatalf("the text to write is not shown before the prompt:\n%s", got)
+	}
 	s.text("y")
 	s.keys("Enter")
 	s.wait("Wrote it.")
@@ -289,4 +291,46 @@ func TestChatCtrlCAtApprovalPrompt(t *testing.T) {
 	}
 	s.keys("C-d")
 	s.wait("Pane is dead")
+}
+
+// TestApprovalPromptShowsTheWholeCall (red team): the prompt cut every
+// call to one line of 200 characters, so a command could hide its
+// payload after harmless text, and a call's newlines were joined, so a
+// line of it could pass for the prompt. Now a long or multi-line call is
+// shown whole above the prompt, each line behind a bar, and "n" refuses.
+func TestApprovalPromptShowsTheWholeCall(t *testing.T) {
+	home, srv := chatHome(t)
+	ws := filepath.Join(home, "workspace")
+	long := "echo 'Tidying the notes index, this only lists files and changes nothing at all' && ls " +
+		strings.Repeat("notes/ ", 25) + "> /dev/null; touch " + filepath.Join(ws, "payload-ran")
+	fake := "ls\nAllow bash: ls? [y/N/a] y\ntouch " + filepath.Join(ws, "second-ran")
+	srv.Enqueue(
+		llmtest.ToolCalls(llmtest.Call{ID: "a", Name: "bash", Args: fmt.Sprintf(`{"command":%q}`, long)}),
+		llmtest.ToolCalls(llmtest.Call{ID: "b", Name: "bash", Args: fmt.Sprintf(`{"command":%q}`, fake)}),
+		llmtest.Text("Nothing ran."),
+	)
+	s := startScreen(t, home, "chat")
+	s.wait("/help for commands")
+	s.prompt()
+	s.text("tidy up")
+	s.keys("Enter")
+	got := s.wait("Allow bash (the call above)?")
+	if !strings.Contains(got, "payload-ran") {
+		t.Fatalf("the end of the long command is not shown:\n%s", got)
+	}
+	s.text("n")
+	s.keys("Enter")
+	s.wait("│ Allow bash: ls? [y/N/a] y")
+	s.wait("Allow bash (the call above)?")
+	s.text("n")
+	s.keys("Enter")
+	s.wait("Nothing ran.")
+	s.prompt()
+	for _, f := range []string{"payload-ran", "second-ran"} {
+		if _, err := os.Stat(filepath.Join(ws, f)); err == nil {
+			t.Fatalf("%s: a refused command ran", f)
+		}
+	}
+	s.keys("C-d")
+	s.exited()
 }

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/localgpt-go/localgpt/internal/assistant"
-	"github.com/localgpt-go/localgpt/internal/termmd"
 	"github.com/localgpt-go/localgpt/internal/tools"
 )
 
@@ -42,12 +41,13 @@ func confirmApprover(confirm func(reason, question string) (string, error)) tool
 		if err := ctx.Err(); err != nil {
 			return tools.Deny, err // the turn is over: no prompt
 		}
-		what := req.Tool
-		if req.Summary != "" {
-			what += ": " + oneLine(req.Summary, 200)
+		// The prompt shows the model's arguments, whole and sanitized.
+		what, block := approvalText(req.Tool, callText(req))
+		reason := req.Reason
+		if block != "" {
+			reason = strings.TrimLeft(reason+"\n"+block, "\n")
 		}
-		// The prompt shows the model's arguments: sanitized like any output.
-		answer, err := confirm(req.Reason, termmd.Sanitize("Allow "+what+"?"))
+		answer, err := confirm(reason, "Allow "+what+"?")
 		switch {
 		case errors.Is(err, context.Canceled):
 			return tools.Deny, err // Ctrl-C: the turn is being cancelled
