@@ -127,7 +127,11 @@ func (b *Bash) Run(ctx context.Context, raw json.RawMessage) (Result, error) {
 	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
 		return Result{}, fmt.Errorf("the working folder %s does not exist or is not a folder", dir)
 	}
-	res, warning, err := runBash(ctx, &b.runner, a.Command, dir, timeout, maxOutput, b.policy())
+	pol, note := b.policy()
+	res, warning, err := runBash(ctx, &b.runner, a.Command, dir, timeout, maxOutput, pol)
+	if err == nil && note != "" {
+		res.Content += "\n[note: " + note + "]"
+	}
 	if warning != "" && b.Log != nil {
 		b.Log.Warn("bash ran without the sandbox", "reason", warning)
 	}

@@ -1,6 +1,7 @@
 package tools
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -10,12 +11,13 @@ import (
 )
 
 // policy is the sandbox policy of one command: write the workspace and
-// the allowed paths, never touch LocalGPT's own files.
-func (b *Bash) policy() sandbox.Policy {
+// the allowed paths, never touch LocalGPT's own files. note, when set,
+// says what the command could not do and why, for its result.
+func (b *Bash) policy() (pol sandbox.Policy, note string) {
 	p := b.Paths
-	pol := sandbox.Policy{Confine: b.Confine, NoNetwork: b.NoNetwork}
+	pol = sandbox.Policy{Confine: b.Confine, NoNetwork: b.NoNetwork}
 	if !b.Confine {
-		return pol
+		return pol, ""
 	}
 	for _, w := range append([]string{p.Workspace}, p.AllowedPaths...) {
 		if r, err := filepath.EvalSymlinks(w); err == nil {
@@ -23,31 +25,70 @@ func (b *Bash) policy() sandbox.Policy {
 		}
 	}
 	if ws, err := filepath.EvalSymlinks(p.Workspace); err == nil && b.Unattended {
-		pol.ReadOnly = fixedEntries(ws)
+		fixed, ok := fixedEntries(ws)
+		if !ok {
+			fixed = []string{ws}
+			note = fmt.Sprintf("the workspace has more than %d folders, too many to find every dot-folder in, so this unattended command could not write it", maxFixedScan)
+		}
+		pol.ReadOnly = fixed
 	}
 	for _, h := range p.LocalGPT.hidden(p.Workspace, p.AllowedPaths) {
 		if r, err := filepath.EvalSymlinks(h); err == nil {
 			pol.Hidden = append(pol.Hidden, r)
 		}
 	}
-	return pol
+	return pol, note
 }
+
+// harmlessDot reports the dot-files that only mark a folder (a Finder's
+// .DS_Store, an empty folder's .gitkeep), left writable so that their
+// folders' entries need not be fixed.
+func harmlessDot(name string) bool {
+	switch name {
+	case ".DS_Store", ".gitkeep", ".keep":
+		return true
+	}
+	return false
+}
+
+// maxFixedScan bounds the folders fixedEntries looks through for
+// dot-folders; a larger workspace is made read-only whole instead.
+const maxFixedScan = 20000
 
 // fixedEntries lists what an unattended command may not change in the
 // workspace ws: its control files (named even when missing, so none can
-// be created) and its dot-files and dot-folders.
-func fixedEntries(ws string) []string {
+// be created) and its dot-files and dot-folders at any depth — a
+// repository kept in a subfolder has hooks as runnable as the
+// workspace's own. A folder that holds one has its own entries fixed
+// too (Landlock grants by tree: new files go into its subfolders). New
+// dot-entries below the top cannot be forbidden by name. It reports false
+// when the workspace has more than maxFixedScan folders: then the caller
+// fixes the whole workspace.
+func fixedEntries(ws string) ([]string, bool) {
 	var out []string
 	for _, name := range controlNames() {
 		out = append(out, filepath.Join(ws, name))
 	}
-	entries, _ := os.ReadDir(ws)
-	for _, e := range entries {
-		if controlPrefix(ws, filepath.Join(ws, e.Name())) != "" || strings.HasPrefix(e.Name(), ".") {
-			out = append(out, filepath.Join(ws, e.Name())) // also heartbeat.md on a case-insensitive disk
+	queue, scanned := []string{ws}, 0
+	for len(queue) > 0 {
+		dir := queue[0]
+		queue = queue[1:]
+		if scanned++; scanned > maxFixedScan {
+			return nil, false
+		}
+		entries, _ := os.ReadDir(dir)
+		for _, e := range entries {
+			p := filepath.Join(dir, e.Name())
+			switch {
+			case harmlessDot(e.Name()):
+			case strings.HasPrefix(e.Name(), "."), dir == ws && controlPrefix(ws, p) != "":
+				out = append(out, p) // also heartbeat.md on a case-insensitive disk
+			case e.IsDir(): // not a link: what a link leads to is judged where it lives
+				queue = append(queue, p)
+			}
 		}
 	}
-	return out
+	return out, true
 }
 
 // hidden lists LocalGPT's own files as they exist now, for the sandbox,
