@@ -202,6 +202,7 @@ func (r *Root) toolOptions() tools.Options {
 		BashTimeout:          time.Duration(tc.BashTimeoutMS) * time.Millisecond,
 		BashSandbox:          tc.BashSandbox,
 		BashNetwork:          tc.BashNetwork,
+		BashUnixSockets:      tc.BashUnixSockets,
 		WebFetchAllowPrivate: tc.WebFetchAllowPrivate,
 		Getenv:               r.o.Getenv,
 		Log:                  r.o.Log,

@@ -192,6 +192,9 @@ func sandboxCheck(tc config.Tools) check {
 		if !tc.BashNetwork {
 			c.Detail += "; no network"
 		}
+		if tc.BashUnixSockets {
+			c.Detail += "; Unix sockets allowed (tools.bash_unix_sockets), through which a command can have your tmux, systemd or Docker run something outside the sandbox"
+		}
 	}
 	return c
 }

@@ -180,6 +180,10 @@ type Tools struct {
 	BashSandbox bool `toml:"bash_sandbox" json:"bash_sandbox"`
 	// BashNetwork lets sandboxed bash commands use TCP.
 	BashNetwork bool `toml:"bash_network" json:"bash_network"`
+	// BashUnixSockets lets sandboxed bash commands open Unix sockets
+	// (ssh-agent, gpg-agent), and so drive the user's tmux, systemd or
+	// Docker to run something outside the sandbox.
+	BashUnixSockets bool `toml:"bash_unix_sockets" json:"bash_unix_sockets"`
 	// MaxCallsPerReply bounds the tool calls run for one model reply; the
 	// rest are answered with an error the model reads.
 	MaxCallsPerReply int `toml:"max_calls_per_reply" json:"max_calls_per_reply"`

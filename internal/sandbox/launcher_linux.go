@@ -48,6 +48,8 @@ type spec struct {
 	// Confine drops every capability of the command (Policy.Confine),
 	// with Landlock or without it.
 	Confine bool `json:"confine,omitempty"`
+	// NoUnixSockets refuses the command Unix sockets (a seccomp filter).
+	NoUnixSockets bool `json:"no_unix_sockets,omitempty"`
 }
 
 // status is one line of the launcher's report.
@@ -198,6 +200,16 @@ func startChild(sp spec, rulesetFD int, stdin *os.File) (int, error) {
 		if sp.Confine {
 			if err := dropCapabilities(); err != nil {
 				ch <- started{err: err}
+				return
+			}
+		}
+		if sp.NoUnixSockets {
+			if _, _, e := syscall.RawSyscall6(syscall.SYS_PRCTL, unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0, 0); e != 0 {
+				ch <- started{err: fmt.Errorf("set no_new_privs: %w", e)}
+				return
+			}
+			if err := denyUnixSockets(); err != nil {
+				ch <- started{err: fmt.Errorf("refuse Unix sockets: %w", err)}
 				return
 			}
 		}

@@ -50,6 +50,11 @@ type Policy struct {
 	// NoNetwork forbids TCP connections and listening
 	// (tools.bash_network = false).
 	NoNetwork bool
+	// UnixSockets lets a confined command open Unix sockets
+	// (tools.bash_unix_sockets); by default it cannot, since a socket of
+	// the user's tmux, systemd or Docker runs commands outside the
+	// sandbox.
+	UnixSockets bool
 }
 
 // Command is what to run.

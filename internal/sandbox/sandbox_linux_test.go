@@ -411,3 +411,39 @@ func TestNoCapabilities(t *testing.T) {
 		}
 	}
 }
+
+// TestNoUnixSockets: a confined command cannot open a Unix socket, so it
+// cannot ask the user's tmux (or systemd, or Docker) to run something
+// outside the sandbox; tools.bash_unix_sockets lets it.
+func TestNoUnixSockets(t *testing.T) {
+	if _, err := exec.LookPath("tmux"); err != nil {
+		t.Fatalf("tmux is not installed (apt-get install tmux; scripts/test does): %v", err)
+	}
+	dir := t.TempDir()
+	sock := filepath.Join(dir, "tmux.sock")
+	if out, err := exec.Command("tmux", "-S", sock, "new-session", "-d", "sleep 60").CombinedOutput(); err != nil {
+		t.Fatalf("start tmux: %v %s", err, out)
+	}
+	defer exec.Command("tmux", "-S", sock, "kill-server").Run()
+	ws := filepath.Join(dir, "ws")
+	os.Mkdir(ws, 0o700)
+	outside := filepath.Join(dir, "escaped")
+	script := "tmux -S " + sock + " new-window -d 'touch " + outside + "'; echo tmux=$?"
+	for _, allow := range []bool{false, true} {
+		out, _ := run(t, Policy{Confine: true, Writable: []string{ws}, UnixSockets: allow}, ws, script)
+		deadline := time.Now().Add(5 * time.Second)
+		for allow && time.Now().Before(deadline) {
+			if _, err := os.Stat(outside); err == nil {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		if !allow && !strings.Contains(out, "tmux=1") {
+			t.Fatalf("the tmux client was not refused:\n%s", out)
+		}
+		_, err := os.Stat(outside)
+		if escaped := err == nil; escaped != allow {
+			t.Fatalf("UnixSockets=%v: the command reached tmux: %v\n%s", allow, escaped, out)
+		}
+	}
+}

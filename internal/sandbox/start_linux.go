@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -82,6 +83,7 @@ func (r *Runner) start(c Command, base, tmp string) (*Process, error) {
 	defer r.mu.Unlock()
 	if c.Policy.Confine {
 		sp.Confine = true
+		sp.NoUnixSockets = !c.Policy.UnixSockets && nativeArch != 0
 		pol := c.Policy
 		pol.Writable = append(append([]string(nil), pol.Writable...), base)
 		rs, err := r.ruleset(pol)
@@ -89,6 +91,9 @@ func (r *Runner) start(c Command, base, tmp string) (*Process, error) {
 			return nil, err
 		}
 		sp.Warning = rs.warning
+		if !c.Policy.UnixSockets && nativeArch == 0 {
+			sp.Warning = strings.TrimPrefix(sp.Warning+"; Unix sockets are not refused on this architecture (the sandbox knows no system call numbers of it)", "; ")
+		}
 		if rs.file != nil {
 			extra = append(extra, rs.file)
 			sp.RulesetFD = 5

@@ -46,6 +46,9 @@ type Bash struct {
 	MaxOutput int
 	// Confine asks for the filesystem confinement (tools.bash_sandbox).
 	Confine bool
+	// UnixSockets lets confined commands open Unix sockets
+	// (tools.bash_unix_sockets).
+	UnixSockets bool
 	// NoNetwork forbids commands TCP connections (tools.bash_network = false).
 	NoNetwork bool
 	// Unattended (heartbeat cycles) keeps the workspace's control files

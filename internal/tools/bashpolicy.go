@@ -15,7 +15,7 @@ import (
 // says what the command could not do and why, for its result.
 func (b *Bash) policy() (pol sandbox.Policy, note string) {
 	p := b.Paths
-	pol = sandbox.Policy{Confine: b.Confine, NoNetwork: b.NoNetwork}
+	pol = sandbox.Policy{Confine: b.Confine, NoNetwork: b.NoNetwork, UnixSockets: b.UnixSockets}
 	if !b.Confine {
 		return pol, ""
 	}

@@ -38,6 +38,8 @@ type Options struct {
 	// BashSandbox confines bash commands (Landlock on Linux); BashNetwork
 	// lets confined commands use TCP.
 	BashSandbox, BashNetwork bool
+	// BashUnixSockets lets confined commands open Unix sockets.
+	BashUnixSockets bool
 	// WebFetchAllowPrivate lets web_fetch reach loopback, private,
 	// link-local and cloud metadata addresses.
 	WebFetchAllowPrivate bool
@@ -108,7 +110,7 @@ func New(o Options) (*Registry, error) {
 	max := o.MaxOutputChars
 	all := []Tool{
 		&Bash{Paths: policy, Timeout: o.BashTimeout, MaxOutput: max,
-			Confine: o.BashSandbox, NoNetwork: !o.BashNetwork, Unattended: o.Unattended, Log: o.Log},
+			Confine: o.BashSandbox, NoNetwork: !o.BashNetwork, UnixSockets: o.BashUnixSockets, Unattended: o.Unattended, Log: o.Log},
 		&ReadFile{Paths: policy, MaxChars: max, Gate: gate, Reads: seen},
 		&WriteFile{Paths: policy, Gate: gate, Reads: seen},
 		&EditFile{Paths: policy, Gate: gate, Reads: seen},
