@@ -1,6 +1,7 @@
 package apitoken
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -89,5 +90,32 @@ func TestLoginCodes(t *testing.T) {
 	}
 	if CookieValue(tok) == CookieValue(tok+"x") || strings.Contains(CookieValue(tok), tok) {
 		t.Fatal("cookie value")
+	}
+}
+
+// TestCodesSurviveRestart: a used login code stays used for a new Codes
+// on the same file (a restarted daemon), and expired ones are forgotten.
+func TestCodesSurviveRestart(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "login-codes")
+	now := time.Now()
+	code := NewCode("0123456789abcdef0123", now)
+	first := &Codes{File: file}
+	if err := first.Redeem("0123456789abcdef0123", code, now); err != nil {
+		t.Fatal(err)
+	}
+	again := &Codes{File: file}
+	if err := again.Redeem("0123456789abcdef0123", code, now); !errors.Is(err, ErrCodeUsed) {
+		t.Fatalf("a used code logged in again after a restart: %v", err)
+	}
+	if fi, err := os.Stat(file); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("the file of used codes: %v %v", fi, err)
+	}
+	later := &Codes{File: file}
+	fresh := NewCode("0123456789abcdef0123", now.Add(CodeTTL+time.Minute))
+	if err := later.Redeem("0123456789abcdef0123", fresh, now.Add(CodeTTL+time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if data, _ := os.ReadFile(file); strings.Count(string(data), "\n") != 1 {
+		t.Fatalf("expired codes were kept:\n%s", data)
 	}
 }

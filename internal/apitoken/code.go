@@ -5,10 +5,14 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/localgpt-go/localgpt/internal/fsutil"
 )
 
 // CodeTTL is how long a login code stays valid.
@@ -37,10 +41,47 @@ func codeMAC(token, payload string) string {
 }
 
 // Codes remembers the login codes already used, until they expire. It is
-// safe for concurrent use; the zero value is ready.
+// safe for concurrent use; the zero value is ready and remembers in
+// memory only.
 type Codes struct {
-	mu   sync.Mutex
-	used map[string]time.Time // nonce → expiry
+	// File keeps the used codes across restarts (the daemon's
+	// state/login-codes, 0600): a code is valid for CodeTTL, and a link
+	// seen once (in a terminal's scrollback, a browser's history) must not
+	// log in again after the daemon restarted within that time.
+	File string
+
+	mu     sync.Mutex
+	used   map[string]time.Time // nonce → expiry
+	loaded bool
+}
+
+// load reads the codes used before this process (once), forgetting the
+// expired ones. The caller holds c.mu.
+func (c *Codes) load(now time.Time) {
+	if c.used == nil {
+		c.used = map[string]time.Time{}
+	}
+	if c.loaded || c.File == "" {
+		return
+	}
+	c.loaded = true
+	data, err := os.ReadFile(c.File)
+	if err != nil {
+		return // none yet (or unreadable: the codes of this run are still kept)
+	}
+	var live []string
+	for _, line := range strings.Split(string(data), "\n") {
+		nonce, exp, ok := strings.Cut(line, " ")
+		sec, err := strconv.ParseInt(exp, 10, 64)
+		if !ok || err != nil || !now.Before(time.Unix(sec, 0)) {
+			continue
+		}
+		c.used[nonce] = time.Unix(sec, 0)
+		live = append(live, line+"\n")
+	}
+	if len(live) < strings.Count(string(data), "\n") { // drop the expired ones
+		_ = fsutil.WriteAtomic(c.File, []byte(strings.Join(live, "")), fsutil.FileMode)
+	}
 }
 
 // Redeem checks a login code made with token and marks it used.
@@ -63,9 +104,7 @@ func (c *Codes) Redeem(token, code string, now time.Time) error {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.used == nil {
-		c.used = map[string]time.Time{}
-	}
+	c.load(now)
 	for n, e := range c.used {
 		if !now.Before(e) {
 			delete(c.used, n)
@@ -73,6 +112,13 @@ func (c *Codes) Redeem(token, code string, now time.Time) error {
 	}
 	if _, ok := c.used[parts[1]]; ok {
 		return ErrCodeUsed
+	}
+	if c.File != "" {
+		// Kept before the code is accepted: a code that cannot be marked
+		// used is refused rather than left reusable.
+		if err := fsutil.AppendSync(c.File, []byte(parts[1]+" "+parts[0]+"\n")); err != nil {
+			return fmt.Errorf("remember the used login code: %w", err)
+		}
 	}
 	c.used[parts[1]] = exp
 	return nil

@@ -184,24 +184,9 @@ func (l *lab) root() *assistant.Root {
 // is wired as `localgpt daemon` wires it (cli.serverOptions).
 func (l *lab) post(path, body string) {
 	l.t.Helper()
-	root := l.root()
-	defer root.Close()
-	cfg, sc := l.config(), l.config().Server
-	s, err := server.New(server.Options{
-		Paths: l.paths(), Bind: sc.Bind, Port: sc.Port, APIToken: sc.APIToken,
-		RequestTimeout: sc.RequestTimeout.Duration, ChatTimeout: sc.ChatTimeout.Duration, MaxBodyBytes: sc.MaxBodyBytes,
-		DefaultModel: cfg.Agent.DefaultModel, HeartbeatEnabled: cfg.Heartbeat.Enabled,
-		Assistants: func(ctx context.Context, model string, noMemory bool) (*assistant.Assistant, error) {
-			return root.Open(ctx, assistant.Options{Model: model, NoMemory: noMemory, ClientRetries: true})
-		},
-		Memory: root.Memory, Models: root.Models(), Secrets: root.Secrets(), Version: "test",
-	})
-	if err != nil {
-		l.t.Fatal(err)
-	}
-	defer s.Close()
-	hs := httptest.NewServer(s)
-	defer hs.Close()
+	hs, stop := l.server()
+	defer stop()
+	sc := l.config().Server
 	token, err := apitoken.Resolve(sc.APIToken, apitoken.Path(l.paths().State), false)
 	if err != nil {
 		l.t.Fatal(err)
@@ -218,6 +203,29 @@ func (l *lab) post(path, body string) {
 	if resp.StatusCode != http.StatusOK {
 		l.t.Fatalf("POST %s: %d %s", path, resp.StatusCode, data)
 	}
+}
+
+// server starts the daemon's HTTP server over the lab, wired as `localgpt
+// daemon` wires it (cli.serverOptions); stop stops it.
+func (l *lab) server() (hs *httptest.Server, stop func()) {
+	l.t.Helper()
+	root := l.root()
+	cfg, sc := l.config(), l.config().Server
+	s, err := server.New(server.Options{
+		Paths: l.paths(), Bind: sc.Bind, Port: sc.Port, APIToken: sc.APIToken,
+		RequestTimeout: sc.RequestTimeout.Duration, ChatTimeout: sc.ChatTimeout.Duration, MaxBodyBytes: sc.MaxBodyBytes,
+		DefaultModel: cfg.Agent.DefaultModel, HeartbeatEnabled: cfg.Heartbeat.Enabled,
+		Assistants: func(ctx context.Context, model string, noMemory bool) (*assistant.Assistant, error) {
+			return root.Open(ctx, assistant.Options{Model: model, NoMemory: noMemory, ClientRetries: true})
+		},
+		Memory: root.Memory, Models: root.Models(), Secrets: root.Secrets(), Version: "test",
+	})
+	if err != nil {
+		root.Close()
+		l.t.Fatal(err)
+	}
+	hs = httptest.NewServer(s)
+	return hs, func() { hs.Close(); s.Close(); root.Close() }
 }
 
 // call is a scripted tool call; args is marshalled to JSON.

@@ -18,6 +18,10 @@ import (
 // cookie the server set, which its JavaScript cannot read (HttpOnly) and
 // other sites cannot make it send (SameSite=Strict, plus the Origin check).
 
+// loginCodesFile, in the state folder, keeps the login codes already
+// used until they expire.
+const loginCodesFile = "login-codes"
+
 // cookieMaxAge keeps the page logged in for 30 days; a new token ends it.
 const cookieMaxAge = 30 * 24 * 3600
 

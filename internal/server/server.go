@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"runtime/debug"
 	"strconv"
 	"sync"
@@ -148,6 +149,9 @@ func New(o Options) (*Server, error) {
 		loopback: IsLoopback(o.Bind),
 	}
 	s.token, s.cookie = []byte(o.Token), apitoken.CookieValue(o.Token)
+	if o.Paths.State != "" {
+		s.codes.File = filepath.Join(o.Paths.State, loginCodesFile) // a used link stays used after a restart
+	}
 	s.catalog = o.Models
 	s.models = newAssistants(o)
 	s.assets = loadWebAssets()
