@@ -1,6 +1,7 @@
 package heartbeat
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -76,4 +77,46 @@ func TestCompleteTasks(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzCompleteTasks: whatever HEARTBEAT.md holds (a user's, or one
+// crafted to confuse the parser), moving its tasks to Completed loses no
+// line of it — each comes out, at most ticked — and a second pass moves
+// nothing more.
+func FuzzCompleteTasks(f *testing.F) {
+	for _, s := range []string{
+		"## Pending\n\n### A\n- Due: 2026-03-10 09:00\n\n### B\n\n## Completed\n",
+		"- [ ] a\n  - sub\n- [ ] a\n<!--\n## Completed\n-->\n```\n### fenced\n```\n## Done:\n### x\n",
+		"### A\r\n- Description: x\r\n## Completed\r\n### A\r\n",
+		"## Pending\n### [ ] odd\n- [ ] ### both\n## completed\n## Completed\n",
+	} {
+		f.Add(s)
+	}
+	at := time.Date(2026, 3, 10, 10, 7, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, src string) {
+		done := Parse(src, time.UTC).Pending()
+		out, _ := CompleteTasks(src, done, at, time.UTC)
+		norm := func(s string) string {
+			return strings.TrimSpace(strings.ReplaceAll(s, "[x]", "[ ]"))
+		}
+		have := map[string]int{}
+		for _, l := range strings.Split(strings.ReplaceAll(out, "\r\n", "\n"), "\n") {
+			l = norm(l)
+			l = strings.TrimSpace(strings.TrimSuffix(l, " (completed 2026-03-10 10:07)"))
+			have[l]++
+		}
+		for _, l := range strings.Split(strings.ReplaceAll(src, "\r\n", "\n"), "\n") {
+			l = norm(l)
+			if l == "" {
+				continue
+			}
+			if have[l] == 0 {
+				t.Fatalf("line %q was lost:\n--- in\n%s\n--- out\n%s", l, src, out)
+			}
+			have[l]--
+		}
+		if again, moved := CompleteTasks(out, done, at, time.UTC); moved && again != out {
+			t.Fatalf("a second pass moved more:\n--- once\n%s\n--- twice\n%s", out, again)
+		}
+	})
 }
