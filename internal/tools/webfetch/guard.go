@@ -47,6 +47,9 @@ var special = []struct {
 	{netip.MustParsePrefix("2001:db8::/32"), "a documentation address"},
 }
 
+// ipv4Compatible is ::/96 (:: and ::1 are classified before).
+var ipv4Compatible = netip.MustParsePrefix("::/96")
+
 // nat64 prefixes embed an IPv4 address in their last 32 bits.
 var nat64 = []netip.Prefix{
 	netip.MustParsePrefix("64:ff9b::/96"),
@@ -126,6 +129,13 @@ func classify(a netip.Addr) string {
 				if r := classify(netip.AddrFrom4([4]byte{b[12], b[13], b[14], b[15]})); r != "" {
 					return r + " behind NAT64"
 				}
+			}
+		}
+		// An IPv4-compatible address (::a.b.c.d, deprecated) reaches a.b.c.d
+		// on a host with a SIT tunnel.
+		if ipv4Compatible.Contains(a) {
+			if r := classify(netip.AddrFrom4([4]byte{b[12], b[13], b[14], b[15]})); r != "" {
+				return r + " in IPv4-compatible form"
 			}
 		}
 		if b[0] == 0x20 && b[1] == 0x02 { // 6to4 embeds IPv4 in bits 16..48

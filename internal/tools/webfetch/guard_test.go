@@ -40,6 +40,8 @@ func TestClassify(t *testing.T) {
 		{"198.18.0.1", "benchmarking"},
 		{"64:ff9b::a00:1", "private network address behind NAT64"},
 		{"2002:7f00:1::", "loopback address behind 6to4"},
+		{"::127.0.0.1", "loopback address in IPv4-compatible form"},
+		{"::10.0.0.1", "private network address in IPv4-compatible form"},
 		{"8.8.8.8", ""},
 		{"1.1.1.1", ""},
 		{"100.63.255.255", ""},
