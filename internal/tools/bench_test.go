@@ -117,3 +117,30 @@ func BenchmarkPathChecks(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkUnattendedPolicy measures the sandbox policy of a heartbeat's
+// command, which walks the workspace for dot-entries at every call: a
+// workspace of 1,000 and of 10,000 folders, one in ten holding a
+// repository.
+func BenchmarkUnattendedPolicy(b *testing.B) {
+	for _, n := range []int{1000, 10000} {
+		b.Run(fmt.Sprintf("folders=%d", n), func(b *testing.B) {
+			tr := newTreeIn(b, b.TempDir())
+			for i := range n {
+				dir := filepath.Join(tr.ws, "projects", fmt.Sprintf("p%d", i/100), fmt.Sprintf("d%d", i))
+				os.MkdirAll(dir, 0o700)
+				os.WriteFile(filepath.Join(dir, "note.md"), []byte("x"), 0o600)
+				if i%10 == 0 {
+					os.MkdirAll(filepath.Join(dir, ".git", "hooks"), 0o700)
+				}
+			}
+			bash := &Bash{Paths: tr.policy(tr.ws), Confine: true, Unattended: true}
+			b.ReportAllocs()
+			for b.Loop() {
+				if pol, _ := bash.policy(); len(pol.ReadOnly) < n/10 {
+					b.Fatalf("%d read-only entries", len(pol.ReadOnly))
+				}
+			}
+		})
+	}
+}
