@@ -95,5 +95,5 @@ func exactPath(path string) error {
 
 // linkError says that a link stood in the way at path.
 func linkError(path string) error {
-	return fmt.Errorf("%s: %w (it appeared after the path was checked, or the path was never resolved); nothing was written or read", path, ErrLink)
+	return fmt.Errorf("%s: %w, and is not followed", path, ErrLink)
 }

@@ -82,7 +82,7 @@ func (s *Store) appendExact(rel string, header, entry []byte) error {
 	err = fsutil.AppendEntryExact(filepath.Join(ws, filepath.FromSlash(rel)), header, entry)
 	if errors.Is(err, fsutil.ErrLink) {
 		return fmt.Errorf("%s (or a folder above it) is a symbolic link, and memory is never appended through links, "+
-			"which could lead anywhere (LocalGPT's configuration, ~/.bashrc); replace the link with the file itself: %w", rel, err)
+			"which could lead anywhere (LocalGPT's configuration, ~/.bashrc); nothing was added: replace the link with the file itself (%w)", rel, fsutil.ErrLink)
 	}
 	return err
 }
