@@ -106,7 +106,10 @@ func launch(raw string) int {
 	if sp.RulesetFD >= 0 {
 		syscall.CloseOnExec(sp.RulesetFD)
 	}
-	pid, err := startChild(sp, sp.RulesetFD, stdin)
+	pid, warning, err := startChild(sp, sp.RulesetFD, stdin)
+	if warning != "" {
+		st.Warning = strings.TrimPrefix(st.Warning+"; "+warning, "; ")
+	}
 	if sp.RulesetFD >= 0 {
 		syscall.Close(sp.RulesetFD)
 	}
@@ -178,14 +181,16 @@ func launch(raw string) int {
 // goroutine: the command is confined, the launcher itself is not, so with
 // Landlock's signal scoping the command cannot kill the launcher to
 // escape the final kill.
-func startChild(sp spec, rulesetFD int, stdin *os.File) (int, error) {
+func startChild(sp spec, rulesetFD int, stdin *os.File) (int, string, error) {
 	type started struct {
-		pid int
-		err error
+		pid     int
+		warning string
+		err     error
 	}
 	ch := make(chan started, 1)
 	go func() {
 		runtime.LockOSThread() // never unlocked: the thread dies with this goroutine
+		var warning string
 		if rulesetFD >= 0 {
 			// no_new_privs and the Landlock domain are per thread here.
 			if _, _, e := syscall.RawSyscall6(syscall.SYS_PRCTL, unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0, 0); e != 0 {
@@ -208,18 +213,17 @@ func startChild(sp spec, rulesetFD int, stdin *os.File) (int, error) {
 				ch <- started{err: fmt.Errorf("set no_new_privs: %w", e)}
 				return
 			}
-			if err := denyUnixSockets(); err != nil {
-				ch <- started{err: fmt.Errorf("refuse Unix sockets: %w", err)}
-				return
+			if err := denyUnixSockets(); err != nil { // a kernel without seccomp filters: say so, run anyway
+				warning = fmt.Sprintf("Unix sockets are not refused (%v)", err)
 			}
 		}
 		pid, err := syscall.ForkExec(sp.Path, sp.Args, &syscall.ProcAttr{
 			Dir: sp.Dir, Env: os.Environ(), Files: []uintptr{stdin.Fd(), 1, 2},
 		})
-		ch <- started{pid, err}
+		ch <- started{pid: pid, warning: warning, err: err}
 	}()
 	s := <-ch
-	return s.pid, s.err
+	return s.pid, s.warning, s.err
 }
 
 // killChildren sends SIGKILL to every child of this process. Repeated
