@@ -163,7 +163,7 @@ func TestConfigGetSet(t *testing.T) {
 		{[]string{"config", "set", "agent.context_window", "lots"}, 2, "", "expected a whole number"},
 		{[]string{"config", "set", "agent.default_modle", "x"}, 2, "", `did you mean "agent.default_model"`},
 		{[]string{"config", "get", "nope.key"}, 2, "", "unknown key"},
-		{[]string{"config", "set", "agent.default_model"}, 1, "", "accepts 2 arg(s)"},
+		{[]string{"config", "set", "agent.default_model"}, 1, "", "localgpt config set needs VALUE"},
 	}
 	for _, s := range steps {
 		r := run(t, home, s.args...)

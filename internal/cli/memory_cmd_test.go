@@ -39,7 +39,7 @@ func TestMemoryCommands(t *testing.T) {
 		{"search long query", "", []string{"memory", "search", "postgres " + strings.Repeat("zq ", 40)}, 0,
 			[]string{"projects/db.md"}, []string{"only the first 32 were searched (9 ignored)"}},
 		{"search bad -n", "", []string{"memory", "search", "-n", "0", "x"}, 1, nil, []string{"-n must be at least 1"}},
-		{"search no args", "", []string{"memory", "search"}, 1, nil, []string{"requires at least 1 arg"}},
+		{"search no args", "", []string{"memory", "search"}, 1, nil, []string{"localgpt memory search needs QUERY", "usage:   localgpt memory search QUERY"}},
 		{"add", "", []string{"memory", "add", "Bought", "a", "zanzibar", "map"}, 0, []string{"added to memory/" + today + ".md"}, nil},
 		{"add stdin", "stdin entry about quokkas\n", []string{"memory", "add", "-"}, 0, []string{"added to memory/"}, nil},
 		{"add long-term", "", []string{"memory", "add", "--long-term", "Prefers", "oolong", "tea"}, 0, []string{"added to MEMORY.md"}, nil},

@@ -110,6 +110,6 @@ func needArgs(min, max int, usage, example string) cobra.PositionalArgs {
 		if len(args) >= min {
 			what = fmt.Sprintf("takes at most %d argument(s), got %d", max, len(args))
 		}
-		return fmt.Errorf("%s %s\nusage:   %s\nexample: %s", cmd.CommandPath(), what, usage, example)
+		return &usageError{cmd: cmd.CommandPath(), msg: fmt.Sprintf("%s %s\nusage:   %s\nexample: %s", cmd.CommandPath(), what, usage, example)}
 	}
 }

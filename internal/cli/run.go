@@ -52,7 +52,11 @@ func (a *app) run(ctx context.Context, args []string) error {
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	err := root.ExecuteContext(ctx)
+	polishUsage(root) // after SetOut: the completion command keeps the writer it is made with
+	err := unknownSubcommand(root, args)
+	if err == nil {
+		err = root.ExecuteContext(ctx)
+	}
 	if a.catalog != nil && err != nil {
 		err = a.catalog.Explain(ctx, "", err) // "did you mean" for a model not found
 	}
@@ -65,9 +69,16 @@ func (a *app) run(ctx context.Context, args []string) error {
 func printError(w io.Writer, err error) {
 	var ce *config.Error
 	var es exitStatus
+	var ue *usageError
 	switch {
 	case errors.As(err, &es):
 		return // the command said it all
+	case errors.As(err, &ue):
+		msg := ue.msg // "localgpt session show needs ID" names the program already
+		if !strings.HasPrefix(msg, "localgpt ") {
+			msg = "localgpt: " + msg
+		}
+		printf(w, "%s\nRun '%s --help' for more.\n", msg, ue.cmd)
 	case errors.As(err, &ce):
 		printf(w, "localgpt: configuration error: %v\n", ce)
 	case errors.Is(err, context.Canceled):

@@ -1,0 +1,57 @@
+package cli
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestUsageErrors: a command called the wrong way exits 1 and says what
+// was wrong in the user's terms and whose --help to read, never with
+// cobra's or pflag's internals, and an unknown subcommand of a group is
+// an error, not its help with exit 0.
+func TestUsageErrors(t *testing.T) {
+	home := t.TempDir()
+	run(t, home, "paths") // the first run's notes out of the way
+	for _, tc := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"memory", "frob"}, []string{`unknown command "frob" for "localgpt memory"; the commands are add, recent`, "Run 'localgpt memory --help'"}},
+		{[]string{"memory", "serch", "tea"}, []string{`unknown command "serch" for "localgpt memory"; did you mean "search"?`}},
+		{[]string{"session", "lst"}, []string{`did you mean "list"?`, "Run 'localgpt session --help'"}},
+		{[]string{"daemon", "restart"}, []string{`unknown command "restart" for "localgpt daemon"`}},
+		{[]string{"completion", "tcsh"}, []string{`unknown command "tcsh" for "localgpt completion"`}},
+		{[]string{"memroy"}, []string{`unknown command "memroy" for "localgpt"; did you mean "memory"?`, "Run 'localgpt --help'"}},
+		{[]string{"session", "show"}, []string{"localgpt session show needs ID\nusage:   localgpt session show ID\n"}},
+		{[]string{"session", "rename", "x"}, []string{"localgpt session rename needs TITLE"}},
+		{[]string{"config", "set", "a", "b", "c"}, []string{"takes KEY VALUE, got 3 arguments (put quotes around a value that has spaces)",
+			"example: localgpt config set agent.default_model claude-sonnet-4-5"}},
+		{[]string{"paths", "extra"}, []string{`localgpt paths takes no arguments, got "extra"`}},
+		{[]string{"memory", "search", "-n", "abc", "tea"}, []string{`-n/--limit takes a whole number, got "abc"`, "Run 'localgpt memory search --help'"}},
+		{[]string{"memory", "search", "--jsn", "tea"}, []string{`unknown flag --jsn for "localgpt memory search"; did you mean --json?`}},
+		{[]string{"memory", "search", "-x", "tea"}, []string{`unknown flag -x for "localgpt memory search"; its one-letter flags are`, "-n/--limit"}},
+		{[]string{"daemon", "start", "--timeout", "soon"}, []string{`--timeout takes a duration such as "30s"`}},
+		{[]string{"ask", "-m"}, []string{"-m/--model needs a value\n"}},
+	} {
+		r := run(t, home, tc.args...)
+		if r.code != ExitError || r.stdout != "" {
+			t.Errorf("%v: exit %d, stdout %q; want 1 and nothing", tc.args, r.code, r.stdout)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(r.stderr, w) {
+				t.Errorf("%v: stderr lacks %q:\n%s", tc.args, w, r.stderr)
+			}
+		}
+		for _, internal := range []string{"arg(s)", "strconv.", "shorthand flag", "Usage:"} {
+			if strings.Contains(r.stderr, internal) {
+				t.Errorf("%v: stderr shows %q:\n%s", tc.args, internal, r.stderr)
+			}
+		}
+	}
+	// A group alone, or with --help, is still its help.
+	for _, args := range [][]string{{"memory"}, {"memory", "--help"}, {"help", "memory"}} {
+		if r := run(t, home, args...); r.code != 0 || !strings.Contains(r.stdout, "Available Commands:") {
+			t.Errorf("%v: %+v", args, r)
+		}
+	}
+}
