@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding"
 	"fmt"
 	"reflect"
 	"strings"
@@ -116,15 +117,31 @@ func newConfigGetCmd(a *app) *cobra.Command {
 	return cmd
 }
 
-// printValue prints a scalar as is and a list or section as TOML.
+// printValue prints a scalar as is and a list or section as TOML, a
+// section under its own header ([heartbeat], [heartbeat.active_hours]) so
+// that it can be pasted into config.toml as printed.
 func printValue(a *app, key string, v any) error {
-	if v == nil {
-		return nil // an optional section that is not set
+	if v == nil { // an optional section that is not set
+		printf(a.stderr, "localgpt: %s is not set\n", key)
+		return nil
+	}
+	if tm, ok := v.(encoding.TextMarshaler); ok { // a duration: "30m"
+		text, err := tm.MarshalText()
+		if err != nil {
+			return err
+		}
+		printf(a.stdout, "%s\n", string(text))
+		return nil
 	}
 	rv := reflect.ValueOf(v)
 	switch rv.Kind() {
-	case reflect.Struct, reflect.Pointer:
-		out, err := toml.Marshal(v)
+	case reflect.Struct, reflect.Pointer, reflect.Map:
+		var doc any = v
+		parts := strings.Split(key, ".")
+		for i := len(parts) - 1; i >= 0; i-- {
+			doc = map[string]any{parts[i]: doc}
+		}
+		out, err := toml.Marshal(doc)
 		if err != nil {
 			return err
 		}
