@@ -163,10 +163,12 @@ func TestAskErrors(t *testing.T) {
 
 func TestChatPipedKeepsHistoryAndSlashCommands(t *testing.T) {
 	home, srv := fakeHome(t)
-	srv.Enqueue(llmtest.Text("Nice to meet you, Ada."), llmtest.Reply{Text: "You are Ada.", Usage: llmtest.Usage{Prompt: 300, Completion: 4}})
+	srv.Enqueue(llmtest.Text("Nice to meet you, Ada."), llmtest.Reply{Text: "You are Ada.", Usage: llmtest.Usage{Prompt: 300, Completion: 4}},
+		llmtest.Text("It maps names to addresses."))
 	os.MkdirAll(filepath.Join(home, "workspace"), 0o755)
 	os.WriteFile(filepath.Join(home, "workspace", "garden.md"), []byte("# Garden\nPlant tomatoes in May.\n"), 0o644)
-	in := "my name is Ada\n/help\nwho am I?\n/status\n/memory tomatoes\n/bogus\n/model\n/new\n/quit\nnever sent\n"
+	// A line that starts with a path is a message, not a command.
+	in := "my name is Ada\n/help\nwho am I?\n/status\n/memory tomatoes\n/bogus\n/modle x\n/model\n/new\n/etc/hosts holds what?\n/quit\nnever sent\n"
 	r := runIn(t, home, in, "chat")
 	if r.code != 0 {
 		t.Fatalf("%+v", r)
@@ -177,12 +179,17 @@ func TestChatPipedKeepsHistoryAndSlashCommands(t *testing.T) {
 			t.Errorf("stdout lacks %q:\n%s", want, r.stdout)
 		}
 	}
-	if !strings.Contains(r.stderr, "unknown command /bogus") {
-		t.Errorf("stderr: %s", r.stderr)
+	for _, want := range []string{"unknown command /bogus (/help lists the commands)", "unknown command /modle; did you mean /model?"} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("stderr lacks %q: %s", want, r.stderr)
+		}
 	}
 	reqs := srv.Calls("/v1/chat/completions")
-	if len(reqs) != 2 || !strings.Contains(string(reqs[1].Body), "Nice to meet you, Ada.") {
-		t.Fatalf("second message was sent without the history")
+	if len(reqs) != 3 || !strings.Contains(string(reqs[1].Body), "Nice to meet you, Ada.") {
+		t.Fatalf("%d requests; the second message must be sent with the history", len(reqs))
+	}
+	if !strings.Contains(string(reqs[2].Body), "/etc/hosts holds what?") {
+		t.Fatalf("a message starting with a path was not sent: %s", reqs[2].Body)
 	}
 }
 

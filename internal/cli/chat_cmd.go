@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"sync"
 
@@ -16,6 +15,7 @@ import (
 	"github.com/localgpt-go/localgpt/internal/agent"
 	"github.com/localgpt-go/localgpt/internal/assistant"
 	"github.com/localgpt-go/localgpt/internal/config"
+	"github.com/localgpt-go/localgpt/internal/fuzzy"
 	"github.com/localgpt-go/localgpt/internal/llm"
 	"github.com/localgpt-go/localgpt/internal/memory"
 	"github.com/localgpt-go/localgpt/internal/session"
@@ -38,7 +38,7 @@ y (yes), n (no) or a (always, for this chat).
 
 With standard input piped, every line is one message (or a """ block) and
 answers are plain text, so chats can be scripted. Type /help for the slash
-commands.
+commands (a line that starts with a path, such as /etc/hosts, is a message).
 
 Every chat is a session saved after each turn (see 'localgpt session'):
 --resume continues the most recent one, --session ID a given one. When the
@@ -138,7 +138,7 @@ func (c *chat) run(ctx context.Context) error {
 		switch {
 		case line == "":
 			continue
-		case strings.HasPrefix(line, "/"):
+		case isCommand(line):
 			quit, err := c.command(ctx, line)
 			if err != nil {
 				printf(c.app.stderr, "%v\n", err)
@@ -415,14 +415,30 @@ func (c *chat) command(ctx context.Context, line string) (bool, error) {
 	return false, nil
 }
 
-// unknownCommand is the error of a slash command chat does not know.
-func unknownCommand(name string) error {
-	names := make([]string, len(chatHelp))
-	for i, h := range chatHelp {
-		names[i] = strings.Fields(h.cmd)[0]
+// isCommand reports whether a line is a slash command ("/model qwen3"),
+// not a message that starts with a path ("/etc/hosts: what is in it?").
+func isCommand(line string) bool {
+	first, _, _ := strings.Cut(line, " ")
+	return strings.HasPrefix(first, "/") && !strings.Contains(first[1:], "/")
+}
+
+// unknownCommand is the error of a slash command chat does not know,
+// with the nearest command or skill when one is close.
+func unknownCommand(name string, skills ...string) error {
+	var names []string
+	for _, h := range chatHelp {
+		for _, alias := range strings.Split(h.cmd, ",") { // "/quit, /exit", "/model [NAME]"
+			names = append(names, strings.Fields(alias)[0])
+		}
 	}
-	sort.Strings(names)
-	return fmt.Errorf("unknown command %s; try %s", name, strings.Join(names, " "))
+	for _, s := range skills {
+		names = append(names, "/"+s)
+	}
+	msg := fmt.Sprintf("unknown command %s", name)
+	if near := fuzzy.Nearest(name, names, 1); len(near) > 0 {
+		msg += fmt.Sprintf("; did you mean %s?", near[0])
+	}
+	return errors.New(msg + " (/help lists the commands)")
 }
 
 // savePrompt is the message /save sends.

@@ -30,7 +30,11 @@ func (c *chat) skillCommand(ctx context.Context, name, arg string) (bool, error)
 	}
 	k, ok := set.Lookup(strings.TrimPrefix(name, "/"))
 	if !ok {
-		return false, unknownCommand(name)
+		var names []string
+		for _, k := range set.List() {
+			names = append(names, k.Name)
+		}
+		return false, unknownCommand(name, names...)
 	}
 	body, err := k.Body()
 	if err != nil {
