@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -93,12 +94,14 @@ func (a *app) printChecks(checks []check) {
 // first (exit 2), then providers (exit 3), then anything else (exit 1).
 func doctorError(checks []check) error {
 	var cfgErr, provErr, other error
-	failed := 0
+	var failed []string
 	for _, c := range checks {
 		if c.OK {
 			continue
 		}
-		failed++
+		if !slices.Contains(failed, c.Name) {
+			failed = append(failed, c.Name)
+		}
 		var ce *config.Error
 		var le *llm.Error
 		switch {
@@ -114,7 +117,7 @@ func doctorError(checks []check) error {
 	if first == nil {
 		return nil
 	}
-	return fmt.Errorf("%d check(s) failed; first: %w", failed, first)
+	return &reportedError{summary: "doctor: failed: " + strings.Join(failed, ", "), cause: first}
 }
 
 func cmp(a, b error) error {

@@ -59,6 +59,12 @@ func TestDoctor(t *testing.T) {
 			if strings.Contains(r.stdout, "\x1b[") {
 				t.Error("colour codes with NO_COLOR set")
 			}
+			// A failure is said once: the ✗ line, then a one-line summary.
+			lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
+			if last := lines[len(lines)-1]; tc.wantCode != 0 && (!strings.HasPrefix(last, "localgpt: doctor: failed: ") ||
+				strings.Contains(r.stderr, "ollama serve") || strings.Contains(r.stderr, "context_window")) {
+				t.Errorf("stderr repeats the failed check or lacks the summary:\n%s", r.stderr)
+			}
 		})
 	}
 }

@@ -48,3 +48,14 @@ func ExitCode(err error) int {
 	}
 	return ExitError
 }
+
+// reportedError is a failure whose details the command already printed
+// (doctor's ✗ lines, models' errors): Main prints only its summary, and
+// the exit code is the cause's.
+type reportedError struct {
+	summary string
+	cause   error
+}
+
+func (e *reportedError) Error() string { return e.summary + ": " + e.cause.Error() }
+func (e *reportedError) Unwrap() error { return e.cause }

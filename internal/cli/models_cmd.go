@@ -139,7 +139,7 @@ asked could answer.`,
 			if first == nil {
 				return nil
 			}
-			return fmt.Errorf("no provider could list its models: %w", first)
+			return &reportedError{summary: "no provider could list its models", cause: first}
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print as JSON")

@@ -81,6 +81,9 @@ func TestModels(t *testing.T) {
 			if !strings.Contains(r.stderr, tc.wantErr) {
 				t.Errorf("stderr lacks %q: %s", tc.wantErr, r.stderr)
 			}
+			if strings.Contains(r.stderr, "ollama serve") { // said once, on stdout
+				t.Errorf("stderr repeats the provider's error: %s", r.stderr)
+			}
 			if strings.Contains(r.stdout+r.stderr, "sk-env") || strings.Contains(r.stdout+r.stderr, "sk-ant-x") {
 				t.Error("a secret was printed")
 			}

@@ -57,7 +57,8 @@ func (a *app) run(ctx context.Context, args []string) error {
 	if err == nil {
 		err = root.ExecuteContext(ctx)
 	}
-	if a.catalog != nil && err != nil {
+	var reported *reportedError
+	if a.catalog != nil && err != nil && !errors.As(err, &reported) {
 		err = a.catalog.Explain(ctx, "", err) // "did you mean" for a model not found
 	}
 	if cerr := a.close(); err == nil {
@@ -70,9 +71,12 @@ func printError(w io.Writer, err error) {
 	var ce *config.Error
 	var es exitStatus
 	var ue *usageError
+	var re *reportedError
 	switch {
 	case errors.As(err, &es):
 		return // the command said it all
+	case errors.As(err, &re):
+		printf(w, "localgpt: %s\n", re.summary)
 	case errors.As(err, &ue):
 		msg := ue.msg // "localgpt session show needs ID" names the program already
 		if !strings.HasPrefix(msg, "localgpt ") {
