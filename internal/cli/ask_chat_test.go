@@ -122,6 +122,10 @@ func TestAskRefusesApprovalUnlessYes(t *testing.T) {
 	if body := lastBody(t, srv); !strings.Contains(body, "--yes") {
 		t.Fatalf("the model was not told how to allow it: %s", body)
 	}
+	// The user is told too: the reason whole, without the model's "Error:".
+	if !strings.Contains(r.stderr, "✗ bash failed: bash needs approval") || !strings.Contains(r.stderr, "with --yes or by removing it from tools.require_approval\n") {
+		t.Fatalf("the refusal is not shown whole: %s", r.stderr)
+	}
 	srv.Enqueue(llmtest.ToolCalls(call), llmtest.Text("Done."))
 	if r := runIn(t, home, "", "ask", "--yes", "touch the file"); r.code != 0 || r.stdout != "Done.\n" {
 		t.Fatalf("%+v", r)

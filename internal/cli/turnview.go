@@ -59,7 +59,14 @@ func (v *turnView) handle(e agent.Event) {
 	case agent.EventToolEnd:
 		d := e.Tool.Duration.Round(time.Millisecond)
 		if e.Tool.IsError {
-			printf(v.err, "%s %s failed after %s: %s\n", v.style("31", "✗"), e.Tool.Name, d, oneLine(e.Tool.Preview, 120))
+			// Errors are written for the model ("Error: …"); the user sees the
+			// reason whole, since its end often says what to do (--yes).
+			msg := oneLine(strings.TrimPrefix(e.Tool.Preview, "Error: "), agent.PreviewChars)
+			if d == 0 { // refused before it ran, or as fast
+				printf(v.err, "%s %s failed: %s\n", v.style("31", "✗"), e.Tool.Name, msg)
+			} else {
+				printf(v.err, "%s %s failed after %s: %s\n", v.style("31", "✗"), e.Tool.Name, d, msg)
+			}
 		} else {
 			printf(v.err, "%s %s %s\n", v.style("32", "✓"), e.Tool.Name, v.style("2", d.String()))
 		}
