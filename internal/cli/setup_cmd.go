@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -53,14 +54,31 @@ found), --base-url URL points at a server that is not on a usual port
 				if errors.Is(err, io.EOF) && line != "" {
 					err = nil
 				}
+				if !isTerminal(a.stdin) { // no echo from a terminal: show the answer read
+					fmt.Fprintln(a.stdout, strings.TrimSpace(line))
+				}
 				return strings.TrimSpace(line), err
 			}
 			return a.runSetup(cmd.Context(), o, ask)
 		},
 	}
-	cmd.Flags().StringVar(&o.model, "model", "", "use model `NAME` without asking")
+	// -m as everywhere else: this flag stands in for the global --model.
+	cmd.Flags().StringVarP(&o.model, "model", "m", "", "use model `NAME` without asking")
 	cmd.Flags().StringVar(&o.baseURL, "base-url", "", "use the server at `URL` (Ollama or OpenAI-compatible) instead of looking on the usual ports")
 	return cmd
+}
+
+// serverURL checks --base-url, taking "localhost:1234" as http://.
+func serverURL(raw string) (string, error) {
+	s := strings.TrimSpace(raw)
+	if !strings.Contains(s, "://") {
+		s = "http://" + s
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", fmt.Errorf("--base-url %q is not the address of a server; write it like http://127.0.0.1:1234/v1", raw)
+	}
+	return s, nil
 }
 
 type targetsKey struct{}
@@ -77,9 +95,13 @@ func withTargets(ctx context.Context, targets []discover.Target) context.Context
 func (a *app) runSetup(ctx context.Context, o setupOptions, ask func(string) (string, error)) error {
 	var choices []discover.Found
 	if o.baseURL != "" {
-		f := discover.Probe(ctx, o.baseURL, nil)
+		base, err := serverURL(o.baseURL)
+		if err != nil {
+			return err
+		}
+		f := discover.Probe(ctx, base, nil)
 		if f.Err != nil {
-			return fmt.Errorf("nothing at %s answers as Ollama (/api/tags) or an OpenAI-compatible server (/v1/models): %w; check the address and that the server runs", o.baseURL, f.Err)
+			return fmt.Errorf("nothing at %s answers as Ollama (/api/tags) or an OpenAI-compatible server (/v1/models): %w", base, f.Err)
 		}
 		choices = []discover.Found{f}
 	} else {

@@ -80,6 +80,8 @@ func TestSetup(t *testing.T) {
 			func(c *config.Config) string { return c.Providers.OpenAI.BaseURL }, lm.URL + "/v1"},
 		{"--base-url of an Ollama", "", []string{"--base-url", ol.URL, "--model", "qwen3:8b"}, "qwen3:8b",
 			func(c *config.Config) string { return c.Providers.Ollama.Endpoint }, ol.URL},
+		{"-m as everywhere, host:port as http", "", []string{"--base-url", strings.TrimPrefix(ol.URL, "http://"), "-m", "qwen3:8b"}, "qwen3:8b",
+			func(c *config.Config) string { return c.Providers.Ollama.Endpoint }, ol.URL},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -91,6 +93,9 @@ func TestSetup(t *testing.T) {
 			cfg := loadConfig(t, home)
 			if cfg.Agent.DefaultModel != tc.wantModel || tc.wantURL(cfg) != tc.want {
 				t.Fatalf("default_model %q, url %q; want %q, %q\n%s", cfg.Agent.DefaultModel, tc.wantURL(cfg), tc.wantModel, tc.want, r.stdout)
+			}
+			if tc.stdin != "" && !strings.Contains(r.stdout, "Enter for 1] "+strings.SplitN(tc.stdin, "\n", 2)[0]+"\n") {
+				t.Errorf("a piped answer is not shown after its question:\n%s", r.stdout)
 			}
 			for _, w := range []string{"Wrote ", "Checking it", "✓ default model", "Ready:"} {
 				if !strings.Contains(r.stdout, w) {
@@ -142,6 +147,8 @@ func TestSetupFailures(t *testing.T) {
 		{"nothing found", none, nil, 1, "no model server or API key found"},
 		{"unknown --model", targets, []string{"--model", "qwen3:9b"}, 1, `did you mean "qwen3:8b"?`},
 		{"--base-url that answers nothing", targets, []string{"--base-url", none[0].URL}, 3, "answers as Ollama"},
+		{"--base-url that is no server's address", targets, []string{"--base-url", "ftp://files"}, 1,
+			`--base-url "ftp://files" is not the address of a server; write it like http://127.0.0.1:1234/v1`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
