@@ -207,10 +207,11 @@ func printStatus(a *app, st daemon.Status, now time.Time) {
 	if h.Skipped && h.Outcome == heartbeat.OK {
 		outcome += " (skipped, no model called)"
 	}
-	if outcome == "" {
-		outcome = "-"
+	if outcome == "" { // never ran
+		printf(w, "Last run:   %s\n", when(h.LastRun))
+	} else {
+		printf(w, "Last run:   %s, %s\n", when(h.LastRun), outcome)
 	}
-	printf(w, "Last run:   %s, %s\n", when(h.LastRun), outcome)
 	if h.LastError != "" {
 		printf(w, "Last error: %s (failures in a row: %d)\n", h.LastError, h.Failures)
 	}

@@ -12,6 +12,9 @@ import (
 
 func TestDaemonHeartbeatCommand(t *testing.T) {
 	home, srv := fakeHome(t)
+	if r := runIn(t, home, "", "daemon", "status"); r.code != ExitNotRunning || !strings.Contains(r.stdout, "Last run:   never\n") {
+		t.Fatalf("status before any cycle: %+v", r)
+	}
 	if r := runIn(t, home, "", "daemon", "heartbeat"); r.code != 0 || !strings.Contains(r.stdout, "HEARTBEAT_OK: nothing is due") {
 		t.Fatalf("skip: %+v", r)
 	}
@@ -53,7 +56,8 @@ func TestDaemonHeartbeatCommand(t *testing.T) {
 		st.Heartbeat.ModelCycles != 4 || st.Heartbeat.TokensToday == 0 {
 		t.Fatalf("status: %+v %+v", r, st)
 	}
-	if r := runIn(t, home, "", "daemon", "status"); r.code != ExitNotRunning || r.stderr != "" || !strings.Contains(r.stdout, "not running") {
+	if r := runIn(t, home, "", "daemon", "status"); r.code != ExitNotRunning || r.stderr != "" || !strings.Contains(r.stdout, "not running") ||
+		!strings.Contains(r.stdout, "Last run:   ") || !strings.Contains(r.stdout, ", DONE\n") {
 		t.Fatalf("status: %+v", r)
 	}
 	if r := runIn(t, home, "", "daemon", "stop"); r.code != 0 || !strings.Contains(r.stdout, "No LocalGPT daemon is running") {
