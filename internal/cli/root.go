@@ -16,7 +16,8 @@ Exit codes:
   0  success
   1  general error
   2  configuration error (invalid or incomplete config)
-  3  provider error (an LLM provider failed or is unreachable)
+  3  provider error (an LLM provider failed or is unreachable);
+     for 'daemon status': no daemon runs
   130 interrupted (Ctrl-C)
 
 Environment:

@@ -189,7 +189,7 @@ type Tools struct {
 	MaxCallsPerReply int `toml:"max_calls_per_reply" json:"max_calls_per_reply"`
 	// MaxParallel bounds the tool calls running at once.
 	MaxParallel int `toml:"max_parallel" json:"max_parallel"`
-	// MaxOutputPerTurn bounds the characters of tool output given to the
+	// MaxOutputPerTurn bounds the bytes of tool output given to the
 	// model in one turn, all calls together.
 	MaxOutputPerTurn int `toml:"max_output_per_turn" json:"max_output_per_turn"`
 }
