@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/localgpt-go/localgpt/internal/keylock"
@@ -21,7 +22,10 @@ import (
 // not rewrite the index in place: it writes a new database file beside it,
 // with no journal, no syncs, an exclusive lock and a small page cache
 // (4 MB: a larger one only raised the peak RSS, by 50 MB at 16 MB with the
-// FTS5 hash at 16 MB), and swaps it in when complete.
+// FTS5 hash at 16 MB), and swaps it in when complete. What it writes is
+// synced to disk in the background while it is written (syncBehind).
+// (8 KB pages made the full reindex of 3,000 notes about 6 % faster but
+// every search 2–4 % slower, so the pages stay at SQLite's 4 KB.)
 // IndexPath is then a symbolic link to the current database file
 // ("memory.sqlite" → "memory.sqlite.3f9a…"), and a swap is the atomic
 // rename of a new link over it. A process killed during a rebuild leaves
@@ -84,6 +88,8 @@ func (s *Store) build(ctx context.Context, gen string, wk *walker, st *IndexStat
 	if err := migrate(ctx, db); err != nil {
 		return fmt.Errorf("memory: create the new index %s: %w", gen, err)
 	}
+	stop := syncBehind(gen, syncEvery)
+	defer stop()
 	if err := s.apply(ctx, db, wk.files, map[string]dbFile{}, nil, st, applyOpts{progress: progress, limit: rebuildBatch, finish: s.recordWalk(wk)}); err != nil {
 		return err
 	}
@@ -94,6 +100,7 @@ func (s *Store) build(ctx context.Context, gen string, wk *walker, st *IndexStat
 	if err := db.Close(); err != nil {
 		return fmt.Errorf("memory: finish the new index: %w", err)
 	}
+	stop()
 	f, err := os.Open(gen)
 	if err != nil {
 		return err
@@ -103,6 +110,37 @@ func (s *Store) build(ctx context.Context, gen string, wk *walker, st *IndexStat
 		return fmt.Errorf("memory: sync the new index: %w", err)
 	}
 	return nil
+}
+
+// syncEvery is how often syncBehind syncs a new index.
+const syncEvery = 200 * time.Millisecond
+
+// syncBehind syncs the file at path every interval until stop is called
+// (stop waits for a sync under way; calling it again does nothing). A
+// rebuild writes its file without syncs, so the kernel kept all of it in
+// memory until the sync that completes the build wrote it out: 50–100 ms
+// of a 60 MB index, waited for at the end. Synced as it is written, the
+// disk works while SQLite computes, and the last sync finds little left.
+func syncBehind(path string, every time.Duration) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+			if f, err := os.Open(path); err == nil {
+				f.Sync() // best effort: build syncs the file again when done
+				f.Close()
+			}
+		}
+	})
+	var once sync.Once
+	return func() { once.Do(func() { close(done); wg.Wait() }) }
 }
 
 // swap makes IndexPath lead to gen and removes the database it led to.
