@@ -133,11 +133,16 @@ func (t *Transcript) role(i int) llm.Role {
 	return t.messages[i].Role
 }
 
-// decodeLinesHead decodes lines without their messages (see lazy).
-func decodeLinesHead(lines [][]byte) ([]headLine, []error) {
-	heads := make([]headLine, len(lines))
+// decodeLinesHead decodes lines without their messages (see lazy), into
+// heads if it has room (a batch's that was consumed).
+func decodeLinesHead(lines [][]byte, heads []headLine) ([]headLine, []error) {
+	if cap(heads) < len(lines) {
+		heads = make([]headLine, len(lines))
+	}
+	heads = heads[:len(lines)]
 	errs := make([]error, len(lines))
 	parallel(len(lines), func(i int) {
+		heads[i] = headLine{}
 		if len(bytes.TrimSpace(lines[i])) > 0 {
 			errs[i] = json.Unmarshal(lines[i], &heads[i])
 		}

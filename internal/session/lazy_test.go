@@ -110,3 +110,69 @@ func TestLazyOpenMatchesLoad(t *testing.T) {
 		t.Fatalf("after an append: %d messages", len(tr.Messages()))
 	}
 }
+
+// TestReadReusesNoStaleFields: the reader reuses the buffers of batches
+// it has handed over (read.go), so a line must never keep a field of the
+// line decoded into the same place before it. Lines with and without
+// usage, a model and a long message alternate across several batches,
+// opened lazily and loaded whole; every entry must be exactly its own.
+func TestReadReusesNoStaleFields(t *testing.T) {
+	st := NewStore(t.TempDir())
+	s, _ := st.Create("openai/m", t0)
+	const turns = 3 * batchLines / 2 // 3 lines a turn: several batches
+	for i := range turns {
+		q, a := llm.UserText(fmt.Sprintf("q%d", i)), llm.AssistantText(strings.Repeat("a", 1+i%7*3000))
+		e := []Entry{{Type: TypeMessage, At: t0, Message: &q}, {Type: TypeMessage, At: t0, Message: &a}}
+		if i%3 == 0 {
+			e[1].Usage, e[1].Model, e[1].ContextTokens = &llm.Usage{PromptTokens: i + 1}, fmt.Sprint("openai/m", i), i+1
+		}
+		if err := s.AppendTurn(t0, TurnAnswered, "", e...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Close()
+	check := func(name string, tr *Transcript) {
+		t.Helper()
+		n := 0
+		for _, e := range tr.Entries {
+			if e.Type != TypeMessage || e.Message == nil && tr.lazy == nil {
+				continue
+			}
+			i, answer := n/2, n%2 == 1
+			n++
+			want := answer && i%3 == 0
+			if got := e.Usage != nil; got != want {
+				t.Fatalf("%s: message %d has usage %v, want %v", name, n-1, got, want)
+			}
+			if want && (e.Usage.PromptTokens != i+1 || e.Model != fmt.Sprint("openai/m", i) || e.ContextTokens != i+1) {
+				t.Fatalf("%s: message %d has usage %+v, model %q, context %d", name, n-1, *e.Usage, e.Model, e.ContextTokens)
+			}
+			if !want && (e.Model != "" || e.ContextTokens != 0) {
+				t.Fatalf("%s: message %d kept model %q, context %d of another line", name, n-1, e.Model, e.ContextTokens)
+			}
+		}
+		if n != 2*turns {
+			t.Fatalf("%s: %d messages, want %d", name, n, 2*turns)
+		}
+		msgs := tr.Messages()
+		for i := range turns {
+			if got := msgs[2*i].Text(); got != fmt.Sprintf("q%d", i) {
+				t.Fatalf("%s: question %d reads %q", name, i, got)
+			}
+			if got := len(msgs[2*i+1].Text()); got != 1+i%7*3000 {
+				t.Fatalf("%s: answer %d has %d bytes, want %d", name, i, got, 1+i%7*3000)
+			}
+		}
+	}
+	loaded, err := st.Load(s.ID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("load", loaded)
+	open, err := st.Open(s.ID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer open.Close()
+	check("open", open.Transcript())
+}

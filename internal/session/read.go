@@ -53,20 +53,27 @@ func Parse(data []byte) (*Transcript, error) {
 func read(r io.Reader, s sink, lazy bool) error {
 	type decoded struct {
 		lines   [][]byte
+		arenas  [][]byte   // that lines are in
 		entries []Entry    // decoded whole
 		heads   []headLine // or without their messages (lazy)
 		errs    []error
 	}
 	batches := make(chan decoded, 1)
 	stop := make(chan struct{})
+	// Buffers of batches the sink is done with, for the next batches to
+	// reuse: nothing the sink keeps points into them (decoded strings and
+	// raw messages are copies), and a 10,000-message session otherwise
+	// left 9 MB of them behind for the garbage collector while it was
+	// read, which set the peak of its memory.
+	var bufs buffers
 	var torn int
 	var rerr error
 	go func() {
 		defer close(batches)
-		torn, rerr = readLines(r, func(batch [][]byte) error {
-			d := decoded{lines: batch}
+		torn, rerr = readLines(r, &bufs, func(batch, arenas [][]byte) error {
+			d := decoded{lines: batch, arenas: arenas}
 			if lazy {
-				d.heads, d.errs = decodeLinesHead(batch)
+				d.heads, d.errs = decodeLinesHead(batch, bufs.heads())
 			} else {
 				d.entries, d.errs = decodeLines(batch)
 			}
@@ -97,6 +104,7 @@ func read(r io.Reader, s sink, lazy bool) error {
 			}
 			return err
 		}
+		bufs.free(d.arenas, d.heads)
 	}
 	if rerr != nil {
 		return rerr
@@ -113,12 +121,75 @@ var errStopped = errors.New("stopped")
 // batchLines is how many lines are read and decoded at once.
 const batchLines = 256
 
+// buffers keeps the line arenas and decoded heads of batches that were
+// consumed, for reuse; a channel each, so the reader and the sink can
+// share them.
+type buffers struct {
+	once   sync.Once
+	arenaC chan []byte
+	headC  chan []headLine
+}
+
+func (b *buffers) init() {
+	b.once.Do(func() {
+		b.arenaC = make(chan []byte, 8)
+		b.headC = make(chan []headLine, 2)
+	})
+}
+
+// arena returns an empty arena of at least n bytes.
+func (b *buffers) arena(n int) []byte {
+	b.init()
+	select {
+	case a := <-b.arenaC:
+		if cap(a) >= n {
+			return a[:0]
+		}
+	default:
+	}
+	return make([]byte, 0, max(arenaBytes, n))
+}
+
+// heads returns a slice of headLines to decode into, or nil.
+func (b *buffers) heads() []headLine {
+	b.init()
+	select {
+	case h := <-b.headC:
+		return h
+	default:
+		return nil
+	}
+}
+
+// free takes back the buffers of a consumed batch (those that do not fit
+// are left to the garbage collector).
+func (b *buffers) free(arenas [][]byte, heads []headLine) {
+	b.init()
+	for _, a := range arenas {
+		select {
+		case b.arenaC <- a:
+		default:
+		}
+	}
+	if heads != nil {
+		select {
+		case b.headC <- heads:
+		default:
+		}
+	}
+}
+
+// arenaBytes is the size of the buffers lines are copied into.
+const arenaBytes = 256 << 10
+
 // readLines reads r in batches of whole lines (without their newlines),
-// handed to fn; the slices are fn's to keep. torn is the length of a last
-// line without its newline, which is not handed over.
-func readLines(r io.Reader, fn func([][]byte) error) (torn int, err error) {
+// handed to fn with the arenas that hold them; fn may keep both, or give
+// the arenas back to bufs once nothing refers to the lines. torn is the
+// length of a last line without its newline, which is not handed over.
+func readLines(r io.Reader, bufs *buffers, fn func(lines, arenas [][]byte) error) (torn int, err error) {
 	br := bufio.NewReaderSize(r, 64<<10)
 	var arena []byte
+	var arenas [][]byte // of this batch
 	batch := make([][]byte, 0, batchLines)
 	var long []byte // a line longer than the reader's buffer, so far
 	for {
@@ -132,7 +203,7 @@ func readLines(r io.Reader, fn func([][]byte) error) (torn int, err error) {
 				torn = n
 			}
 			if len(batch) > 0 {
-				err = fn(batch)
+				err = fn(batch, arenas)
 			}
 			return torn, err
 		case rerr != nil:
@@ -143,20 +214,23 @@ func readLines(r io.Reader, fn func([][]byte) error) (torn int, err error) {
 			line = append(long, line...)
 			long = nil
 		}
-		// Copy into an arena shared by many lines: one allocation per
-		// 256 KB rather than one per line. Lines are never appended to
-		// in place, so earlier slices stay valid when a new arena starts.
-		if len(line) > cap(arena)-len(arena) {
-			arena = make([]byte, 0, max(256<<10, len(line)))
+		// Copy into an arena shared by the lines of a batch: one buffer
+		// per 256 KB rather than one per line. Lines are never appended
+		// to in place, so earlier slices stay valid when a new arena
+		// starts; a batch's arenas go with it.
+		if arena == nil || len(line) > cap(arena)-len(arena) {
+			arena = bufs.arena(len(line))
+			arenas = append(arenas, arena)
 		}
 		start := len(arena)
 		arena = append(arena, line...)
+		arenas[len(arenas)-1] = arena
 		batch = append(batch, arena[start:len(arena):len(arena)])
 		if len(batch) == batchLines {
-			if err := fn(batch); err != nil {
+			if err := fn(batch, arenas); err != nil {
 				return 0, err
 			}
-			batch = make([][]byte, 0, batchLines)
+			batch, arena, arenas = make([][]byte, 0, batchLines), nil, nil
 		}
 	}
 }
