@@ -26,7 +26,8 @@ import (
 //	[tools]  text, memory_search, text, read_file, text: two tool rounds interleaved with text
 //	[md]     the markdown sample (tables, lists, task lists, links, code)
 //	[xss]    the attack corpus: what a poisoned page could make a model write
-//	[slow]   a long answer in small pieces, slowly (stop, typing while it streams)
+//	[slow]   a long answer in small pieces, slowly (stop)
+//	[endless] the same, five times as long (typing while it streams)
 //	[fail]   the provider fails after the first words
 //	anything else: "You said: …"
 
@@ -116,6 +117,8 @@ func pageModel(r llmtest.Recorded) llmtest.Reply {
 		return llmtest.Reply{Text: xssCorpus, ChunkSize: 40, Usage: usage}
 	case strings.Contains(user, "[slow]"):
 		return llmtest.Reply{Text: slowAnswer, ChunkSize: 6, Delay: 12 * time.Millisecond, Usage: usage}
+	case strings.Contains(user, "[endless]"): // half a minute, for the typing measure: stopped when done
+		return llmtest.Reply{Text: strings.Repeat(slowAnswer, 5), ChunkSize: 6, Delay: 12 * time.Millisecond, Usage: usage}
 	case strings.Contains(user, "[fail]"):
 		return llmtest.Reply{Text: "This answer starts well", ChunkSize: 23, Error: "the provider fell over"}
 	}
