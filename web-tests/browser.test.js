@@ -129,9 +129,25 @@ test("web chat page", async (t) => {
       });
 
       await t.test("markdown: table, lists, task list, link, highlighted code with a copy button", async () => {
+        // Which batch of DOM changes put each node in: an answer redrawn
+        // whole as it streams (a flicker, a lost selection) would have put
+        // all its blocks in at once, at the end.
+        await page.evaluate(() => {
+          window.addedIn = new WeakMap();
+          let batch = 0;
+          new MutationObserver((records) => {
+            batch++;
+            for (const r of records) for (const n of r.addedNodes) window.addedIn.set(n, batch);
+          }).observe(document.getElementById("messages"), { childList: true, subtree: true });
+        });
         await send(page, "Plan the garden [md]");
         await lastTurnDone(page);
         const md = `${lastTurn} .md`;
+        const [heading, code] = await page.evaluate((md) => {
+          const el = document.querySelector(md);
+          return [window.addedIn.get(el.firstElementChild), window.addedIn.get(el.lastElementChild)];
+        }, md);
+        assert.ok(heading < code, `the heading was drawn again as the rest streamed in (batch ${heading}, the last block's ${code})`);
         assert.deepEqual(await page.locator(`${md} th`).allTextContents(), ["Plant", "Month", "Water"]);
         assert.equal(await page.locator(`${md} ol > li`).count(), 2);
         assert.deepEqual(await page.locator(`${md} [role=img]`).evaluateAll((e) => e.map((x) => x.getAttribute("aria-label"))), ["done", "to do"]);
