@@ -47,12 +47,13 @@ type EmbedStatus struct {
 	// overhead adds about 10 bytes per vector and per link).
 	Vectors     int   `json:"vectors"`
 	VectorBytes int64 `json:"vector_bytes"`
-	// LastPass is when an embedding pass last completed; zero if never.
-	LastPass time.Time `json:"last_pass"`
+	// LastPass is when an embedding pass last completed; zero (left out
+	// of JSON) if never.
+	LastPass time.Time `json:"last_pass,omitzero"`
 	// LastError is why the last pass failed, at LastErrorAt; "" once a
 	// pass succeeds.
 	LastError   string    `json:"last_error,omitempty"`
-	LastErrorAt time.Time `json:"last_error_at"`
+	LastErrorAt time.Time `json:"last_error_at,omitzero"`
 }
 
 // Stats reports what the index holds.
