@@ -208,5 +208,16 @@ func (r *Root) toolOptions() tools.Options {
 		Log:                  r.o.Log,
 		Secrets:              r.o.Secrets,
 		Locks:                r.o.Locks,
+		ControlPaths:         r.skillFolders(),
 	}
+}
+
+// skillFolders are the folders skills are found in, which tools treat as
+// control files wherever they lie.
+func (r *Root) skillFolders() []string {
+	var out []string
+	for _, root := range SkillRoots(r.o.Config, r.o.Paths, r.o.Getenv) {
+		out = append(out, root.Dir)
+	}
+	return out
 }

@@ -32,6 +32,13 @@ func (b *Bash) policy() (pol sandbox.Policy, note string) {
 		}
 		pol.ReadOnly = fixed
 	}
+	if b.Unattended {
+		for _, c := range p.Control { // skill folders kept elsewhere (skills.paths)
+			if r, err := realPath(c); err == nil {
+				pol.ReadOnly = append(pol.ReadOnly, r)
+			}
+		}
+	}
 	for _, h := range p.LocalGPT.hidden(p.Workspace, p.AllowedPaths) {
 		if r, err := filepath.EvalSymlinks(h); err == nil {
 			pol.Hidden = append(pol.Hidden, r)

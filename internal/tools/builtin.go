@@ -53,6 +53,11 @@ type Options struct {
 	Approver Approver
 	// Exclude names tools to leave out (for the heartbeat, say).
 	Exclude []string
+	// ControlPaths are folders outside the workspace's own control files
+	// whose contents steer LocalGPT: the skill folders of skills.paths
+	// (absolute). Writes into them need approval, as into the workspace's
+	// skills/, and an unattended bash command cannot change them.
+	ControlPaths []string
 	// Getenv reads HOME for ~; nil means os.Getenv.
 	Getenv func(string) string
 	// Unattended says nobody watches the calls (heartbeat cycles): bash
@@ -96,7 +101,8 @@ func New(o Options) (*Registry, error) {
 	if locks == nil {
 		locks = &keylock.Table{}
 	}
-	policy := PathPolicy{Workspace: o.Paths.Workspace, Home: home, Locks: locks, LocalGPT: LocalGPTFilesOf(o.Paths)}
+	policy := PathPolicy{Workspace: o.Paths.Workspace, Home: home, Locks: locks, LocalGPT: LocalGPTFilesOf(o.Paths),
+		Control: o.ControlPaths}
 	for _, p := range o.AllowedPaths {
 		if p == "~" || strings.HasPrefix(p, "~/") {
 			p = filepath.Join(home, p[1:])

@@ -39,6 +39,10 @@ type PathPolicy struct {
 	AllowedPaths []string
 	// LocalGPT locates LocalGPT's own files.
 	LocalGPT LocalGPTFiles
+	// Control are folders besides the workspace's control files that
+	// steer LocalGPT (the skill folders of skills.paths): writes into
+	// them need approval wherever they lie.
+	Control []string
 	// Locks serialises the calls that rewrite one file (write_file,
 	// edit_file, memory_save), keyed by the resolved real path, so two
 	// names for one file (a symbolic link, "./a" and "a") share a lock.

@@ -119,8 +119,29 @@ func (p PathPolicy) checkWrite(real string) verdict {
 		c := sp.join(len(sp.comps) - len(wsRest) + 1)
 		v.needs = append(v.needs, need{ConcernControl, c,
 			c + " steers LocalGPT itself (the heartbeat runs HEARTBEAT.md's tasks unattended; SOUL.md, USER.md and skills shape every answer)"})
+	} else if c := p.controlFolderOf(sp); c != "" {
+		v.needs = append(v.needs, need{ConcernControl, c,
+			c + " is a skill folder (skills.paths): skills steer LocalGPT itself and shape every answer"})
 	}
 	return v
+}
+
+// controlFolderOf returns the folder of p.Control that holds the spot,
+// or "". A skill folder kept in an allowed path (or in the workspace
+// under another name than skills/) is as much a control file as the
+// workspace's skills/: a skill planted there is offered in every prompt.
+func (p PathPolicy) controlFolderOf(sp *spot) string {
+	for _, c := range p.Control {
+		if c == "" {
+			continue
+		}
+		if r, err := realPath(c); err == nil {
+			if _, ok := sp.under(newAnchor(r)); ok {
+				return r
+			}
+		}
+	}
+	return ""
 }
 
 // checkRead decides about reading path (clean, absolute) whose real
