@@ -13,7 +13,13 @@ import (
 // binary is the localgpt built once for the end-to-end tests in this package.
 var binary string
 
-func TestMain(m *testing.M) { testbin.Main(m, &binary) }
+func TestMain(m *testing.M) {
+	if os.Getenv(shellServerEnv) != "" { // the test binary as an MCP server (mcpshell_test.go)
+		serveShell()
+		os.Exit(0)
+	}
+	testbin.Main(m, &binary)
+}
 
 // runBinary runs the built localgpt with LOCALGPT_HOME=home.
 func runBinary(t *testing.T, home string, args ...string) (stdout, stderr string, code int) {

@@ -38,7 +38,10 @@ func (d Decision) String() string {
 type Request struct {
 	// Tool is the name of the tool being called.
 	Tool string
-	// Summary is the call in one line (the command, the file written).
+	// Summary is the call as the user judges it: the command, the file
+	// written, an MCP tool's whole arguments. It is never cut (a payload
+	// could hide past the cut); the front end decides how to show a long
+	// one (the CLI prints it whole above its prompt).
 	Summary string
 	// Reason says why approval is needed, for the prompt.
 	Reason string
@@ -289,5 +292,5 @@ func (g *Gate) ask(ctx context.Context, req Request, what, fix string) (Decision
 	case d == AllowOnce || d == AllowAlways:
 		return d, nil
 	}
-	return Deny, &RefusedError{fmt.Sprintf("the user declined to run %s: %s. Do not retry the same call; ask the user what to do instead", req.Tool, req.Summary)}
+	return Deny, &RefusedError{fmt.Sprintf("the user declined to run %s: %s. Do not retry the same call; ask the user what to do instead", req.Tool, truncateMiddle(req.Summary, 300))}
 }

@@ -175,9 +175,11 @@ func (t *mcpTool) Run(ctx context.Context, args json.RawMessage) (Result, error)
 	return Result{Content: res.Text, IsError: res.IsError}, nil
 }
 
-// Summary implements Summarizer, for the approval prompt.
+// Summary implements Summarizer, for the approval prompt: the whole
+// arguments, since what the tool does with them is the server's and only
+// they show it (a cut at 200 characters once hid a payload past it).
 func (t *mcpTool) Summary(args json.RawMessage) string {
-	return fmt.Sprintf("MCP server %s, tool %s, arguments %s", t.t.Server, t.t.Name, clip.Runes(strings.Join(strings.Fields(string(args)), " "), 200, "…"))
+	return fmt.Sprintf("MCP server %s, tool %s, arguments %s", t.t.Server, t.t.Name, wholeArgs(args))
 }
 
 // approveMCP asks about a call of an MCP tool that its server's policy

@@ -1,6 +1,7 @@
 package tools
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -135,12 +136,23 @@ func (r *Registry) Output(text string) string {
 	return r.secrets.Mask(truncateMiddle(text, r.maxChars))
 }
 
-// summarize describes a call in one line for an approval prompt.
+// summarize describes a call for an approval prompt.
 func summarize(t Tool, args json.RawMessage) string {
 	if s, ok := t.(Summarizer); ok {
 		if sum := s.Summary(args); sum != "" {
 			return sum
 		}
 	}
-	return truncateMiddle(strings.Join(strings.Fields(string(args)), " "), 200)
+	return wholeArgs(args)
+}
+
+// wholeArgs shows a call's arguments for an approval prompt: all of them
+// (a cut could hide the part that matters), indented when they are JSON,
+// so that each value is on its own line and nothing runs together.
+func wholeArgs(args json.RawMessage) string {
+	var b bytes.Buffer
+	if json.Indent(&b, args, "", "  ") == nil {
+		return b.String()
+	}
+	return string(args)
 }
