@@ -139,7 +139,7 @@ func (r *Root) Memory(ctx context.Context) (*memory.Store, error) {
 		// that happened to open it.
 		o := MemoryOptions(r.o.Config, r.o.Paths, r.o.Log)
 		if e := r.o.Config.Memory.Embeddings; e.Enabled {
-			o.Embedder = newEmbedder(r.o.Config, provider.Options{ConfigFile: r.o.Paths.ConfigFile, Log: r.o.Log})
+			o.Embedder = newEmbedder(r.o.Config, provider.Options{ConfigFile: r.o.Paths.ConfigFile, Log: r.o.Log}, r.o.Secrets)
 			o.EmbedModel, o.EmbedBatch = EmbedModel(r.o.Config), e.BatchSize
 		}
 		st, err := memory.Open(context.WithoutCancel(ctx), o)

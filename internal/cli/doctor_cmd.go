@@ -127,9 +127,20 @@ func cmp(a, b error) error {
 	return b
 }
 
-// runChecks runs every check it can: without a valid config only the
-// first one.
+// runChecks runs every check (collectChecks), with the secrets masked in
+// what they say: a provider's error may quote the key it was sent, and
+// doctor and setup print the checks on stdout.
 func (a *app) runChecks(ctx context.Context) []check {
+	checks := a.collectChecks(ctx)
+	for i := range checks {
+		checks[i].Detail = a.secrets.Mask(checks[i].Detail)
+	}
+	return checks
+}
+
+// collectChecks runs every check it can: without a valid config only the
+// first one.
+func (a *app) collectChecks(ctx context.Context) []check {
 	if err := a.setup(); err != nil {
 		return []check{{Name: "config", Detail: err.Error(), err: err}}
 	}

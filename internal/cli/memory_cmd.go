@@ -294,6 +294,9 @@ func newMemoryStatsCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if st.Embeddings != nil { // the provider's error may echo its key, and this is stdout
+				st.Embeddings.LastError = a.secrets.Mask(st.Embeddings.LastError)
+			}
 			if asJSON {
 				return writeJSON(a.stdout, st)
 			}

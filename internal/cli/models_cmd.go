@@ -63,7 +63,7 @@ func (a *app) listModels(ctx context.Context, def llm.Resolved) []providerModels
 			pm.err = provider.Check(a.cfg, l.Provider, "", a.providerOptions())
 		}
 		if pm.err != nil {
-			pm.Error = pm.err.Error()
+			pm.Error = a.secrets.Mask(pm.err.Error()) // a provider's error may echo its key, and this goes to stdout
 			var le *llm.Error
 			if errors.As(pm.err, &le) {
 				pm.ErrorKind = le.Kind

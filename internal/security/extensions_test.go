@@ -1,12 +1,17 @@
 package security_test
 
 import (
+	"bytes"
+	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/localgpt-go/localgpt/internal/cli"
 	"github.com/localgpt-go/localgpt/internal/llm/llmtest"
 	"github.com/localgpt-go/localgpt/internal/sandbox"
 )
@@ -67,5 +72,96 @@ func TestSkillFolderElsewhereIsAControlFile(t *testing.T) {
 				t.Fatalf("the heartbeat's command could not write an ordinary file:\n%s", results)
 			}
 		})
+	}
+}
+
+// TestEmbeddingsNeverCarryASecret (red team, after semantic search
+// landed): a note holding a configured key (pasted by hand) was masked
+// in every tool result and prompt, but sent whole to the embedding
+// provider — here OpenAI's /v1/embeddings carrying the Anthropic key — by
+// the catch-up a search makes, at every entry. The texts embedded are
+// now masked like everything else that leaves for a model.
+func TestEmbeddingsNeverCarryASecret(t *testing.T) {
+	const key = "sk-ant-api03-Zq8mW2xLr5TnV7bK"
+	for _, e := range entries() {
+		t.Run(e.name, func(t *testing.T) {
+			// Appended to newLab's [tools] section.
+			l := newLab(t, "[providers.anthropic]\napi_key = \""+key+"\"\n"+
+				"[memory.embeddings]\nenabled = true\nprovider = \"openai\"\nmodel = \"text-embedding-3-small\"\n")
+			os.MkdirAll(l.ws("notes"), 0o700)
+			if err := os.WriteFile(l.ws("notes", "work.md"), []byte("# Work\n\nThe billing project's Anthropic key is "+key+" (rotate in May).\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			l.llm.Enqueue(llmtest.ToolCalls(call("s", "memory_search", map[string]any{"query": "billing project key"})), llmtest.Text("done"))
+			e.run(l, false)
+			embeds := l.llm.Calls("/v1/embeddings")
+			sawNote := false
+			for _, c := range embeds {
+				if strings.Contains(string(c.Body), strings.TrimPrefix(key, "sk-ant-")) {
+					t.Fatalf("the key was sent to the embedding provider:\n%s", c.Body)
+				}
+				sawNote = sawNote || strings.Contains(string(c.Body), "rotate in May")
+			}
+			if !sawNote {
+				t.Fatalf("the note was never embedded (%d embedding requests): the attack was not replayed", len(embeds))
+			}
+			if strings.Contains(l.toolResults(), strings.TrimPrefix(key, "sk-ant-")) {
+				t.Fatalf("the key reached the model:\n%s", l.toolResults())
+			}
+		})
+	}
+}
+
+// TestEmbeddingErrorEchoingTheKey (red team): an embedding server that
+// answers 401 quoting the key it was sent (as some do) had it printed
+// whole on stdout by `memory stats` (the pass's last error) and `doctor`
+// (its embeddings check), in text and JSON; stderr was masked already.
+func TestEmbeddingErrorEchoingTheKey(t *testing.T) {
+	const key = "sk-test-000000000000" // llmtest.OpenAIConfig's
+	l := newLab(t, "[memory.embeddings]\nenabled = true\nprovider = \"openai\"\nmodel = \"text-embedding-3-small\"\n")
+	l.llm.OnEmbed(func(llmtest.Recorded) *llmtest.Reply {
+		r := llmtest.HTTPError(401, "Incorrect API key provided: "+key+". You can find your API key at https://platform.openai.com.")
+		return &r
+	})
+	for _, args := range [][]string{
+		{"memory", "reindex"}, {"memory", "stats"}, {"memory", "stats", "--json"}, {"doctor"}, {"doctor", "--json"},
+	} {
+		var out, errOut bytes.Buffer
+		code := cli.Main(context.Background(), args, l.getenv, strings.NewReader(""), &out, &errOut)
+		both := out.String() + errOut.String()
+		if strings.Contains(both, key) {
+			t.Fatalf("localgpt %s (exit %d) printed the key:\n%s", strings.Join(args, " "), code, both)
+		}
+		if !strings.Contains(both, "Incorrect API key provided") {
+			t.Fatalf("localgpt %s (exit %d) does not show the provider's error, so the attack was not replayed:\n%s", strings.Join(args, " "), code, both)
+		}
+	}
+}
+
+// TestProviderErrorEchoingTheKeyOnStdout: the same echo from the chat
+// provider's model listing reached stdout whole through `models` (text
+// and JSON) and `doctor`.
+func TestProviderErrorEchoingTheKeyOnStdout(t *testing.T) {
+	const key = "sk-test-000000000000"
+	echo := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusUnauthorized)
+		fmt.Fprintf(w, `{"error":{"message":"Incorrect API key provided: %s","type":"invalid_request_error","code":"invalid_api_key"}}`,
+			strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "))
+	}))
+	defer echo.Close()
+	l := newLab(t, "")
+	cfg, _ := os.ReadFile(l.configFile())
+	os.WriteFile(l.configFile(), bytes.Replace(cfg, []byte(l.llm.URL), []byte(echo.URL), 1), 0o600)
+	for _, args := range [][]string{{"models"}, {"models", "--json"}, {"doctor"}, {"doctor", "--json"}} {
+		var out, errOut bytes.Buffer
+		code := cli.Main(context.Background(), args, l.getenv, strings.NewReader(""), &out, &errOut)
+		both := out.String() + errOut.String()
+		if strings.Contains(both, key) {
+			t.Fatalf("localgpt %s (exit %d) printed the key:\n%s", strings.Join(args, " "), code, both)
+		}
+		if !strings.Contains(both, "Incorrect API key provided") {
+			t.Fatalf("localgpt %s (exit %d) does not show the provider's error, so the attack was not replayed:\n%s", strings.Join(args, " "), code, both)
+		}
 	}
 }
