@@ -165,3 +165,42 @@ func TestProviderErrorEchoingTheKeyOnStdout(t *testing.T) {
 		}
 	}
 }
+
+// TestSkillToolReadsNoHiddenFile (red team, after skills landed): the
+// skill tool read any file inside a skill's folder unasked, its hidden
+// ones too: a skill's .env beside its scripts (a token for the service
+// it deploys to), which read_file asks about, came back to the model at
+// every entry, ready for a page's instructions to send on with web_fetch.
+// Now it reads only the files it lists.
+func TestSkillToolReadsNoHiddenFile(t *testing.T) {
+	const token = "ghp_R3dT3amD3pl0yT0k3n0000000000000000"
+	for _, e := range entries() {
+		t.Run(e.name, func(t *testing.T) {
+			l := newLab(t, "")
+			dir := l.ws("skills", "deploy")
+			os.MkdirAll(filepath.Join(dir, "scripts", ".secrets"), 0o700)
+			os.WriteFile(filepath.Join(dir, "SKILL.md"), []byte("---\nname: deploy\ndescription: Deploys the site.\n---\nRun scripts/deploy.sh.\n"), 0o600)
+			os.WriteFile(filepath.Join(dir, "scripts", "deploy.sh"), []byte("#!/bin/sh\n. ./.env\n"), 0o600)
+			os.WriteFile(filepath.Join(dir, ".env"), []byte("DEPLOY_TOKEN="+token+"\n"), 0o600)
+			os.WriteFile(filepath.Join(dir, "scripts", ".secrets", "token"), []byte(token+"\n"), 0o600)
+			os.Symlink("../.env", filepath.Join(dir, "scripts", "env.txt"))
+			l.llm.Enqueue(llmtest.ToolCalls(
+				call("a", "skill", map[string]any{"name": "deploy", "file": ".env"}),
+				call("b", "skill", map[string]any{"name": "deploy", "file": "scripts/.secrets/token"}),
+				call("c", "skill", map[string]any{"name": "deploy", "file": "scripts/env.txt"}),
+				call("d", "skill", map[string]any{"name": "deploy", "file": "scripts/deploy.sh"}),
+			), llmtest.Text("done"))
+			e.run(l, false)
+			results := l.toolResults()
+			if strings.Contains(results, token[8:]) {
+				t.Fatalf("the skill's hidden token reached the model:\n%s", results)
+			}
+			if n := strings.Count(results, "which the skill tool does not read"); n != 3 {
+				t.Fatalf("want 3 refusals, got %d:\n%s", n, results)
+			}
+			if !strings.Contains(results, ". ./.env") {
+				t.Fatalf("a listed file of the skill was not read:\n%s", results)
+			}
+		})
+	}
+}

@@ -126,7 +126,7 @@ func New(o Options) (*Registry, error) {
 			&MemorySave{Memory: o.Memory, Now: o.Now, Paths: policy, Secrets: o.Secrets})
 	}
 	if o.Skills != nil {
-		all = append(all, &SkillTool{Catalog: o.Skills})
+		all = append(all, &SkillTool{Catalog: o.Skills, Paths: policy})
 	}
 	all = append(all, &WebFetch{Secrets: o.Secrets, Fetcher: webfetch.New(webfetch.Options{
 		AllowPrivate: o.WebFetchAllowPrivate,

@@ -32,7 +32,11 @@ const (
 // SkillTool is the skill tool: it lists the skills, reads one's
 // instructions, or reads a file beside them by its relative path. It is
 // offered only while there is at least one skill.
-type SkillTool struct{ Catalog SkillCatalog }
+type SkillTool struct {
+	Catalog SkillCatalog
+	// Paths finds credentials among a skill's files, which it does not read.
+	Paths PathPolicy
+}
 
 type skillArgs struct {
 	Name string `json:"name"`
@@ -81,7 +85,7 @@ func (t *SkillTool) Run(_ context.Context, raw json.RawMessage) (Result, error) 
 		return Result{}, fmt.Errorf("there is no skill named %q; the skills are: %s", a.Name, strings.Join(set.Names(), ", "))
 	}
 	if a.File != "" {
-		return readSkillFile(k, a.File)
+		return readSkillFile(t.Paths, k, a.File)
 	}
 	body, err := k.Body()
 	if err != nil {
@@ -139,7 +143,7 @@ func skillFiles(dir string) []string {
 
 // readSkillFile reads a text file inside a skill's folder. The file's
 // real location (symbolic links resolved) must be inside the folder.
-func readSkillFile(k *skills.Skill, rel string) (Result, error) {
+func readSkillFile(p PathPolicy, k *skills.Skill, rel string) (Result, error) {
 	if filepath.IsAbs(rel) {
 		return Result{}, &ArgError{"skill", "file must be relative to the skill's folder, such as references/guide.md"}
 	}
@@ -151,8 +155,16 @@ func readSkillFile(k *skills.Skill, rel string) (Result, error) {
 	if err != nil {
 		return Result{}, fmt.Errorf("skill %s has no file %s (the skill tool without file lists its files)", k.Name, rel)
 	}
-	if r, err := filepath.Rel(dir, path); err != nil || r == ".." || strings.HasPrefix(r, ".."+string(filepath.Separator)) {
+	r, err := filepath.Rel(dir, path)
+	if err != nil || r == ".." || strings.HasPrefix(r, ".."+string(filepath.Separator)) {
 		return Result{}, fmt.Errorf("%s is outside the folder of skill %s", rel, k.Name)
+	}
+	// Only the files the tool lists: a skill's hidden files (.env beside
+	// its scripts, .git) and credentials are what read_file asks about,
+	// and this tool asks nobody.
+	if hiddenPath(rel) || hiddenPath(r) || p.credentialOf(newSpot(path)) != "" {
+		return Result{}, fmt.Errorf("%s of skill %s is a hidden file or holds credentials, which the skill tool does not read; "+
+			"read_file can, with the user's approval where it is needed", rel, k.Name)
 	}
 	f, err := os.Open(path)
 	if err != nil {
@@ -174,4 +186,15 @@ func readSkillFile(k *skills.Skill, rel string) (Result, error) {
 		text = clip.Bytes(text, maxSkillFileBytes, "\n[… the rest of the file is not shown …]")
 	}
 	return Result{Content: text}, nil
+}
+
+// hiddenPath reports whether a relative path has a component starting
+// with a dot (the skill's listing skips those).
+func hiddenPath(rel string) bool {
+	for _, c := range strings.Split(filepath.ToSlash(rel), "/") {
+		if len(c) > 1 && c[0] == '.' && c != ".." {
+			return true
+		}
+	}
+	return false
 }
