@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -221,7 +222,9 @@ when the embedding model fails (the text index is up to date then).`,
 					bar.Set(done)
 				}
 			}
+			restore := bulkGC()
 			st, err := s.Reindex(ctx, force, progress)
+			restore()
 			for _, n := range st.Notes {
 				printf(a.stderr, "localgpt: note: %s\n", n)
 			}
@@ -238,6 +241,27 @@ when the embedding model fails (the text index is up to date then).`,
 	}
 	cmd.Flags().BoolVar(&force, "force", false, "rebuild the whole index")
 	return cmd
+}
+
+// bulkGCPercent is the garbage collector's pace during a reindex (Go's
+// default is 100).
+const bulkGCPercent = 300
+
+// bulkGC lets the heap grow to four times what stays live between
+// collections until restore is called, unless GOGC already allows more
+// (or turns the collector off). A full reindex allocates about six times
+// the markdown it reads (file contents, their text, chunks, statement
+// arguments: 170 MB for the 29.5 MB benchmark corpus) while little of it
+// stays live, so at the default pace the collector took about a tenth of
+// the time: full reindex of 3,000 notes 1.17 → 1.06 s (medians of 6,
+// load 15–18), peak RSS 62 → 75 MB.
+func bulkGC() (restore func()) {
+	old := debug.SetGCPercent(bulkGCPercent)
+	if old < 0 || old >= bulkGCPercent {
+		debug.SetGCPercent(old)
+		return func() {}
+	}
+	return func() { debug.SetGCPercent(old) }
 }
 
 // embedAll embeds the chunks without a vector, with a progress bar on a

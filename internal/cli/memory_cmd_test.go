@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -177,5 +178,26 @@ func TestSearchTrustsTheDaemonsWatcher(t *testing.T) {
 	lock.Unlock()
 	if r := run(t, home, "memory", "search", "zanzibar"); r.code != 0 || !strings.Contains(r.stdout, "fresh.md") {
 		t.Fatalf("without a daemon the edit must be found: %+v", r)
+	}
+}
+
+// TestBulkGC: a reindex raises the collector's pace to bulkGCPercent and
+// puts back what was set before; a setting that already allows more (or
+// turns the collector off) is left alone.
+func TestBulkGC(t *testing.T) {
+	orig := debug.SetGCPercent(100)
+	defer debug.SetGCPercent(orig)
+	for _, before := range []int{50, 100, bulkGCPercent, 800, -1} {
+		debug.SetGCPercent(before)
+		restore := bulkGC()
+		during := debug.SetGCPercent(-1) // read it
+		debug.SetGCPercent(during)
+		if want := max(before, bulkGCPercent); before < 0 && during != -1 || before >= 0 && during != want {
+			t.Errorf("GOGC %d: %d during the reindex, want %d", before, during, want)
+		}
+		restore()
+		if after := debug.SetGCPercent(before); after != before {
+			t.Errorf("GOGC %d: %d after the reindex", before, after)
+		}
 	}
 }
