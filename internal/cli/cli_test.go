@@ -238,10 +238,27 @@ func TestCompletion(t *testing.T) {
 
 func TestVersionHelpAndUsageErrors(t *testing.T) {
 	home := t.TempDir()
-	if r := run(t, home, "--version"); r.code != 0 || !strings.HasPrefix(r.stdout, "localgpt ") {
-		t.Fatalf("--version: %+v", r)
+	flag := run(t, home, "--version")
+	if flag.code != 0 || !strings.HasPrefix(flag.stdout, "localgpt version ") {
+		t.Fatalf("--version: %+v", flag)
 	}
-	r := run(t, home, "--help")
+	// `localgpt version` is the same line, and --json the same facts.
+	if r := run(t, home, "version"); r.code != 0 || r.stdout != flag.stdout {
+		t.Fatalf("version: %+v, want %q", r, flag.stdout)
+	}
+	r := run(t, home, "version", "--json")
+	var info struct{ Version, Go, Platform string }
+	if err := json.Unmarshal([]byte(r.stdout), &info); err != nil || r.code != 0 ||
+		info.Version == "" || !strings.Contains(flag.stdout, info.Version+" (") || !strings.Contains(flag.stdout, info.Go+", "+info.Platform) {
+		t.Fatalf("version --json: %v %+v", err, r)
+	}
+	if _, err := os.Stat(filepath.Join(home, "config.toml")); err == nil {
+		t.Error("version must not create the home")
+	}
+	if r := run(t, home, "version", "extra"); r.code != ExitError {
+		t.Errorf("version extra: %+v", r)
+	}
+	r = run(t, home, "--help")
 	for _, want := range []string{"Exit codes:", "2  configuration error", "3  provider error", "LOCALGPT_HOME"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("--help lacks %q", want)

@@ -54,6 +54,7 @@ func newRootCmd(a *app) *cobra.Command {
 		newDaemonCmd(a),
 		newSkillsCmd(a),
 		newMCPCmd(a),
+		newVersionCmd(a),
 	)
 	return root
 }
