@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/localgpt-go/localgpt/internal/assistant"
 	"github.com/localgpt-go/localgpt/internal/clip"
+	"github.com/localgpt-go/localgpt/internal/fuzzy"
 	"github.com/localgpt-go/localgpt/internal/skills"
 	"github.com/localgpt-go/localgpt/internal/termmd"
 )
@@ -50,6 +50,20 @@ func (a *app) warnSkills(warnings []skills.Warning) {
 	}
 }
 
+// skillItem is a skill as skills list --json and skills show --json print it.
+type skillItem struct {
+	Name        string   `json:"name"`
+	Description string   `json:"description"`
+	Dir         string   `json:"dir"`
+	File        string   `json:"file"`
+	License     string   `json:"license,omitempty"`
+	Tools       []string `json:"allowed_tools,omitempty"`
+}
+
+func newSkillItem(k *skills.Skill) skillItem {
+	return skillItem{k.Name, k.Description, k.Dir, k.File, k.Meta.License, k.Meta.AllowedTools}
+}
+
 func newSkillsListCmd(a *app) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
@@ -58,6 +72,8 @@ func newSkillsListCmd(a *app) *cobra.Command {
 		Long: `List every skill found: its name, description and folder, in name order.
 Skills that cannot be loaded are reported on stderr with the file and what
 to fix; the others are listed regardless.`,
+		Example: `  localgpt skills list
+  localgpt skills list --json | jq -r '.[].name'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			set, err := a.loadSkills()
@@ -65,17 +81,9 @@ to fix; the others are listed regardless.`,
 				return err
 			}
 			if asJSON {
-				type item struct {
-					Name        string   `json:"name"`
-					Description string   `json:"description"`
-					Dir         string   `json:"dir"`
-					File        string   `json:"file"`
-					License     string   `json:"license,omitempty"`
-					Tools       []string `json:"allowed_tools,omitempty"`
-				}
-				out := []item{}
+				out := []skillItem{}
 				for _, k := range set.List() {
-					out = append(out, item{k.Name, k.Description, k.Dir, k.File, k.Meta.License, k.Meta.AllowedTools})
+					out = append(out, newSkillItem(k))
 				}
 				return writeJSON(a.stdout, out)
 			}
@@ -94,11 +102,22 @@ to fix; the others are listed regardless.`,
 	return cmd
 }
 
+// maxSkillFilesShown bounds the files skills show lists beside SKILL.md.
+const maxSkillFilesShown = 200
+
 func newSkillsShowCmd(a *app) *cobra.Command {
-	return &cobra.Command{
+	var asJSON bool
+	cmd := &cobra.Command{
 		Use:   "show NAME",
 		Short: "Show a skill's file and the files beside it",
-		Args:  cobra.ExactArgs(1),
+		Long: `Print the path of a skill's SKILL.md, the files beside it (what its
+instructions may send the model to read) and the file itself, front matter
+included: what the model reads when it uses the skill. With --json:
+{name, description, dir, file, files, license, allowed_tools, content}.`,
+		Example: `  localgpt skills show weekly-review
+  localgpt skills show weekly-review --json | jq -r .content`,
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: a.completeSkills,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			set, err := a.loadSkills()
 			if err != nil {
@@ -110,13 +129,26 @@ func newSkillsShowCmd(a *app) *cobra.Command {
 			}
 			data, err := os.ReadFile(k.File)
 			if err != nil {
-				return err
+				return fmt.Errorf("read skill %s: %w", k.Name, err)
+			}
+			files := k.Files(maxSkillFilesShown)
+			if asJSON {
+				return writeJSON(a.stdout, struct {
+					skillItem
+					Files   []string `json:"files"`
+					Content string   `json:"content"`
+				}{newSkillItem(k), append([]string{}, files...), string(data)})
 			}
 			fmt.Fprintf(a.stdout, "# %s\n", k.File)
+			if len(files) > 0 {
+				fmt.Fprintf(a.stdout, "# files beside it: %s\n", termmd.Sanitize(strings.Join(files, ", ")))
+			}
 			_, err = fmt.Fprint(a.stdout, termmd.Sanitize(strings.TrimRight(string(data), "\n"))+"\n")
 			return err
 		},
 	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print as JSON, with the file's content")
+	return cmd
 }
 
 func newSkillsNewCmd(a *app) *cobra.Command {
@@ -126,7 +158,8 @@ func newSkillsNewCmd(a *app) *cobra.Command {
 		Long: `Create workspace/skills/NAME/SKILL.md from a template whose comments explain
 the format. NAME is 1 to 64 lowercase letters, digits and hyphens. An
 existing skill is never overwritten.`,
-		Args: cobra.ExactArgs(1),
+		Example: `  localgpt skills new weekly-review`,
+		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := a.setup(); err != nil {
 				return err
@@ -141,10 +174,31 @@ existing skill is never overwritten.`,
 	}
 }
 
-// unknownSkill is the error for a skill name that is not found.
+// unknownSkill is the error for a skill name that is not found: the
+// nearest name when one is close, else the names there are.
 func unknownSkill(name string, set *skills.Set) error {
-	if len(set.List()) == 0 {
+	names := set.Names()
+	if len(names) == 0 {
 		return fmt.Errorf("there is no skill %q, and no skills at all yet; create one with `localgpt skills new NAME`", name)
 	}
-	return errors.New("there is no skill " + fmt.Sprintf("%q", name) + "; the skills are: " + strings.Join(set.Names(), ", "))
+	if near := fuzzy.Nearest(name, names, 1); len(near) > 0 {
+		return fmt.Errorf("there is no skill %q; did you mean %q? (`localgpt skills list` shows them all)", name, near[0])
+	}
+	return fmt.Errorf("there is no skill %q; the skills are: %s", name, strings.Join(names, ", "))
+}
+
+// completeSkills offers the skill names for the first argument, each with
+// its description.
+func (a *app) completeSkills(_ *cobra.Command, args []string, prefix string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	if len(args) > 0 || !a.loaded() {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	set, _ := a.root.Skills().Load()
+	var out []cobra.Completion
+	for _, k := range set.List() {
+		if strings.HasPrefix(k.Name, prefix) {
+			out = append(out, cobra.CompletionWithDesc(k.Name, oneLine(k.Description, 60)))
+		}
+	}
+	return out, cobra.ShellCompDirectiveNoFileComp
 }

@@ -55,6 +55,37 @@ func TestSkillsCommands(t *testing.T) {
 	if r := run(t, home, "skills", "show", "nope"); r.code != 1 || !strings.Contains(r.stderr, "the skills are: evil, weekly-review") {
 		t.Fatalf("%+v", r)
 	}
+	if r := run(t, home, "skills", "show", "weekly-reveiw"); r.code != 1 || !strings.Contains(r.stderr, `did you mean "weekly-review"?`) {
+		t.Fatalf("typo: %+v", r)
+	}
+
+	// show lists the files beside SKILL.md (not hidden ones), as the
+	// model's skill tool does, and --json carries them with the content.
+	dir := filepath.Dir(file)
+	for _, f := range []string{"references/style.md", "scripts/collect.sh", ".git/HEAD", ".hidden"} {
+		os.MkdirAll(filepath.Join(dir, filepath.Dir(f)), 0o700)
+		os.WriteFile(filepath.Join(dir, f), []byte("x"), 0o600)
+	}
+	r = run(t, home, "skills", "show", "weekly-review")
+	if want := "# " + file + "\n# files beside it: references/style.md, scripts/collect.sh\n---\n"; r.code != 0 || !strings.HasPrefix(r.stdout, want) {
+		t.Fatalf("show: want prefix %q: %+v", want, r)
+	}
+	r = run(t, home, "skills", "show", "weekly-review", "--json")
+	var shown struct {
+		Name, File, Content string
+		Files               []string
+	}
+	data, _ := os.ReadFile(file)
+	if err := json.Unmarshal([]byte(r.stdout), &shown); err != nil || shown.Name != "weekly-review" || shown.File != file ||
+		shown.Content != string(data) || strings.Join(shown.Files, ",") != "references/style.md,scripts/collect.sh" {
+		t.Fatalf("show --json: %v %+v", err, r)
+	}
+
+	// The shell completes skill names, with their descriptions.
+	r = run(t, home, "__complete", "skills", "show", "we")
+	if !strings.HasPrefix(r.stdout, "weekly-review\tDescribe what") || strings.Contains(r.stdout, "evil") {
+		t.Fatalf("completion: %q", r.stdout)
+	}
 }
 
 func TestChatRunsSkills(t *testing.T) {

@@ -54,6 +54,37 @@ func (s *Skill) Body() (string, error) {
 	return strings.TrimSpace(body), nil
 }
 
+// Files lists the files of the skill's folder other than SKILL.md, as
+// slash-separated paths relative to it, in lexical order and skipping
+// hidden ones: what the instructions may send the model to read. Past
+// limit files the list ends with "…".
+func (s *Skill) Files(limit int) []string {
+	var out []string
+	errFull := errors.New("full")
+	_ = filepath.WalkDir(s.Dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil
+		}
+		rel, _ := filepath.Rel(s.Dir, path)
+		if rel != "." && strings.HasPrefix(d.Name(), ".") {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if d.IsDir() || rel == FileName {
+			return nil
+		}
+		if len(out) == limit {
+			out = append(out, "…")
+			return errFull
+		}
+		out = append(out, filepath.ToSlash(rel))
+		return nil
+	})
+	return out
+}
+
 // Warning is a problem with one skill file or folder; the other skills
 // load regardless.
 type Warning struct {

@@ -4,10 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -93,7 +91,7 @@ func (t *SkillTool) Run(_ context.Context, raw json.RawMessage) (Result, error) 
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Skill %s\nFolder: %s\n", k.Name, k.Dir)
-	if files := skillFiles(k.Dir); len(files) > 0 {
+	if files := k.Files(maxSkillFilesListed); len(files) > 0 {
 		fmt.Fprintf(&b, "Files beside SKILL.md (read them with the skill tool's file parameter): %s\n", strings.Join(files, ", "))
 	}
 	b.WriteString("\n" + body)
@@ -110,35 +108,6 @@ func listSkills(set *skills.Set) string {
 		fmt.Fprintf(&b, "- %s: %s\n", k.Name, strings.Join(strings.Fields(k.Description), " "))
 	}
 	return strings.TrimRight(b.String(), "\n")
-}
-
-// skillFiles lists the files of a skill's folder besides SKILL.md, as
-// relative paths, skipping hidden ones.
-func skillFiles(dir string) []string {
-	var out []string
-	errFull := errors.New("full")
-	_ = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return nil
-		}
-		rel, _ := filepath.Rel(dir, path)
-		if rel != "." && strings.HasPrefix(d.Name(), ".") {
-			if d.IsDir() {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if d.IsDir() || rel == skills.FileName {
-			return nil
-		}
-		if len(out) == maxSkillFilesListed {
-			out = append(out, "…")
-			return errFull
-		}
-		out = append(out, filepath.ToSlash(rel))
-		return nil
-	})
-	return out
 }
 
 // readSkillFile reads a text file inside a skill's folder. The file's
