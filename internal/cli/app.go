@@ -34,6 +34,11 @@ type app struct {
 
 	interrupts interrupts
 
+	// mcpReported is set by the commands that show a failing MCP server
+	// in their own output (mcp list, doctor), so it is not said again as
+	// a warning.
+	mcpReported bool
+
 	// secrets are masked on stderr, in the log, in session files, tool
 	// results and HTTP responses: one masker for the whole invocation,
 	// which grows as configurations are loaded (setup, daemon reloads).

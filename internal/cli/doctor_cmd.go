@@ -141,6 +141,7 @@ func (a *app) runChecks(ctx context.Context) []check {
 // collectChecks runs every check it can: without a valid config only the
 // first one.
 func (a *app) collectChecks(ctx context.Context) []check {
+	a.mcpReported = true // each server is a check
 	if err := a.setup(); err != nil {
 		return []check{{Name: "config", Detail: err.Error(), err: err}}
 	}

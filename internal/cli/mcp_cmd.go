@@ -43,6 +43,9 @@ See docs/mcp.md for each client's configuration.`,
 // mcpFailed tells the user of an MCP server that could not start or that
 // stopped (assistant.RootOptions.OnMCPFailure).
 func (a *app) mcpFailed(server string, err error) {
+	if a.mcpReported {
+		return
+	}
 	fmt.Fprintf(a.stderr, "localgpt: warning: MCP server %s: %s\n", server, termmd.Sanitize(err.Error()))
 }
 
@@ -66,6 +69,8 @@ With --http ADDR it serves streamable HTTP on ADDR instead (such as
 127.0.0.1:31328), and every request needs "Authorization: Bearer TOKEN"
 with the daemon's API token, as the daemon's HTTP API does: 'localgpt daemon
 token' prints it. Ctrl-C stops it.`,
+		Example: `  claude mcp add --scope user localgpt -- localgpt mcp serve
+  localgpt mcp serve --http 127.0.0.1:31328`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
@@ -126,9 +131,14 @@ func newMCPListCmd(a *app) *cobra.Command {
 		Long: `Start every server of [mcp.servers.NAME] (as a turn would) and show its
 state, how long it took to start, and its tools as the model sees them
 (NAME__TOOL), with "ask" for those that need approval and the reason for any
-tool that is not offered. The servers are stopped when it exits.`,
+tool that is not offered. A server that fails is listed with the reason
+(the exit code stays 0; 'localgpt doctor' fails for it). The servers are
+stopped when it exits.`,
+		Example: `  localgpt mcp list
+  localgpt mcp list --json | jq -r '.[] | .name + " " + .state'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			a.mcpReported = true
 			if err := a.setup(); err != nil {
 				return err
 			}
