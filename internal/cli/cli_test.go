@@ -292,7 +292,7 @@ func TestMissingArgumentsShowUsage(t *testing.T) {
 	}{
 		{[]string{"ask"}, []string{"localgpt ask needs an argument", "usage:   localgpt ask QUESTION…", "example: localgpt ask \"what did I decide"}},
 		{[]string{"memory", "show"}, []string{"localgpt memory show needs an argument", "usage:   localgpt memory show PATH[:FROM-TO]", "example: localgpt memory show MEMORY.md:1-20"}},
-		{[]string{"memory", "show", "a", "b"}, []string{"takes at most 1 argument(s), got 2"}},
+		{[]string{"memory", "show", "a", "b"}, []string{"takes at most 1 argument, got 2"}},
 	} {
 		r := run(t, home, tc.args...)
 		if r.code != 1 {

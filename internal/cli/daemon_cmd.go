@@ -375,6 +375,6 @@ func printCycle(a *app, res *heartbeat.Result) {
 		printf(w, "%s\n", res.Outcome)
 	}
 	if !res.Skipped && res.Model != "" {
-		printf(a.stderr, "%d due task(s), %s, %d tokens (%d today)\n", len(res.Due), res.Model, res.Tokens, res.TokensToday)
+		printf(a.stderr, "%s, %s, %d tokens (%d today)\n", count(len(res.Due), "due task", "due tasks"), res.Model, res.Tokens, res.TokensToday)
 	}
 }

@@ -175,7 +175,7 @@ func (a *app) collectChecks(ctx context.Context) []check {
 			continue
 		}
 		checks = append(checks, check{Name: name, OK: true,
-			Detail: fmt.Sprintf("reachable at %s, %d model(s)", pm.Endpoint, len(pm.Models))})
+			Detail: fmt.Sprintf("reachable at %s, %s", pm.Endpoint, count(len(pm.Models), "model", "models"))})
 		if used {
 			checks = append(checks, a.modelCheck(def, pm))
 		}
@@ -338,7 +338,7 @@ func permissionsCheck(paths config.Paths) check {
 		mode fs.FileMode
 	}
 	var found []wide
-	count := 0
+	n := 0
 	visit := func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return nil // unreadable: not ours to judge
@@ -351,7 +351,7 @@ func permissionsCheck(paths config.Paths) check {
 			return nil
 		}
 		if info.Mode().Perm()&0o077 != 0 {
-			count++
+			n++
 			if len(found) < 3 {
 				found = append(found, wide{path, info.Mode().Perm()})
 			}
@@ -365,7 +365,7 @@ func permissionsCheck(paths config.Paths) check {
 	for _, root := range roots {
 		filepath.WalkDir(root, visit)
 	}
-	if count == 0 {
+	if n == 0 {
 		what := roots[0] + " is"
 		if len(roots) > 1 {
 			what = strings.Join(roots, " and ") + " are"
@@ -376,8 +376,8 @@ func permissionsCheck(paths config.Paths) check {
 	for i, w := range found {
 		examples[i] = fmt.Sprintf("%s (%04o)", w.path, w.mode)
 	}
-	err := fmt.Errorf("%d file(s) and folder(s) can be read by other users of this machine, such as %s; make them private with: chmod -R go-rwx %s",
-		count, strings.Join(examples, ", "), strings.Join(quoteAll(roots), " "))
+	err := fmt.Errorf("%s can be read by other users of this machine, such as %s; make them private with: chmod -R go-rwx %s",
+		count(n, "file or folder", "files and folders"), strings.Join(examples, ", "), strings.Join(quoteAll(roots), " "))
 	return check{Name: "permissions", Detail: err.Error(), err: err}
 }
 

@@ -25,7 +25,7 @@ func TestDoctor(t *testing.T) {
 		notWant  []string
 	}{
 		{"all good", fmt.Sprintf("[providers.ollama]\nendpoint = %q\n", ol.URL), 0,
-			[]string{"✓ config", "✓ default model  llama3.2 → ollama/llama3.2", "✓ ollama", "2 model(s)", "✓ model",
+			[]string{"✓ config", "✓ default model  llama3.2 → ollama/llama3.2", "✓ ollama", "2 models", "✓ model",
 				"✓ window         llama3.2:latest: num_ctx 16384 of 131072; KV cache ≈ 1.9 GB (28 layers × 8 KV heads × 128 × 16384 tokens × 2 for K and V × 2 bytes, assuming Ollama's default f16 cache)",
 				"✓ window         qwen3:8b: num_ctx 8192 of 8192;", "✓ workspace",
 				"✓ permissions"},
@@ -102,7 +102,7 @@ func TestDoctorReportsWideHome(t *testing.T) {
 	os.Chmod(home, 0o755)
 	os.WriteFile(filepath.Join(home, "workspace", "notes.md"), []byte("private"), 0o644)
 	r := run(t, home, "doctor")
-	for _, want := range []string{"✗ permissions", "2 file(s) and folder(s) can be read by other users", home + " (0755)",
+	for _, want := range []string{"✗ permissions", "2 files and folders can be read by other users", home + " (0755)",
 		"notes.md (0644)", "chmod -R go-rwx " + home} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("doctor output lacks %q:\n%s", want, r.stdout)

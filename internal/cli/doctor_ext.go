@@ -13,10 +13,10 @@ import (
 func (a *app) skillsCheck() check {
 	set, warnings := a.root.Skills().Load()
 	if len(warnings) > 0 {
-		err := fmt.Errorf("%d problem(s); first: %s (localgpt skills list shows all)", len(warnings), warnings[0])
+		err := fmt.Errorf("%s; first: %s (localgpt skills list shows all)", count(len(warnings), "problem", "problems"), warnings[0])
 		return check{Name: "skills", Detail: err.Error(), err: err}
 	}
-	return check{Name: "skills", OK: true, Detail: fmt.Sprintf("%d skill(s)", len(set.List()))}
+	return check{Name: "skills", OK: true, Detail: count(len(set.List()), "skill", "skills")}
 }
 
 // mcpChecks starts each MCP server and says whether it came up.
@@ -35,7 +35,7 @@ func (a *app) mcpChecks(ctx context.Context) []check {
 			out = append(out, check{Name: name, Detail: st.Error, err: err})
 			continue
 		}
-		detail := fmt.Sprintf("started in %d ms, %d tool(s)", st.StartMS, len(st.Tools))
+		detail := fmt.Sprintf("started in %d ms, %s", st.StartMS, count(len(st.Tools), "tool", "tools"))
 		bad := 0
 		for _, t := range st.Tools {
 			if t.Problem != "" {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -108,8 +109,16 @@ func needArgs(min, max int, usage, example string) cobra.PositionalArgs {
 		}
 		what := "needs an argument"
 		if len(args) >= min {
-			what = fmt.Sprintf("takes at most %d argument(s), got %d", max, len(args))
+			what = fmt.Sprintf("takes at most %s, got %d", count(max, "argument", "arguments"), len(args))
 		}
 		return &usageError{cmd: cmd.CommandPath(), msg: fmt.Sprintf("%s %s\nusage:   %s\nexample: %s", cmd.CommandPath(), what, usage, example)}
 	}
+}
+
+// count is "1 skill" or "3 skills": n and the noun for one or for many.
+func count(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
 }
