@@ -311,7 +311,9 @@ func TestMissingArgumentsShowUsage(t *testing.T) {
 }
 
 // TestCompletionOfNames: the shell completes session IDs (with their titles),
-// model names as `models` prints them, and memory paths.
+// model names as `models` prints them, memory paths and the values of
+// --mode and --format, and offers no file names for a question or a query
+// (":4" is cobra's ShellCompDirectiveNoFileComp).
 func TestCompletionOfNames(t *testing.T) {
 	ol := llmtest.NewOllama(t)
 	ol.SetModels(llmtest.Model{Name: "llama3.2"}, llmtest.Model{Name: "qwen3:8b"})
@@ -343,6 +345,12 @@ func TestCompletionOfNames(t *testing.T) {
 		{[]string{"ask", "-m", "q"}, []string{"qwen3:8b"}, "fake-small"},
 		{[]string{"memory", "show", ""}, []string{"MEMORY.md", "projects/garden.md", "HEARTBEAT.md"}, ""},
 		{[]string{"memory", "show", "proj"}, []string{"projects/garden.md"}, "MEMORY.md"},
+		{[]string{"session", "rename", ""}, []string{id + "\tPlan the garden"}, ""},
+		{[]string{"session", "rename", id, ""}, []string{":4\n"}, id}, // a title: nothing, not file names
+		{[]string{"session", "export", "--format", ""}, []string{"md\n", "json\n"}, ""},
+		{[]string{"memory", "search", "--mode", ""}, []string{"hybrid\n", "text\n", "vector\n"}, ""},
+		{[]string{"ask", ""}, []string{":4\n"}, "config.toml"},
+		{[]string{"memory", "search", "gar"}, []string{":4\n"}, ""},
 	}
 	for _, tc := range cases {
 		r := run(t, home, append([]string{"__complete"}, tc.args...)...)

@@ -146,6 +146,7 @@ them all; 'localgpt memory reindex' embeds the rest.`,
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print results as JSON")
 	cmd.Flags().BoolVar(&noRefresh, "no-refresh", false, "do not check for edited files first")
 	cmd.Flags().StringVar(&modeFlag, "mode", "", "rank by text, vector (meaning) or hybrid (both; the default with memory.embeddings on)")
+	_ = cmd.RegisterFlagCompletionFunc("mode", cobra.FixedCompletions([]string{"hybrid", "text", "vector"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
 

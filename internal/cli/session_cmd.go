@@ -147,7 +147,10 @@ func newSessionRenameCmd(a *app) *cobra.Command {
 		Long: `Give a session a title, shown by 'session list' instead of its first message.
 The title is kept in the session's file. An empty title ("") goes back to the
 default. A session open in a chat cannot be renamed until the chat ends.`,
-		Args: cobra.MinimumNArgs(2),
+		Example: `  localgpt session rename 20260301-0915 Garden plans
+  localgpt session rename 20260301-0915 ""`,
+		Args:              cobra.MinimumNArgs(2),
+		ValidArgsFunction: a.completeSessions(false),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			st, err := a.sessions()
 			if err != nil {
@@ -184,6 +187,7 @@ are removed first.`,
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", "md", "md or json")
+	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"md", "json"}, cobra.ShellCompDirectiveNoFileComp))
 	cmd.Flags().StringVarP(&out, "output", "o", "", "write to this file instead of standard output")
 	return cmd
 }

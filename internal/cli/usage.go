@@ -28,7 +28,10 @@ type usageError struct {
 func (e *usageError) Error() string { return e.msg }
 
 // polishUsage makes every command of the tree report its usage errors as
-// usageErrors. Called once the tree is complete.
+// usageErrors, and stops the shell from offering file names for the
+// arguments of commands that complete none of their own (questions,
+// queries, names): no argument of localgpt is a file. Called once the
+// tree is complete.
 func polishUsage(root *cobra.Command) {
 	root.InitDefaultHelpCmd()
 	root.InitDefaultCompletionCmd()
@@ -37,6 +40,9 @@ func polishUsage(root *cobra.Command) {
 	walk = func(c *cobra.Command) {
 		if c.Args != nil {
 			c.Args = explainArgs(c.Args)
+		}
+		if c.ValidArgsFunction == nil && len(c.ValidArgs) == 0 {
+			c.ValidArgsFunction = cobra.NoFileCompletions
 		}
 		for _, sub := range c.Commands() {
 			walk(sub)
