@@ -89,6 +89,9 @@ func TestSemanticSearchCommands(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.stdout), &st); err != nil || st.Embeddings == nil || st.Embeddings.Embedded != 7 || st.Embeddings.Chunks != 7 {
 		t.Fatalf("stats --json: %v %+v\n%s", err, st.Embeddings, r.stdout)
 	}
+	if strings.Contains(r.stdout, "last_error_at") || strings.Contains(r.stdout, "0001-01-01") {
+		t.Errorf("stats --json prints a time that never was:\n%s", r.stdout)
+	}
 
 	// The model fails: reindex exits 3 with what to expect, searches say
 	// "text only" and why, stats keep the error.

@@ -309,7 +309,16 @@ func newMemoryStatsCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "stats",
 		Short: "Show what the memory index holds",
-		Args:  cobra.NoArgs,
+		Long: `Show the index: the workspace and the external paths it covers, how many
+files and chunks it holds (and files skipped as binary or too large), its
+size on disk and when a reindex last changed it. With semantic search on
+(memory.embeddings.enabled), also the embedding model and vector size, how
+many chunks have a vector, and when the last embedding pass ended or why
+it failed ('localgpt memory reindex' embeds the chunks still waiting).
+With --json, times the index has never had are left out.`,
+		Example: `  localgpt memory stats
+  localgpt memory stats --json | jq .embeddings.embedded`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			s, err := a.openMemory(cmd.Context())
 			if err != nil {
