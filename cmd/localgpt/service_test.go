@@ -94,6 +94,13 @@ func TestDaemonInstallSystemd(t *testing.T) {
 	}
 	log()
 
+	out, errOut, code = run(nil, "daemon", "uninstall", "--dry-run")
+	if code != 0 || !strings.Contains(out, "Would remove the systemd user unit "+unit+"\nWould run:\n  systemctl --user disable --now localgpt.service\n") || log() != "" {
+		t.Fatalf("uninstall --dry-run: code %d\n%s\n%s", code, out, errOut)
+	}
+	if _, err := os.Stat(unit); err != nil {
+		t.Fatal("uninstall --dry-run removed the unit")
+	}
 	out, errOut, code = run(nil, "daemon", "uninstall")
 	if code != 0 || !strings.Contains(out, "Removed the systemd user unit "+unit) {
 		t.Fatalf("uninstall: code %d\n%s\n%s", code, out, errOut)
@@ -111,5 +118,10 @@ func TestDaemonInstallSystemd(t *testing.T) {
 	out, _, code = run(nil, "daemon", "uninstall")
 	if code != 0 || !strings.Contains(out, "not installed to start at login") || log() != "" {
 		t.Fatalf("second uninstall: %d %s", code, out)
+	}
+	// With nothing installed, --dry-run says so too rather than what it would remove.
+	out, _, code = run(nil, "daemon", "uninstall", "--dry-run")
+	if code != 0 || !strings.Contains(out, "not installed to start at login") || strings.Contains(out, "Would") || log() != "" {
+		t.Fatalf("uninstall --dry-run with nothing installed: %d %s", code, out)
 	}
 }

@@ -92,17 +92,13 @@ started with ` + "`localgpt daemon start`" + ` is left alone.`,
 				return err
 			}
 			st := service.Query(cmd.Context(), p, service.Exec)
-			if dryRun {
-				printf(a.stdout, "Would remove the %s %s", p.Kind, p.Path)
-				if !st.Installed {
-					fmt.Fprint(a.stdout, " (not installed)")
-				}
-				fmt.Fprintln(a.stdout)
-				printCommands(a, "Would run:", append(p.Stop[:len(p.Stop):len(p.Stop)], p.AfterRemove...))
+			if !st.Installed { // --dry-run or not, there is nothing to do
+				printf(a.stdout, "The daemon is not installed to start at login (no %s at %s).\n", p.Kind, p.Path)
 				return nil
 			}
-			if !st.Installed {
-				printf(a.stdout, "The daemon is not installed to start at login (no %s at %s).\n", p.Kind, p.Path)
+			if dryRun {
+				printf(a.stdout, "Would remove the %s %s\n", p.Kind, p.Path)
+				printCommands(a, "Would run:", append(p.Stop[:len(p.Stop):len(p.Stop)], p.AfterRemove...))
 				return nil
 			}
 			warnings, err := service.Uninstall(cmd.Context(), p, service.Exec)
