@@ -100,9 +100,9 @@ func TestDaemonAPIHasAnOwner(t *testing.T) {
 	if status, _ := call(plain, "GET", strings.TrimPrefix(login, base), "", ""); status != 401 {
 		t.Fatalf("second use of the login link: %d", status)
 	}
-	fresh, _, _ := runBinary(t, home, "daemon", "login")
-	if !strings.HasPrefix(fresh, base+"/login?code=") || strings.TrimSpace(fresh) == login {
-		t.Fatalf("daemon login: %q", fresh)
+	fresh, freshErr, _ := runBinary(t, home, "daemon", "login")
+	if !strings.HasPrefix(fresh, base+"/login?code=") || strings.TrimSpace(fresh) == login || freshErr != "" {
+		t.Fatalf("daemon login: %q %q", fresh, freshErr)
 	}
 
 	// What the running daemon keeps (pid, lock, status, token, index and

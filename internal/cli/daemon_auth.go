@@ -88,7 +88,10 @@ func newDaemonLoginCmd(a *app) *cobra.Command {
 		Short: "Print a one-time link that logs the web page in",
 		Long: `Print a link to the daemon's web page that logs this browser in. The link works
 once, within ` + strconv.Itoa(int(apitoken.CodeTTL.Minutes())) + ` minutes; the page then keeps a cookie (HttpOnly, for this
-address only) for 30 days, or until the API token changes.`,
+address only) for 30 days, or until the API token changes. When no daemon
+runs, it says so on stderr: the link works once one is started in time.`,
+		Example: `  localgpt daemon login
+  xdg-open "$(localgpt daemon login)"`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := a.setup(); err != nil {
@@ -98,8 +101,13 @@ address only) for 30 days, or until the API token changes.`,
 			if err != nil {
 				return err
 			}
-			_, err = fmt.Fprintln(a.stdout, url)
-			return err
+			if _, err := fmt.Fprintln(a.stdout, url); err != nil {
+				return err
+			}
+			if !daemon.Running(a.paths) {
+				printf(a.stderr, "localgpt: no daemon is running, so nothing answers at this link yet; start one with `localgpt daemon start` (it prints a link of its own)\n")
+			}
+			return nil
 		},
 	}
 }

@@ -64,3 +64,18 @@ func TestDaemonHeartbeatCommand(t *testing.T) {
 		t.Fatalf("stop: %+v", r)
 	}
 }
+
+// TestDaemonLoginWithoutADaemon: the link is printed alone on stdout (for
+// scripts), and stderr says that nothing answers at it until a daemon runs.
+func TestDaemonLoginWithoutADaemon(t *testing.T) {
+	home := t.TempDir()
+	r := run(t, home, "daemon", "login")
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "http://127.0.0.1:31327/login?code=") || strings.Count(r.stdout, "\n") != 1 ||
+		!strings.Contains(r.stderr, "no daemon is running") || !strings.Contains(r.stderr, "localgpt daemon start") {
+		t.Fatalf("%+v", r)
+	}
+	run(t, home, "config", "set", "server.enabled", "false")
+	if r := run(t, home, "daemon", "login"); r.code == 0 || r.stdout != "" || !strings.Contains(r.stderr, "server.enabled true") {
+		t.Fatalf("server off: %+v", r)
+	}
+}
