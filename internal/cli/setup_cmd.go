@@ -178,6 +178,8 @@ func pick(choices []discover.Found, o setupOptions, ask func(string) (string, er
 		msg := fmt.Sprintf("no server found offers model %q", o.model)
 		if near := fuzzy.Nearest(o.model, names, 3); len(near) > 0 {
 			msg += fmt.Sprintf("; did you mean %q?", near[0])
+		} else {
+			msg += "; name one of the models listed above, or make it available first (for Ollama: ollama pull " + o.model + ")"
 		}
 		return discover.Found{}, "", errors.New(msg)
 	}

@@ -146,6 +146,8 @@ func TestSetupFailures(t *testing.T) {
 	}{
 		{"nothing found", none, nil, 1, "no model server or API key found"},
 		{"unknown --model", targets, []string{"--model", "qwen3:9b"}, 1, `did you mean "qwen3:8b"?`},
+		{"--model like none found", targets, []string{"--model", "mistral-large"}, 1,
+			`no server found offers model "mistral-large"; name one of the models listed above, or make it available first (for Ollama: ollama pull mistral-large)`},
 		{"--base-url that answers nothing", targets, []string{"--base-url", none[0].URL}, 3, "answers as Ollama"},
 		{"--base-url that is no server's address", targets, []string{"--base-url", "ftp://files"}, 1,
 			`--base-url "ftp://files" is not the address of a server; write it like http://127.0.0.1:1234/v1`},
