@@ -50,6 +50,8 @@ Exit code 2 when the configuration is the problem (invalid, or a key is
 missing), 3 when a provider is unreachable or lacks the model, 1 when the
 workspace is not writable or the home is readable by others, 0 when every
 check passes.`,
+		Example: `  localgpt doctor
+  localgpt doctor --json | jq '.checks[] | select(.ok | not)'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			checks := a.runChecks(cmd.Context())

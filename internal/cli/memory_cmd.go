@@ -86,6 +86,9 @@ be reached, or some chunks have no vector yet, the search says so on
 stderr ("text only: …") and ranks those by their words. Without a daemon,
 chunks waiting for a vector are embedded first when one request can take
 them all; 'localgpt memory reindex' embeds the rest.`,
+		Example: `  localgpt memory search garden plans
+  localgpt memory search '"raised beds"' -n 3 --json
+  localgpt memory search --mode vector what do I drink in the morning`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if limit < 1 {

@@ -101,6 +101,8 @@ A provider that is not configured, or not in use and not running, is one
 quiet line. One that is in use and fails is reported with what to do; the
 others are still listed. The exit code is 3 only when no provider that was
 asked could answer.`,
+		Example: `  localgpt models
+  localgpt models --json | jq -r '.providers[].models[].name'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := a.setup(); err != nil {

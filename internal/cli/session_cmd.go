@@ -54,7 +54,9 @@ func newSessionListCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List sessions, most recent first",
-		Args:  cobra.NoArgs,
+		Example: `  localgpt session list
+  localgpt session list --json | jq -r '.[0].id'`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			st, err := a.sessions()
 			if err != nil {
@@ -104,6 +106,8 @@ func newSessionShowCmd(a *app) *cobra.Command {
 		Long: `Print a session's transcript as markdown: every message, tool call and
 result, the compaction summaries where they were made, and a note under each
 turn that was cancelled or failed. A long session is printed as it is read.`,
+		Example: `  localgpt session show 20260301-0915
+  localgpt session show "$(localgpt session list --json | jq -r '.[0].id')" | less`,
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: a.completeSessions(false),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -176,6 +180,8 @@ with -o, to a file (written atomically: a crash leaves the old file or the
 new one, never half of it). A file or a pipe gets the text exactly; on a
 terminal, control characters (escape sequences a model or a file may hold)
 are removed first.`,
+		Example: `  localgpt session export 20260301-0915 -o garden-chat.md
+  localgpt session export 20260301-0915 --format json | jq '.entries | length'`,
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: a.completeSessions(false),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -231,6 +237,7 @@ func newSessionDeleteCmd(a *app) *cobra.Command {
 		Short: "Delete sessions",
 		Long: `Delete the named sessions' files at once, without asking. What the
 assistant saved to memory from them stays in the workspace.`,
+		Example:           `  localgpt session delete 20260301-0915 20260302-1030`,
 		Args:              cobra.MinimumNArgs(1),
 		ValidArgsFunction: a.completeSessions(true),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -260,6 +267,8 @@ func newSessionSearchCmd(a *app) *cobra.Command {
 contain QUERY, ignoring case, and the sessions whose title given with
 'session rename' does. Shows the session ID, the message number (or
 "title") and the matching line; newest sessions first.`,
+		Example: `  localgpt session search tomato
+  localgpt session search "raised beds" --json | jq -r '.[].id' | sort -u`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			st, err := a.sessions()
