@@ -69,8 +69,8 @@ With --http ADDR it serves streamable HTTP on ADDR instead (such as
 127.0.0.1:31328), and every request needs "Authorization: Bearer TOKEN"
 with the daemon's API token, as the daemon's HTTP API does: 'localgpt daemon
 token' prints it. Ctrl-C stops it.`,
-		Example: `  claude mcp add --scope user localgpt -- localgpt mcp serve
-  localgpt mcp serve --http 127.0.0.1:31328`,
+		Example: `  localgpt mcp serve --http 127.0.0.1:31328
+  claude mcp add --scope user localgpt -- localgpt mcp serve`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
