@@ -6,7 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"time"
-	_ "time/tzdata" // timezones work on machines without /usr/share/zoneinfo
+
+	_ "github.com/localgpt-go/localgpt/internal/tzdata" // timezones work on machines without a zoneinfo folder
 )
 
 // validationError is a bad value of one key; Parse adds the file and line.
