@@ -6,11 +6,44 @@ import (
 	"io"
 	"strings"
 
-	sdk "github.com/anthropics/anthropic-sdk-go"
 	"github.com/anthropics/anthropic-sdk-go/packages/ssestream"
 
 	"github.com/localgpt-go/localgpt/internal/llm"
 )
+
+// streamEvent is one event of a Messages stream: the fields of every
+// event type LocalGPT reads, under the API's names (the SDK's decoder
+// skips pings and turns error events into errors).
+type streamEvent struct {
+	Type    string `json:"type"`
+	Index   int64  `json:"index"`
+	Message struct {
+		Usage usage `json:"usage"`
+	} `json:"message"` // message_start
+	ContentBlock struct {
+		Type     string `json:"type"`
+		ID       string `json:"id"`
+		Name     string `json:"name"`
+		Text     string `json:"text"`
+		Thinking string `json:"thinking"`
+	} `json:"content_block"` // content_block_start
+	Delta struct {
+		Type        string `json:"type"`
+		Text        string `json:"text"`
+		Thinking    string `json:"thinking"`
+		Signature   string `json:"signature"`
+		PartialJSON string `json:"partial_json"`
+		StopReason  string `json:"stop_reason"` // message_delta
+	} `json:"delta"` // content_block_delta, message_delta
+	Usage usage `json:"usage"` // message_delta
+}
+
+type usage struct {
+	InputTokens              int64 `json:"input_tokens"`
+	OutputTokens             int64 `json:"output_tokens"`
+	CacheCreationInputTokens int64 `json:"cache_creation_input_tokens"`
+	CacheReadInputTokens     int64 `json:"cache_read_input_tokens"`
+}
 
 // decoder turns Messages stream events into neutral events, assembling
 // each tool_use block's input from its input_json_delta pieces.
@@ -18,7 +51,7 @@ type decoder struct {
 	p     *Provider
 	ctx   context.Context
 	model string
-	st    *ssestream.Stream[sdk.MessageStreamEventUnion]
+	st    *ssestream.Stream[streamEvent]
 
 	pending []llm.Event
 	// blocks maps a content block index to its tool call, for tool_use blocks.
@@ -59,7 +92,7 @@ func (d *decoder) Close() error { return d.st.Close() }
 
 func (d *decoder) emit(ev llm.Event) { d.pending = append(d.pending, ev) }
 
-func (d *decoder) event(ev sdk.MessageStreamEventUnion) {
+func (d *decoder) event(ev streamEvent) {
 	switch ev.Type {
 	case "message_start":
 		u := ev.Message.Usage
@@ -111,7 +144,7 @@ func (d *decoder) event(ev sdk.MessageStreamEventUnion) {
 			delete(d.blocks, ev.Index)
 		}
 	case "message_delta":
-		d.stop = stopReason(string(ev.Delta.StopReason))
+		d.stop = stopReason(ev.Delta.StopReason)
 		if ev.Usage.OutputTokens > 0 {
 			d.usage.CompletionTokens = int(ev.Usage.OutputTokens)
 		}
