@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
+	"strconv"
 	"strings"
 )
 
@@ -164,13 +165,34 @@ func (s *Server) serveAsset(w http.ResponseWriter, r *http.Request, name string)
 	_, _ = io.Copy(w, zr)
 }
 
-// acceptsGzip reports whether the request's Accept-Encoding takes gzip.
+// acceptsGzip reports whether the request's Accept-Encoding takes gzip
+// (RFC 9110, section 12.5.3): gzip (or its alias x-gzip) listed with a
+// weight above zero, or "*" above zero where gzip is not listed at all.
+// "gzip;q=0.0" refuses it, as "gzip;q=0" does.
 func acceptsGzip(r *http.Request) bool {
+	gz, star := -1.0, -1.0
 	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
-		coding, q, _ := strings.Cut(strings.TrimSpace(part), ";")
-		if strings.EqualFold(strings.TrimSpace(coding), "gzip") && strings.ReplaceAll(strings.TrimSpace(q), " ", "") != "q=0" {
-			return true
+		coding, params, _ := strings.Cut(part, ";")
+		q := 1.0
+		for _, p := range strings.Split(params, ";") {
+			name, value, ok := strings.Cut(strings.TrimSpace(p), "=")
+			if ok && strings.EqualFold(strings.TrimSpace(name), "q") {
+				if v, err := strconv.ParseFloat(strings.TrimSpace(value), 64); err == nil {
+					q = v
+				} else {
+					q = 0 // a weight we cannot read: not a yes
+				}
+			}
+		}
+		switch coding = strings.ToLower(strings.TrimSpace(coding)); coding {
+		case "gzip", "x-gzip":
+			gz = max(gz, q)
+		case "*":
+			star = max(star, q)
 		}
 	}
-	return false
+	if gz >= 0 {
+		return gz > 0
+	}
+	return star > 0
 }
