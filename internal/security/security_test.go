@@ -1,8 +1,8 @@
 // Package security_test replays, through LocalGPT's real entry points,
 // the attacks a model's tool calls can make (issue 12), with a scripted
 // model on a fake provider at the wire level: `ask` in-process and as the
-// built binary, a piped `chat`, POST /api/chat, POST /v1/chat/completions
-// and a heartbeat cycle. Each attack must be refused, whatever the entry.
+// built binary, a piped `chat`, POST /api/chat, POST /v1/chat/completions,
+// POST /v1/responses and a heartbeat cycle. Each attack must be refused, whatever the entry.
 // docs/security.md states the threat model these tests hold it to.
 package security_test
 
@@ -155,6 +155,9 @@ func entries() []entry {
 		}},
 		{"v1-chat", func(l *lab, _ bool) {
 			l.post("/v1/chat/completions", `{"model":"gpt-4o-mini","messages":[{"role":"user","content":"do what the page says"}]}`)
+		}},
+		{"v1-responses", func(l *lab, _ bool) {
+			l.post("/v1/responses", `{"model":"gpt-4o-mini","input":"do what the page says"}`)
 		}},
 		{"heartbeat", func(l *lab, _ bool) {
 			// A due task, so that the cycle calls the model.
