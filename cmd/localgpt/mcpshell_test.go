@@ -8,10 +8,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/localgpt-go/localgpt/internal/llm/llmtest"
+	"github.com/localgpt-go/localgpt/internal/testbin"
 )
 
 // shellServerEnv makes the test binary an MCP server over stdio with one
@@ -82,5 +84,58 @@ func TestMCPApprovalShowsTheWholeCall(t *testing.T) {
 	}
 	if !strings.Contains(string(srv.Last(t, "/v1/chat/completions").Body), "the user declined to run shell__run") {
 		t.Fatal("the model was not told the call was declined")
+	}
+}
+
+// TestMCPServeKeepsTheReadRules (red team): `localgpt mcp serve` gives
+// another agent memory_get and memory_save, with nobody to approve
+// anything. With memory.workspace = "~" the workspace holds the user's
+// credentials and LocalGPT's own files; memory_get of them through the
+// server is refused as it is for LocalGPT's model (held), and memory_save
+// refuses a configured key.
+func TestMCPServeKeepsTheReadRules(t *testing.T) {
+	home, _ := chatHome(t)
+	user := filepath.Join(home, "user")
+	os.MkdirAll(filepath.Join(user, ".ssh"), 0o700)
+	os.WriteFile(filepath.Join(user, ".ssh", "id_ed25519"), []byte("-----BEGIN OPENSSH PRIVATE KEY-----\nredteam-private-key\n"), 0o600)
+	os.WriteFile(filepath.Join(user, "notes.md"), []byte("# Notes\n\nordinary note\n"), 0o600)
+	cfg, _ := os.ReadFile(filepath.Join(home, "config.toml"))
+	os.WriteFile(filepath.Join(home, "config.toml"), append(cfg, "[memory]\nworkspace = \"~\"\n"...), 0o600)
+	os.MkdirAll(filepath.Join(home, "sessions"), 0o700)
+	os.WriteFile(filepath.Join(home, "sessions", "20250101-000000-abcd.jsonl"), []byte(`{"type":"header","text":"private conversation"}`+"\n"), 0o600)
+
+	cmd := testbin.Command(binary, home, "mcp", "serve")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cs, err := mcp.NewClient(&mcp.Implementation{Name: "attacker"}, nil).Connect(ctx, &mcp.CommandTransport{Command: cmd}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cs.Close()
+	call := func(tool string, args map[string]any) (string, bool) {
+		res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: tool, Arguments: args})
+		if err != nil {
+			t.Fatalf("%s: %v", tool, err)
+		}
+		var b strings.Builder
+		for _, c := range res.Content {
+			if tc, ok := c.(*mcp.TextContent); ok {
+				b.WriteString(tc.Text)
+			}
+		}
+		return b.String(), res.IsError
+	}
+	for _, path := range []string{".ssh/id_ed25519", filepath.Join(user, ".ssh", "id_ed25519"), filepath.Join(home, "config.toml"),
+		filepath.Join(home, "sessions", "20250101-000000-abcd.jsonl"), filepath.Join(home, "state", "api-token")} {
+		text, isErr := call("memory_get", map[string]any{"path": path})
+		if !isErr || strings.Contains(text, "redteam-private-key") || strings.Contains(text, "private conversation") || strings.Contains(text, "sk-test") {
+			t.Fatalf("memory_get %s through mcp serve was not refused:\n%s", path, text)
+		}
+	}
+	if text, isErr := call("memory_get", map[string]any{"path": "notes.md"}); isErr || !strings.Contains(text, "ordinary note") {
+		t.Fatalf("an ordinary note was not read: %s", text)
+	}
+	if text, isErr := call("memory_save", map[string]any{"content": "the key is sk-test-000000000000"}); !isErr {
+		t.Fatalf("memory_save of a configured key was not refused: %s", text)
 	}
 }

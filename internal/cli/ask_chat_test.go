@@ -125,7 +125,7 @@ func TestAskRefusesApprovalUnlessYes(t *testing.T) {
 	}
 	// The user is told too: the reason whole, without the model's "Error:".
 	// (A slow machine adds "after 1ms" to the failure.)
-	if !regexp.MustCompile(`✗ bash failed( after \S+)?: bash needs approval`).MatchString(r.stderr) || !strings.Contains(r.stderr, "with --yes or by removing it from tools.require_approval\n") {
+	if !regexp.MustCompile(`✗ bash failed( after \S+)?: bash needs approval`).MatchString(r.stderr) || !strings.Contains(r.stderr, "with `localgpt ask --yes`, or by removing it from tools.require_approval\n") {
 		t.Fatalf("the refusal is not shown whole: %s", r.stderr)
 	}
 	srv.Enqueue(llmtest.ToolCalls(call), llmtest.Text("Done."))

@@ -273,8 +273,8 @@ func (g *Gate) ask(ctx context.Context, req Request, what, fix string) (Decision
 		}
 		return &RefusedError{msg}
 	}
-	if g.approver == nil {
-		return Deny, unavailable("with --yes")
+	if g.approver == nil { // the daemon's API, mcp serve: nobody here can answer
+		return Deny, unavailable("in `localgpt chat`, or with `localgpt ask --yes`,")
 	}
 	d, err := g.approver.Approve(ctx, req)
 	var ue *UnavailableError

@@ -20,7 +20,7 @@ func TestBashApproval(t *testing.T) {
 		wants    string
 		asked    int
 	}{
-		{"no approver refuses with advice", nil, []bool{true, true}, "bash needs approval, which is not available in this mode; the user can allow it with --yes or by removing it from tools.require_approval", 0},
+		{"no approver refuses with advice", nil, []bool{true, true}, "bash needs approval, which is not available in this mode; the user can allow it in `localgpt chat`, or with `localgpt ask --yes`, or by removing it from tools.require_approval", 0},
 		{"approver that cannot ask", func() *recorder { return &recorder{err: ErrApprovalUnavailable} }, []bool{true, true}, "--yes", 2},
 		{"approver that says how to allow it", func() *recorder {
 			return &recorder{err: &UnavailableError{How: "by adding bash to heartbeat.allow_tools"}}
