@@ -2,10 +2,12 @@
 // (script tags, javascript: and data: links, event attributes, SVG,
 // iframes, forms, styles, a tracking image, mXSS) streamed in, in a title
 // and after a reload, must not run, load or send anything, nor dress up
-// as the page; HTML shows as the text it is. At both sizes.
+// as the page; HTML shows as the text it is. So must markup in tool names,
+// arguments and results, and in a note opened from the memory panel. At
+// both sizes.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { url, viewports, launch, open, login, shot, send, lastTurnDone } from "./page.js";
+import { url, viewports, launch, open, login, shot, send, lastTurnDone, openSidebar } from "./page.js";
 
 // What rendered markdown may contain: marked's own tags and the page's
 // code blocks, and nothing else.
@@ -73,6 +75,26 @@ test("model output cannot run, load or send anything", async (t) => {
       // The tracking image is a link, never fetched.
       const pixel = page.locator(".turn:last-of-type .md a", { hasText: "Image: tracking pixel" });
       assert.equal(await pixel.getAttribute("href"), "https://evil.example/pixel.png?memory=secret");
+      // Tool names, arguments and results, and a note in the memory panel,
+      // carrying markup: shown as the text they are, nothing runs.
+      const foreign = () => document.querySelectorAll("img:not([src='/static/favicon.svg']), script:not([src]), b").length;
+      await send(page, `[xss-tools] read the hostile note ${viewport.name}`);
+      await lastTurnDone(page);
+      assert.equal(await page.evaluate(() => window.pwned), undefined, "something ran (tools)");
+      assert.equal(await page.evaluate(foreign), 0, "markup from a tool became elements");
+      const tools = await page.textContent(".turn:last-of-type .parts");
+      assert.ok(tools.includes(`<img src=x onerror="window.pwned='tool name'">`), "the tool's name shows as text");
+      await openSidebar(s);
+      await page.click("#open-memory");
+      await page.waitForSelector("#memory-panel:not([hidden])");
+      await page.fill("#memory-query", "okapixss");
+      await page.press("#memory-query", "Enter");
+      await page.waitForSelector(".hit >> text=notes/hostile.md");
+      await page.click(".hit >> text=notes/hostile.md");
+      await page.waitForSelector("#note-view:not([hidden])");
+      assert.ok((await page.textContent("#note-body")).includes(`<script>window.pwned='note script'</script>`), "the note shows as text");
+      assert.equal(await page.evaluate(() => window.pwned), undefined, "something ran (memory panel)");
+      assert.equal(await page.evaluate(foreign), 0, "markup from a note became elements");
       assert.deepEqual(s.errors, []);
       assert.deepEqual(s.outside, [], "a request left for another site");
       await s.context.close();

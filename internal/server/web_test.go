@@ -113,6 +113,14 @@ func pageModel(r llmtest.Recorded) llmtest.Reply {
 			"```sh\ngrep -rn --include='*.md' zebra ~/.localgpt/workspace\n```\n", Usage: usage}
 	case strings.Contains(user, "[md]"):
 		return llmtest.Reply{Text: mdSample, ChunkSize: 7, Delay: 3 * time.Millisecond, Usage: usage}
+	case strings.Contains(user, "[xss-tools]") && rounds == 0:
+		// Tool names, arguments and results carrying markup: shown as text.
+		return llmtest.Reply{Usage: usage, ToolCalls: []llmtest.Call{
+			{ID: "call_hostile", Name: "read_file", Args: `{"path":"notes/hostile.md","note":"<img src=x onerror=\"window.pwned='args'\">"}`},
+			{ID: "call_name", Name: `<img src=x onerror="window.pwned='tool name'">`, Args: `{}`},
+		}}
+	case strings.Contains(user, "[xss-tools]"):
+		return llmtest.Reply{Text: "Read it.", Usage: usage}
 	case strings.Contains(user, "[xss]"):
 		return llmtest.Reply{Text: xssCorpus, ChunkSize: 40, Usage: usage}
 	case strings.Contains(user, "[slow]"):
@@ -151,6 +159,8 @@ func webFixture(t *testing.T) (*fixture, []string) {
 	garden.WriteString("The zebra rose climbs the south wall.\n")
 	for _, file := range []struct{ name, text string }{
 		{"animals.md", "# Animals\n\nThe zebra has stripes.\n"},
+		// A hostile note, for the tool results and the memory panel (markdown.test.js).
+		{"hostile.md", "# Hostile\n\nokapixss <img src=x onerror=\"window.pwned='note'\"> <script>window.pwned='note script'</script> «x» <b>bold</b>\n"},
 		{"garden.md", garden.String()},
 	} {
 		if err := os.WriteFile(filepath.Join(notes, file.name), []byte(file.text), 0o600); err != nil {
