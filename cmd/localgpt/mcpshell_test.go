@@ -1,12 +1,15 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -137,5 +140,66 @@ func TestMCPServeKeepsTheReadRules(t *testing.T) {
 	}
 	if text, isErr := call("memory_save", map[string]any{"content": "the key is sk-test-000000000000"}); !isErr {
 		t.Fatalf("memory_save of a configured key was not refused: %s", text)
+	}
+}
+
+// TestDaemonUnderAServiceManagerPrintsNoLoginLink (red team): `daemon run`
+// under systemd printed a one-time login link on stderr, which is the
+// user's journal — readable by other accounts in the adm or
+// systemd-journal groups, who had 15 minutes to log in to the owner's web
+// page with it. Off a terminal it now names the page and the command that
+// prints a link; on a terminal (and from `daemon start`) it still prints it.
+func TestDaemonUnderAServiceManagerPrintsNoLoginLink(t *testing.T) {
+	home, _ := chatHome(t)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	cfg, _ := os.ReadFile(filepath.Join(home, "config.toml"))
+	os.WriteFile(filepath.Join(home, "config.toml"), append(cfg, fmt.Sprintf("[server]\nport = %d\n[heartbeat]\nenabled = false\n", port)...), 0o600)
+	cmd := testbin.Command(binary, home, "daemon", "run")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Signal(syscall.SIGTERM); cmd.Wait() }()
+	lines := make(chan string)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	var seen []string
+	timeout := time.After(30 * time.Second)
+	for {
+		select {
+		case line, ok := <-lines:
+			if !ok {
+				t.Fatalf("the daemon exited:\n%s", strings.Join(seen, "\n"))
+			}
+			seen = append(seen, line)
+			if strings.Contains(line, "login?code=") {
+				t.Fatalf("a login link went to the service's log:\n%s", strings.Join(seen, "\n"))
+			}
+			if strings.HasPrefix(line, "Web page: ") {
+				if !strings.Contains(line, fmt.Sprintf("http://127.0.0.1:%d", port)) || !strings.Contains(line, "localgpt daemon login") {
+					t.Fatalf("the page is not named with the way to log in: %s", line)
+				}
+				go func() {
+					for range lines { // drain until the daemon exits
+					}
+				}()
+				return
+			}
+		case <-timeout:
+			t.Fatalf("the daemon never said it was running:\n%s", strings.Join(seen, "\n"))
+		}
 	}
 }

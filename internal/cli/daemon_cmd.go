@@ -265,8 +265,13 @@ SIGHUP reloads config.toml.`,
 				Ready: func(info daemon.Info) {
 					if !detached { // in a terminal or under a service manager
 						printf(a.stderr, "localgpt: daemon running (pid %d); logs: %s\n", info.PID, a.paths.LogFile)
-						if url, err := a.loginURL(); err == nil {
+						// Under systemd stderr is the journal, which other
+						// accounts may read (groups adm, systemd-journal): a
+						// login link only on a terminal.
+						if url, err := a.loginURL(); err == nil && isTerminal(a.stderr) {
 							fmt.Fprintln(a.stderr, loginHint(url))
+						} else if err == nil {
+							fmt.Fprintf(a.stderr, "Web page: %s (`localgpt daemon login` prints a one-time login link)\n", a.pageURL())
 						}
 					}
 					notify(nil)
