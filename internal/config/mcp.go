@@ -110,6 +110,7 @@ func (c *Config) validateMCP() error {
 func (c *Config) mcpSecretValues() []string {
 	var out []string
 	for _, s := range c.MCP.Servers {
+		out = append(out, urlSecrets(s.URL)...)
 		for _, v := range s.Headers {
 			out = append(out, v, strings.TrimSpace(strings.TrimPrefix(v, "Bearer ")))
 		}
@@ -120,6 +121,51 @@ func (c *Config) mcpSecretValues() []string {
 		}
 	}
 	return out
+}
+
+// urlSecrets returns the credentials an MCP server's URL carries — the
+// password of its user information, query values named like a secret
+// (hosted servers take ?api_key=…), and any part that looks like a token
+// (at least 16 characters mixing letters and digits: a user name, a query
+// value, a path segment, where some put the key) —
+// and, when it carries any, the URL itself, which connection errors quote
+// whole. Those errors reach the model as tool results.
+func urlSecrets(raw string) []string {
+	u, err := url.Parse(raw)
+	if raw == "" || err != nil {
+		return nil
+	}
+	var out []string
+	if u.User != nil {
+		if p, ok := u.User.Password(); ok {
+			out = append(out, p)
+		} else if tokenLike(u.User.Username()) { // https://TOKEN@host/
+			out = append(out, u.User.Username())
+		}
+	}
+	for k, vs := range u.Query() {
+		for _, v := range vs {
+			if secretName(k) || tokenLike(v) {
+				out = append(out, v)
+			}
+		}
+	}
+	for _, seg := range strings.Split(u.Path, "/") {
+		if tokenLike(seg) {
+			out = append(out, seg)
+		}
+	}
+	if len(out) > 0 {
+		out = append(out, raw)
+	}
+	return out
+}
+
+// tokenLike reports whether a URL path segment looks like a key rather
+// than a word: long, with letters and digits.
+func tokenLike(s string) bool {
+	return len(s) >= 16 && strings.ContainsAny(s, "0123456789") &&
+		strings.ContainsAny(strings.ToLower(s), "abcdefghijklmnopqrstuvwxyz")
 }
 
 // secretName reports whether an environment variable's name says it holds
@@ -147,6 +193,11 @@ func maskedMCP(servers map[string]MCPServer) map[string]MCPServer {
 				h[k] = MaskSecret(v)
 			}
 			s.Headers = h
+		}
+		for _, v := range urlSecrets(s.URL) {
+			if v != s.URL {
+				s.URL = strings.ReplaceAll(s.URL, v, MaskSecret(v))
+			}
 		}
 		if s.Env != nil {
 			e := make(map[string]string, len(s.Env))
