@@ -153,6 +153,9 @@ stopped when it exits.`,
 			ctx, cancel := context.WithTimeout(cmd.Context(), 2*time.Minute)
 			defer cancel()
 			st := m.Status(ctx)
+			for i := range st { // a URL's key, quoted by a connection error too (stdout: mask here)
+				st[i].Target, st[i].Error = a.secrets.Mask(st[i].Target), a.secrets.Mask(st[i].Error)
+			}
 			if asJSON {
 				return writeJSON(a.stdout, st)
 			}

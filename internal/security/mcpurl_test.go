@@ -51,4 +51,12 @@ func TestMCPServerURLKeyNeverLeaves(t *testing.T) {
 	if strings.Contains(out.String(), queryKey) || !strings.Contains(out.String(), "region=europe-west") {
 		t.Fatalf("config show did not mask the key in the URL alone:\n%s", out.String())
 	}
+	for _, args := range [][]string{{"mcp", "list"}, {"mcp", "list", "--json"}} {
+		out.Reset()
+		errOut.Reset()
+		cli.Main(context.Background(), args, l.getenv, strings.NewReader(""), &out, &errOut)
+		if both := out.String() + errOut.String(); strings.Contains(both, queryKey) || !strings.Contains(both, "connection refused") {
+			t.Fatalf("localgpt %s shows the key, or not the failure:\n%s", strings.Join(args, " "), both)
+		}
+	}
 }
