@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/localgpt-go/localgpt/internal/assistant"
 	"github.com/localgpt-go/localgpt/internal/config"
@@ -38,6 +39,9 @@ type app struct {
 	// in their own output (mcp list, doctor), so it is not said again as
 	// a warning.
 	mcpReported bool
+	// mcpWarnMu keeps the warnings of MCP servers that fail at once (each
+	// reported from its own start goroutine) from writing stderr together.
+	mcpWarnMu sync.Mutex
 
 	// secrets are masked on stderr, in the log, in session files, tool
 	// results and HTTP responses: one masker for the whole invocation,

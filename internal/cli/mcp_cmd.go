@@ -46,6 +46,8 @@ func (a *app) mcpFailed(server string, err error) {
 	if a.mcpReported {
 		return
 	}
+	a.mcpWarnMu.Lock()
+	defer a.mcpWarnMu.Unlock()
 	fmt.Fprintf(a.stderr, "localgpt: warning: MCP server %s: %s\n", server, termmd.Sanitize(err.Error()))
 }
 
