@@ -44,7 +44,16 @@ func newDaemonStartCmd(a *app) *cobra.Command {
 	return withTimeout(&cobra.Command{
 		Use:   "start",
 		Short: "Start the daemon in the background",
-		Args:  cobra.NoArgs,
+		Long: `Start the daemon in the background, with the same --config and --model, and
+wait until it reports ready (up to --timeout; one that does not is stopped,
+and its output is in logs/daemon.out). It prints the daemon's pid, its log
+and, with the HTTP server on, a one-time link that logs the web page in.
+A second daemon of the same home is refused: 'localgpt daemon status'
+shows the one that runs. To start it at every login instead, use
+'localgpt daemon install'.`,
+		Example: `  localgpt daemon start
+  localgpt -m qwen3:8b daemon start --timeout 2m`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := a.setup(); err != nil {
 				return err
