@@ -44,6 +44,9 @@ Every chat is a session saved after each turn (see 'localgpt session'):
 --resume continues the most recent one, --session ID a given one. When the
 conversation outgrows the model's context window, older turns are
 summarised (after a note in today's memory log) and recent ones kept.`,
+		Example: `  localgpt chat
+  localgpt chat --resume
+  localgpt -m qwen3:8b chat --session 20260301-0915`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := a.setup(); err != nil {

@@ -144,6 +144,9 @@ func newDaemonStatusCmd(a *app) *cobra.Command {
 		Long: `Show whether the daemon runs, where it serves, and what the heartbeat did.
 The exit code is 0 when the daemon runs and 3 when it does not (as the LSB
 asks of a status command), so scripts can test it.`,
+		Example: `  localgpt daemon status
+  localgpt daemon status >/dev/null || localgpt daemon start
+  localgpt daemon status --json | jq .heartbeat`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := a.setup(); err != nil {
@@ -349,6 +352,8 @@ func newDaemonHeartbeatCmd(a *app) *cobra.Command {
 nothing in HEARTBEAT.md is due and the file has not changed since the last
 cycle, no model is called. Exits non-zero when the cycle fails or another
 cycle is running.`,
+		Example: `  localgpt daemon heartbeat
+  localgpt daemon heartbeat --json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := a.setup(); err != nil {

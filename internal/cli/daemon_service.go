@@ -34,6 +34,8 @@ The service runs this binary with the same --config and LOCALGPT_HOME.
 It does not see your shell's environment: keep provider keys in
 config.toml. Installing again updates it; --dry-run prints what would be
 written and run, and changes nothing.`,
+		Example: `  localgpt daemon install --dry-run
+  localgpt daemon install`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := a.setup(); err != nil {

@@ -202,6 +202,8 @@ vector), and a pass stopped by Ctrl-C or a failure resumes where it
 stopped. When the daemon is embedding, this waits for it. A change of
 memory.embeddings.model embeds every chunk again, and says so. Exit code 3
 when the embedding model fails (the text index is up to date then).`,
+		Example: `  localgpt memory reindex
+  localgpt memory reindex --force`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
@@ -390,7 +392,11 @@ func newMemoryRecentCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "recent",
 		Short: "Show the latest daily-log entries",
-		Args:  cobra.NoArgs,
+		Long: `Show the latest entries of the daily logs (memory/YYYY-MM-DD.md), newest
+first: what 'memory add', memory_save and the heartbeat wrote lately.`,
+		Example: `  localgpt memory recent
+  localgpt memory recent -n 20 --json`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if n < 1 {
 				return fmt.Errorf("-n must be at least 1, got %d", n)
@@ -442,6 +448,9 @@ func newMemoryAddCmd(a *app) *cobra.Command {
 		Short: "Add an entry to today's log (or MEMORY.md)",
 		Long: `Append TEXT to today's daily log (memory/YYYY-MM-DD.md) under a "## HH:MM"
 heading, or with --long-term to MEMORY.md. "-" reads the text from stdin.`,
+		Example: `  localgpt memory add "Booked the dentist for March 3"
+  localgpt memory add --long-term "I prefer tea to coffee"
+  git log -1 --format=%B | localgpt memory add -`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			text := strings.Join(args, " ")
