@@ -58,7 +58,7 @@ func TestSemanticSearchCommands(t *testing.T) {
 		{"bad mode", []string{"memory", "search", "--mode", "fuzzy", "tea"}, 1, nil, []string{"unknown search mode"}, nil},
 		{"stats", []string{"memory", "stats"}, 0, []string{"embeddings    ollama/nomic-embed-text, 32 dimensions", "embedded      6 of 6 chunks (100%)", "last pass"}, nil, []string{"last error"}},
 		{"doctor", []string{"doctor"}, -1, []string{"embeddings", "answers vectors of 32 dimensions; 6 of 6 chunks have one"}, nil, nil},
-		{"add then search: caught up", []string{"memory", "add", "Espresso", "at", "dawn"}, 0, []string{"added"}, nil, nil},
+		{"add then search: caught up", []string{"memory", "add", "Espresso", "at", "dawn"}, 0, []string{"Added to memory/"}, nil, nil},
 		{"caught up by the search", []string{"memory", "search", "--mode", "vector", "breakfast drink"}, 0, []string{"memory/"}, nil, []string{"text only"}},
 	}
 	for _, s := range steps {

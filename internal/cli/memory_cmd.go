@@ -478,7 +478,7 @@ heading, or with --long-term to MEMORY.md. "-" reads the text from stdin.`,
 			if err != nil {
 				return err
 			}
-			printf(a.stdout, "added to %s\n", rel)
+			printf(a.stdout, "Added to %s\n", rel)
 			return nil
 		},
 	}
