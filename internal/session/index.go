@@ -142,6 +142,11 @@ func (s *Store) List() ([]Info, error) {
 		if err != nil {
 			continue // removed meanwhile
 		}
+		if fi.Size() == 0 {
+			// Created, but its header never written: the process was
+			// killed in Store.Create (or is in it now). No session to list.
+			continue
+		}
 		if rec, ok := recs[id]; ok && rec.Size == fi.Size() && rec.MTime == fi.ModTime().UnixNano() {
 			fresh[id] = rec
 			continue

@@ -142,6 +142,9 @@ func TestStoreResolveListSearchDelete(t *testing.T) {
 	b := mk(t0.Add(time.Hour), "What is Go?", "A language.")
 	os.WriteFile(st.Dir+"/notes.txt", []byte("not a session"), 0o644)
 	os.WriteFile(st.Dir+"/broken.jsonl", []byte("garbage\n"), 0o644)
+	// A process killed in Create, between making the file and writing its
+	// header, leaves it empty: not a session, not a corrupt one either.
+	os.WriteFile(st.Dir+"/20991231-235959-dead.jsonl", nil, 0o600)
 
 	tests := []struct {
 		in, want, err string
