@@ -44,7 +44,9 @@ permissions), every skill loads and every MCP server of [mcp.servers]
 starts. One line per check. With Ollama in use, one line per pulled model
 gives the context window calls use (providers.ollama.num_ctx, at most the
 model's own) and an estimate of the memory its KV cache takes at that
-window.
+window. With semantic search on (memory.embeddings.enabled), the embedding
+model embeds a sentence: its vectors must have memory.embeddings.dimensions
+(when set), and the line says how many chunks of the index have one.
 
 Exit code 2 when the configuration is the problem (invalid, or a key is
 missing), 3 when a provider is unreachable or lacks the model, 1 when the
