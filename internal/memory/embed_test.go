@@ -2,6 +2,7 @@ package memory
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -11,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -659,6 +661,48 @@ func TestFindWithoutEmbeddingsCostsNothing(t *testing.T) {
 		find := testing.AllocsPerRun(50, func() { s.Find(ctx, q, FindOptions{Limit: 10}) })
 		if find != search {
 			t.Errorf("%q: Find allocates %.0f times, Search %.0f", q, find, search)
+		}
+	}
+}
+
+// A pass sends its batches one at a time, each of at most batch_size
+// chunks, and no more requests than the chunks need: the model sets the
+// pace, and LocalGPT never has two requests waiting on it.
+func TestEmbedOneRequestInFlight(t *testing.T) {
+	srv := llmtest.NewOllama(t)
+	notes := map[string]string{}
+	for i := range 11 {
+		notes[fmt.Sprintf("n%02d.md", i)] = fmt.Sprintf("# Note %d\n\nNote number %d about tea.\n", i, i)
+	}
+	const batch = 3
+	s := newTestStore(t, notes, withEmbedder(t, srv, "m", batch))
+	mustReindex(t, s, false)
+	var inFlight, most atomic.Int32
+	var sizes []int
+	var mu sync.Mutex
+	srv.OnEmbed(func(r llmtest.Recorded) *llmtest.Reply {
+		n := inFlight.Add(1)
+		defer inFlight.Add(-1)
+		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+		}
+		var body struct{ Input []string }
+		json.Unmarshal(r.Body, &body)
+		mu.Lock()
+		sizes = append(sizes, len(body.Input))
+		mu.Unlock()
+		// Long enough for the writer to catch up and a second request,
+		// were one sent early, to overlap this one.
+		time.Sleep(30 * time.Millisecond)
+		return nil
+	})
+	st := mustEmbed(t, s)
+	want := (st.Chunks + batch - 1) / batch
+	if most.Load() != 1 || len(sizes) != want || st.Requests != want || st.Covered != st.Chunks {
+		t.Errorf("%d requests at once at most, %d requests of %v chunks (%+v); want 1 at a time, %d of at most %d", most.Load(), len(sizes), sizes, st, want, batch)
+	}
+	for _, n := range sizes {
+		if n > batch || n == 0 {
+			t.Errorf("a request of %d chunks; batches are of 1 to %d", n, batch)
 		}
 	}
 }
