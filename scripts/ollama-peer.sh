@@ -100,6 +100,9 @@ cmd_start() {
 	# OLLAMA_CONTEXT_LENGTH differs from the model's window, so a test can tell whether a
 	# client sent num_ctx from /api/show. setsid: the server and its runners form one
 	# process group, which stop ends.
+	# The log exists before the server starts: the background job opens it only when it
+	# runs, and reading it first failed the start (sed: can't read, under set -e).
+	: >"$dir/server.log"
 	HOME="$dir/home" OLLAMA_MODELS="$dir/models" OLLAMA_HOST="127.0.0.1:0" OLLAMA_DEBUG=1 \
 		OLLAMA_CONTEXT_LENGTH=512 \
 		OLLAMA_NOPRUNE=1 OLLAMA_KEEP_ALIVE=1h OLLAMA_NUM_PARALLEL=1 \
@@ -150,7 +153,9 @@ cmd_run() {
 	(($#)) || die "usage: ollama-peer.sh run -- CMD..."
 	local dir url status=0
 	dir=$(mktemp -d "${TMPDIR:-/tmp}/localgpt-ollama-peer.XXXXXX")
-	trap 'cmd_stop "$dir"; rm -rf "$dir"' EXIT
+	# dir is expanded now: the trap runs at the script's exit, where this local is gone
+	# (under set -u the server was left running and the folder behind).
+	trap "cmd_stop '$dir'; rm -rf '$dir'" EXIT
 	url=$(cmd_start "$dir")
 	LOCALGPT_E2E_OLLAMA_URL=$url LOCALGPT_E2E_OLLAMA_BIN=$bin LOCALGPT_E2E_MODEL=$MODEL LOCALGPT_E2E_EMBED_MODEL=$EMBED_MODEL \
 		LOCALGPT_E2E_SERVER_LOG=$dir/server.log "$@" || status=$?
