@@ -290,7 +290,7 @@ func TestChatCtrlCAtApprovalPrompt(t *testing.T) {
 		t.Fatalf(".git/config after approval: %q %v", data, err)
 	}
 	s.keys("C-d")
-	s.wait("Pane is dead")
+	s.exited()
 }
 
 // TestApprovalPromptShowsTheWholeCall (red team): the prompt cut every
