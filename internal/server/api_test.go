@@ -358,6 +358,7 @@ func TestAuth(t *testing.T) {
 		{"v1 without token", "GET", "/v1/models", "", 401},
 		{"right token", "GET", "/api/sessions", "Bearer s3cret-token-value", 200},
 		{"health is public", "GET", "/health", "", 200},
+		{"the icon is public (the login page shows it)", "GET", "/favicon.ico", "", 200},
 		{"page with token", "GET", "/", "Bearer s3cret-token-value", 200},
 		{"chat with token", "POST", "/api/chat", "Bearer s3cret-token-value", 200},
 	}
@@ -379,7 +380,7 @@ func TestAuth(t *testing.T) {
 }
 
 // TestEveryRouteNeedsTheToken: on loopback too, a request without the
-// token is refused on every route but GET /health (issue 12, attack 4:
+// token is refused on every route but GET /health and the icon (issue 12, attack 4:
 // any local account could read the owner's sessions and files).
 func TestEveryRouteNeedsTheToken(t *testing.T) {
 	f := newFixture(t, "")
@@ -393,7 +394,7 @@ func TestEveryRouteNeedsTheToken(t *testing.T) {
 		{"POST", "/api/sessions"}, {"GET", "/api/sessions"}, {"GET", "/api/sessions/" + s.ID()},
 		{"DELETE", "/api/sessions/" + s.ID()}, {"GET", "/api/memory/search?q=x"}, {"GET", "/api/memory/stats"},
 		{"PATCH", "/api/sessions/" + s.ID()}, {"GET", "/api/sessions/search?q=x"}, {"GET", "/api/memory/file?path=MEMORY.md"},
-		{"GET", "/api/memory/today"}, {"GET", "/favicon.ico"}, {"GET", "/static/vendor/marked.umd.js"},
+		{"GET", "/api/memory/today"}, {"POST", "/favicon.ico"}, {"GET", "/static/vendor/marked.umd.js"},
 		{"POST", "/v1/chat/completions"}, {"GET", "/v1/models"}, {"GET", "/"}, {"GET", "/static/app.js"},
 		{"GET", "/static/style.css"}, {"GET", "/login"}, {"GET", "/login?code=1.2.3"}, {"GET", "/no/such/path"},
 		{"PUT", "/api/chat"}, {"HEAD", "/api/status"},

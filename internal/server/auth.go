@@ -10,7 +10,7 @@ import (
 	"github.com/localgpt-go/localgpt/internal/apitoken"
 )
 
-// The API has an owner: every request but GET /health carries the token,
+// The API has an owner: every request but GET /health (and the icon) carries the token,
 // loopback included, since any account or container on the machine can
 // reach loopback. Programs send "Authorization: Bearer <token>"; the web
 // page cannot, so it logs in once at /login with a one-time code (made by
@@ -30,11 +30,12 @@ const cookieMaxAge = 30 * 24 * 3600
 func (s *Server) cookieName() string { return "localgpt-" + strconv.Itoa(s.o.Port) }
 
 // authenticate lets through GET /health, /login (which checks its code
-// itself) and requests carrying the token or the page's cookie.
+// itself), /favicon.ico (so the login page has its icon; it says no more
+// than /health) and requests carrying the token or the page's cookie.
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p := r.URL.Path
-		if (r.Method == http.MethodGet || r.Method == http.MethodHead) && (p == "/health" || p == "/login") {
+		if (r.Method == http.MethodGet || r.Method == http.MethodHead) && (p == "/health" || p == "/login" || p == "/favicon.ico") {
 			next.ServeHTTP(w, r)
 			return
 		}
