@@ -3,6 +3,7 @@ package lineedit
 import (
 	"bufio"
 	"strings"
+	"unicode"
 )
 
 // op is what one key press (or one paste) asks the editor to do.
@@ -87,7 +88,7 @@ func readKey(r *bufio.Reader) (key, error) {
 	case 0x1b:
 		return readEscape(r)
 	}
-	if c < 0x20 {
+	if unicode.IsControl(c) { // C0, DEL and the C1 controls (U+0080–U+009F)
 		return key{op: opNone}, nil
 	}
 	return key{op: opInsert, r: c}, nil
@@ -204,7 +205,7 @@ func readPaste(r *bufio.Reader) (string, error) {
 	text = strings.ReplaceAll(text, "\r\n", "\n")
 	text = strings.ReplaceAll(text, "\r", "\n")
 	return strings.Map(func(c rune) rune {
-		if c < 0x20 && c != '\n' && c != '\t' || c == 0x7f {
+		if unicode.IsControl(c) && c != '\n' && c != '\t' {
 			return -1
 		}
 		return c
