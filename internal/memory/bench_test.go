@@ -142,6 +142,7 @@ func BenchmarkSearch(b *testing.B) {
 	ctx := context.Background()
 	var lat []time.Duration
 	i := 0
+	c0 := cpuTime()
 	for b.Loop() {
 		q := benchQueries[i%len(benchQueries)]
 		i++
@@ -151,7 +152,26 @@ func BenchmarkSearch(b *testing.B) {
 		}
 		lat = append(lat, time.Since(t0))
 	}
+	b.ReportMetric(float64(cpuTime()-c0)/float64(b.N)/1e6, "cpu-ms/op")
 	reportPercentiles(b, lat)
+}
+
+// BenchmarkSearchQuery is Search for each of the queries above alone,
+// to see which of them the time goes to.
+func BenchmarkSearchQuery(b *testing.B) {
+	s := benchStore(b, benchCorpus(b), true)
+	ctx := context.Background()
+	for i, q := range benchQueries {
+		b.Run(strconv.Itoa(i), func(b *testing.B) {
+			c0 := cpuTime()
+			for b.Loop() {
+				if _, err := s.Search(ctx, q, 10); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(cpuTime()-c0)/float64(b.N)/1e6, "cpu-ms/op")
+		})
+	}
 }
 
 // BenchmarkSearchFloor runs the same FTS5 queries straight against the

@@ -178,7 +178,7 @@ func (s *Store) find(ctx context.Context, ix *index, query string, terms []term,
 	n := max(limit*candidatesPer, minCandidates)
 	var text []candidate
 	if mode == ModeHybrid {
-		if text, err = s.candidates(ctx, ix, terms, n); err != nil {
+		if text, err = s.candidates(ctx, ix, terms, n, func(cs []candidate) []candidate { return cs }); err != nil {
 			return Found{}, err
 		}
 	}
