@@ -94,22 +94,8 @@ func (d exactDir) writeAtomic(name string, data []byte, perm os.FileMode) error 
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	cleanup := func() { tmp.Close(); unix.Unlinkat(d.fd, tmpName, 0) }
-	if _, err := tmp.Write(data); err != nil {
-		cleanup()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Chmod(perm); err != nil {
-		cleanup()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		cleanup()
-		return fmt.Errorf("sync %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		unix.Unlinkat(d.fd, tmpName, 0)
-		return fmt.Errorf("write %s: %w", path, err)
+	if err := fillTemp(tmp, path, data, perm, func() { unix.Unlinkat(d.fd, tmpName, 0) }); err != nil {
+		return err
 	}
 	if err := unix.Renameat(d.fd, tmpName, d.fd, name); err != nil {
 		unix.Unlinkat(d.fd, tmpName, 0)

@@ -44,28 +44,40 @@ func WriteAtomic(path string, data []byte, perm os.FileMode) error {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	tmpName := tmp.Name()
-	cleanup := func() { tmp.Close(); os.Remove(tmpName) }
-	if _, err := tmp.Write(data); err != nil {
-		cleanup()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Chmod(perm); err != nil {
-		cleanup()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		cleanup()
-		return fmt.Errorf("sync %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmpName)
-		return fmt.Errorf("write %s: %w", path, err)
+	if err := fillTemp(tmp, path, data, perm, func() { os.Remove(tmpName) }); err != nil {
+		return err
 	}
 	if err := os.Rename(tmpName, path); err != nil {
 		os.Remove(tmpName)
 		return fmt.Errorf("replace %s: %w", path, err)
 	}
 	return SyncDir(dir)
+}
+
+// fillTemp writes data to tmp, the new file that will replace path, sets
+// its mode, syncs and closes it; on failure it closes it and calls remove,
+// which deletes it. Both atomic writes (by path, and relative to an open
+// folder) share it.
+func fillTemp(tmp *os.File, path string, data []byte, perm os.FileMode, remove func()) error {
+	fail := func(verb string, err error) error {
+		tmp.Close()
+		remove()
+		return fmt.Errorf("%s %s: %w", verb, path, err)
+	}
+	if _, err := tmp.Write(data); err != nil {
+		return fail("write", err)
+	}
+	if err := tmp.Chmod(perm); err != nil {
+		return fail("write", err)
+	}
+	if err := tmp.Sync(); err != nil {
+		return fail("sync", err)
+	}
+	if err := tmp.Close(); err != nil {
+		remove()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
 }
 
 // CreateExclusive writes data to path only if path does not exist yet. It
