@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -169,38 +170,24 @@ func (s *Store) refresh(ctx context.Context, ix *index) (IndexStats, error) {
 	for k, f := range more {
 		existing[k] = f
 	}
-	seen := map[string]bool{}
-	var todo []scanned
-	for _, f := range w.files {
-		seen[f.key] = true
-		if old, ok := existing[f.key]; ok && old.mtime == f.mtime && old.size == f.size {
-			st.Unchanged++
-			continue
-		}
-		todo = append(todo, f)
+	// The hot files join the walk's (a clipped copy: w.files stays as walked).
+	files := slices.Clip(w.files)
+	listed := make(map[string]bool, len(files)+len(hot))
+	for _, f := range files {
+		listed[f.key] = true
 	}
 	for _, key := range hot {
-		if seen[key] {
+		if listed[key] {
 			continue
 		}
 		info, err := os.Stat(s.keyPath(key))
 		if err != nil {
 			continue // gone: its folder changed too, or it is dropped below
 		}
-		seen[key] = true
-		f := scanned{key: key, abs: s.keyPath(key), mtime: info.ModTime().UnixNano(), size: info.Size(), day: dailyDay(key)}
-		if old, ok := existing[key]; ok && old.mtime == f.mtime && old.size == f.size {
-			st.Unchanged++
-			continue
-		}
-		todo = append(todo, f)
+		listed[key] = true
+		files = append(files, scanned{key: key, abs: s.keyPath(key), mtime: info.ModTime().UnixNano(), size: info.Size(), day: dailyDay(key)})
 	}
-	var gone []int64
-	for key, f := range existing {
-		if !seen[key] {
-			gone = append(gone, f.id)
-		}
-	}
+	todo, gone := changedFiles(files, existing, &st)
 	if len(todo) == 0 && len(gone) == 0 && len(w.dirs) == 0 && len(removed) == 0 {
 		return st, nil // nothing changed: no write at all
 	}

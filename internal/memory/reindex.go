@@ -128,22 +128,7 @@ func (s *Store) reindexLocked(ctx context.Context, ix *index, force, mayRebuild 
 		st.Bytes += more.Bytes
 		return st, err
 	}
-	seen := make(map[string]bool, len(w.files))
-	var todo []scanned
-	for _, f := range w.files {
-		seen[f.key] = true
-		if old, ok := existing[f.key]; ok && old.mtime == f.mtime && old.size == f.size {
-			st.Unchanged++
-			continue
-		}
-		todo = append(todo, f)
-	}
-	var gone []int64
-	for key, f := range existing {
-		if !seen[key] {
-			gone = append(gone, f.id)
-		}
-	}
+	todo, gone := changedFiles(w.files, existing, &st)
 	if err := loadHashes(ctx, ix.r, existing, todo); err != nil {
 		return st, err
 	}
@@ -152,6 +137,28 @@ func (s *Store) reindexLocked(ctx context.Context, ix *index, force, mayRebuild 
 		finish = nil // nothing to write: a write costs two syncs
 	}
 	return st, s.apply(ctx, ix.w, todo, existing, gone, &st, applyOpts{progress: progress, limit: incrementalBatch, finish: finish})
+}
+
+// changedFiles compares the files found with the index's rows for them:
+// a file that is new or whose modification time or size differs is to be
+// indexed, a row whose file was not found is gone, and the unchanged ones
+// are counted in st. The full reindex and the freshness check share it.
+func changedFiles(files []scanned, existing map[string]dbFile, st *IndexStats) (todo []scanned, gone []int64) {
+	seen := make(map[string]bool, len(files))
+	for _, f := range files {
+		seen[f.key] = true
+		if old, ok := existing[f.key]; ok && old.mtime == f.mtime && old.size == f.size {
+			st.Unchanged++
+			continue
+		}
+		todo = append(todo, f)
+	}
+	for key, f := range existing {
+		if !seen[key] {
+			gone = append(gone, f.id)
+		}
+	}
+	return todo, gone
 }
 
 // loadFiles reads the files table.
