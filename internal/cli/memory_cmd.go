@@ -211,23 +211,8 @@ when the embedding model fails (the text index is up to date then).`,
 			if err != nil {
 				return err
 			}
-			var progress func(done, total int)
-			if isTerminal(a.stderr) {
-				bar := progressbar.NewOptions(-1,
-					progressbar.OptionSetWriter(a.stderr),
-					progressbar.OptionSetDescription("indexing"),
-					progressbar.OptionShowCount(),
-					progressbar.OptionClearOnFinish(),
-					progressbar.OptionThrottle(80*time.Millisecond),
-				)
-				defer bar.Finish()
-				progress = func(done, total int) {
-					if bar.GetMax() != total {
-						bar.ChangeMax(total)
-					}
-					bar.Set(done)
-				}
-			}
+			progress, finish := a.progressBar("indexing")
+			defer finish()
 			restore := bulkGC()
 			st, err := s.Reindex(ctx, force, progress)
 			restore()
@@ -247,6 +232,28 @@ when the embedding model fails (the text index is up to date then).`,
 	}
 	cmd.Flags().BoolVar(&force, "force", false, "rebuild the whole index")
 	return cmd
+}
+
+// progressBar returns a progress callback drawing a bar named what on
+// stderr, and the finish that clears it; off a terminal the callback is nil
+// (nothing drawn) and finish does nothing.
+func (a *app) progressBar(what string) (progress func(done, total int), finish func()) {
+	if !isTerminal(a.stderr) {
+		return nil, func() {}
+	}
+	bar := progressbar.NewOptions(-1,
+		progressbar.OptionSetWriter(a.stderr),
+		progressbar.OptionSetDescription(what),
+		progressbar.OptionShowCount(),
+		progressbar.OptionClearOnFinish(),
+		progressbar.OptionThrottle(80*time.Millisecond),
+	)
+	return func(done, total int) {
+		if bar.GetMax() != total {
+			bar.ChangeMax(total)
+		}
+		bar.Set(done)
+	}, func() { bar.Finish() }
 }
 
 // bulkGCPercent is the garbage collector's pace during a reindex (Go's
@@ -273,23 +280,9 @@ func bulkGC() (restore func()) {
 // embedAll embeds the chunks without a vector, with a progress bar on a
 // terminal, waiting for another process's pass (the daemon's) if needed.
 func (a *app) embedAll(ctx context.Context, s *memory.Store) error {
-	o := memory.EmbedOptions{}
-	if isTerminal(a.stderr) {
-		bar := progressbar.NewOptions(-1,
-			progressbar.OptionSetWriter(a.stderr),
-			progressbar.OptionSetDescription("embedding"),
-			progressbar.OptionShowCount(),
-			progressbar.OptionClearOnFinish(),
-			progressbar.OptionThrottle(80*time.Millisecond),
-		)
-		defer bar.Finish()
-		o.Progress = func(done, total int) {
-			if bar.GetMax() != total {
-				bar.ChangeMax(total)
-			}
-			bar.Set(done)
-		}
-	}
+	progress, finish := a.progressBar("embedding")
+	defer finish()
+	o := memory.EmbedOptions{Progress: progress}
 	st, err := s.Embed(ctx, o)
 	if err == nil && st.Busy {
 		printf(a.stderr, "localgpt: another LocalGPT process (the daemon?) is computing embeddings; waiting for it (Ctrl-C leaves the rest to it)\n")
