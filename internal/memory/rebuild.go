@@ -217,6 +217,7 @@ func (s *Store) rebuildInPlace(ctx context.Context, ix *index, wk *walker, st *I
 			s.log.Warn("memory: vectors not linked after the rebuild; the next embedding pass links them", "err", err)
 		}
 	}
+	s.noteRebuilt()
 	return nil
 }
 

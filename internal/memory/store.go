@@ -85,6 +85,9 @@ type Store struct {
 	wallClock func() time.Time
 	// noLinks makes rebuilds work as where links cannot be made (tests).
 	noLinks bool
+	// rebuilt wakes the watcher after the index was rebuilt, to merge its
+	// segments (merge.go).
+	rebuilt chan struct{}
 
 	// With an Embedder only: embedMu serialises this process's embedding
 	// passes; vecs holds the vectors searches score; queries caches the
@@ -138,7 +141,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	if o.IndexPath, err = filepath.Abs(o.IndexPath); err != nil {
 		return nil, fmt.Errorf("memory: index %s: %w", o.IndexPath, err)
 	}
-	s := &Store{opts: o, log: log, wsReal: ws}
+	s := &Store{opts: o, log: log, wsReal: ws, rebuilt: make(chan struct{}, 1)}
 	if o.Embedder != nil {
 		s.vecs, s.queries, s.kick = &vecCache{}, newQueryCache(queryCacheSize), make(chan struct{}, 1)
 	}
@@ -264,6 +267,7 @@ func (s *Store) reopen(ctx context.Context, old *index) error {
 	}
 	s.ix.Store(ix)
 	old.release()
+	s.noteRebuilt()
 	s.log.Debug("memory: index reopened (replaced by another process)")
 	return nil
 }

@@ -23,8 +23,9 @@ const WatchDebounce = 400 * time.Millisecond
 // folders included, dot-folders skipped), and after each burst of changes
 // reindexes just the changed paths with Update. It runs an incremental
 // Reindex once its watches are in place, so changes made while nothing was
-// watching are picked up too. It returns nil when ctx is done, or an error
-// if watching cannot start.
+// watching are picked up too. Then, and after each rebuild of the index it
+// sees, it merges the index's segments (merge.go). It returns nil when ctx
+// is done, or an error if watching cannot start.
 func Watch(ctx context.Context, s *Store, log *slog.Logger) error {
 	if log == nil {
 		log = s.log
@@ -49,6 +50,7 @@ func Watch(ctx context.Context, s *Store, log *slog.Logger) error {
 	} else {
 		log.Debug("memory: index up to date", "indexed", st.Indexed, "removed", st.Removed)
 	}
+	s.mergeSegments(ctx, log)
 
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
@@ -71,6 +73,8 @@ func Watch(ctx context.Context, s *Store, log *slog.Logger) error {
 			}
 			pending[ev.Name] = true
 			timer.Reset(WatchDebounce)
+		case <-s.rebuilt:
+			s.mergeSegments(ctx, log)
 		case err, ok := <-w.Errors:
 			if !ok {
 				return nil
