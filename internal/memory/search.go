@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -98,8 +97,7 @@ func (s *Store) search(ctx context.Context, ix *index, terms []term, limit int) 
 
 // candidates returns up to n chunks matching terms, BM25-best first, from
 // the first stage that finds any, passed through keep (which may reorder
-// and drop them); only the chunks keep returns get a snippet, since
-// making one costs more than finding the chunk.
+// and drop them); only the chunks keep returns get a snippet.
 func (s *Store) candidates(ctx context.Context, ix *index, terms []term, n int, keep func([]candidate) []candidate) ([]candidate, error) {
 	select { // wait for a turn (see index.turns)
 	case ix.turns <- struct{}{}:
@@ -122,7 +120,8 @@ func (s *Store) candidates(ctx context.Context, ix *index, terms []term, n int, 
 		}
 		if len(cs) > 0 {
 			cs = keep(cs)
-			return cs, s.snippets(ctx, ix, st.fts, terms, cs)
+			snippets(st.fts, terms, cs)
+			return cs, nil
 		}
 	}
 	cs, err := s.substringStage(ctx, ix.r, terms, n)
@@ -130,7 +129,8 @@ func (s *Store) candidates(ctx context.Context, ix *index, terms []term, n int, 
 		return nil, err
 	}
 	cs = keep(cs)
-	return cs, s.snippets(ctx, ix, "", terms, cs)
+	snippets("", terms, cs)
+	return cs, nil
 }
 
 // candidate is a Result before ranking.
@@ -154,18 +154,14 @@ const ftsWeights = "2.0, 1.0"
 // (index.go). The match stages return the BM25-best chunks and their BM25
 // (lower is better): "fts" ranks by chunks_fts alone, "fts+cjk" keeps
 // only the rows that also match a second expression (on chunks_cjk), and
-// "cjk" ranks by chunks_cjk alone. "snippets" makes the snippets of the
-// chunks kept, by id (a JSON array) within a range of ids, which FTS5
-// uses to skip the matches outside it.
+// "cjk" ranks by chunks_cjk alone. The snippets of the chunks kept are
+// made in Go (snippets).
 var readQueries = map[string]string{
 	"fts":     ftsQuery(""),
 	"fts+cjk": ftsQuery(`AND rowid IN (SELECT rowid FROM chunks_cjk WHERE chunks_cjk MATCH ?)`),
 	"cjk": `SELECT m.r, ` + resultCols + ` FROM (
 		SELECT rowid, bm25(chunks_cjk) AS r FROM chunks_cjk WHERE chunks_cjk MATCH ? ORDER BY r LIMIT ?) m
 		JOIN chunks c ON c.id = m.rowid JOIN files f ON f.id = c.file_id`,
-	"snippets": `SELECT rowid, snippet(chunks_fts, -1, '` + MarkStart + `', '` + MarkEnd + `', '` + Ellipsis + `', 24)
-		FROM chunks_fts WHERE chunks_fts MATCH ? AND rowid BETWEEN ? AND ?
-		AND +rowid IN (SELECT value FROM json_each(?))`,
 }
 
 func ftsQuery(filter string) string {
@@ -204,54 +200,29 @@ func (s *Store) matchStage(ctx context.Context, ix *index, st stage, n int) ([]c
 	return out, rows.Err()
 }
 
-// snippets sets the snippets of cs: FTS5's, of the expression fts that
-// found them, when there is one and it marks a match; otherwise a window
-// around the first term (markSnippet), as for trigram and substring
-// matches. A chunk changed since it was found (the statements may read
-// different snapshots) gets the latter.
-func (s *Store) snippets(ctx context.Context, ix *index, fts string, terms []term, cs []candidate) error {
-	if fts != "" && len(cs) > 0 {
-		// The ids as a JSON array, written by hand: json.Marshal would be
-		// the search's only use of a sync.Pool.
-		js := []byte{'['}
-		lo, hi := cs[0].id, cs[0].id
-		for i, c := range cs {
-			if i > 0 {
-				js = append(js, ',')
-			}
-			js = strconv.AppendInt(js, c.id, 10)
-			lo, hi = min(lo, c.id), max(hi, c.id)
-		}
-		js = append(js, ']')
-		rows, err := ix.stmts["snippets"].QueryContext(ctx, fts, lo, hi, string(js))
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		byID := make(map[int64]string, len(cs))
-		for rows.Next() {
-			var id int64
-			var snip string
-			if err := rows.Scan(&id, &snip); err != nil {
-				return err
-			}
-			byID[id] = snip
-		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		for i := range cs {
-			cs[i].Snippet = byID[cs[i].id]
-		}
+// snippets sets the snippets of cs: for chunks found by the expression
+// fts, FTS5's snippet of the chunk for it when that marks a match;
+// otherwise a window around the first term (markSnippet), as for trigram
+// and substring matches. FTS5's snippet is made in Go by ftsSnippet
+// (snippet.go), which returns exactly what snippet(chunks_fts, -1,
+// MarkStart, MarkEnd, Ellipsis, 24) does: asking SQLite for it cost about
+// a fifth of a search's CPU, as FTS5 expanded every prefix term of the
+// expression over the whole index again to find the matches of ten chunks.
+func snippets(fts string, terms []term, cs []candidate) {
+	var phrases []ftsPhrase
+	if fts != "" {
+		phrases = ftsPhrases(fts)
 	}
 	for i := range cs {
 		c := &cs[i]
+		if fts != "" {
+			c.Snippet = ftsSnippet([]string{c.Heading, c.Content}, phrases)
+		}
 		if c.Snippet == "" || !strings.Contains(c.Snippet, MarkStart) {
 			c.Snippet = markSnippet(c.Content, terms)
 		}
 		c.Snippet = strings.Join(strings.Fields(c.Snippet), " ")
 	}
-	return nil
 }
 
 // substringStage is the last resort: chunks containing every term as a
