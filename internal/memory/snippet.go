@@ -2,6 +2,7 @@ package memory
 
 import (
 	"bytes"
+	"sort"
 	"strings"
 )
 
@@ -74,7 +75,7 @@ type snippetCol struct {
 // ftsSnippet returns what FTS5's snippet(chunks_fts, -1, MarkStart,
 // MarkEnd, Ellipsis, snippetTokens) returns for the row whose columns
 // are cols, matched by an expression of the given phrases ("" for SQL
-// NULL).
+// NULL). cols must not be empty.
 func ftsSnippet(cols []string, phrases []ftsPhrase) string {
 	var buf []byte
 	sc := make([]snippetCol, len(cols))
@@ -115,9 +116,6 @@ func ftsSnippet(cols []string, phrases []ftsPhrase) string {
 				}
 			}
 		}
-	}
-	if len(cols) == 0 {
-		return ""
 	}
 	c := &sc[bestCol]
 	if colSize == 0 {
@@ -190,9 +188,12 @@ func (c *snippetCol) score(phrases []ftsPhrase, seen []bool, nDoc, pos int, adju
 	clear(seen)
 	first, last := -1, 0
 	end := pos + snippetTokens
-	for _, in := range c.insts {
-		if in.pos < pos || in.pos >= end {
-			continue
+	// The instances are in order of position: those in the window follow
+	// one another.
+	i := sort.Search(len(c.insts), func(i int) bool { return c.insts[i].pos >= pos })
+	for _, in := range c.insts[i:] {
+		if in.pos >= end {
+			break
 		}
 		if seen[in.phrase] {
 			score++

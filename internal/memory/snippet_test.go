@@ -266,7 +266,23 @@ func FuzzSnippetMatchesFTS5(f *testing.F) {
 			return
 		}
 		for _, expr := range searchExprs(query) {
+			// SQLite scores a snippet in time quadratic in the number of
+			// phrase instances: a text of one word repeated, searched for
+			// with that word written many times, takes it minutes.
+			if countInstances([]string{heading, text}, ftsPhrases(expr)) > 2000 {
+				continue
+			}
 			compareSnippet(t, tbl, heading, text, expr)
 		}
 	})
+}
+
+// countInstances counts the phrase instances in cols.
+func countInstances(cols []string, phrases []ftsPhrase) int {
+	n := 0
+	for _, c := range cols {
+		toks, buf := u61Tokenize(c, nil, nil)
+		n += len(findInstances(toks, buf, phrases))
+	}
+	return n
 }
