@@ -12,6 +12,10 @@ import (
 	"github.com/localgpt-go/localgpt/internal/cli"
 )
 
+// stopProfile ends the CPU profile of a bench/pgo.sh build (pgoprofile.go)
+// before the process exits; it does nothing in other builds.
+var stopProfile = func() {}
+
 func main() {
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
@@ -22,5 +26,6 @@ func main() {
 		return c, func() { signal.Stop(c) }
 	})
 	code := cli.Main(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
+	stopProfile()
 	os.Exit(code)
 }
