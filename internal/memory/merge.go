@@ -44,7 +44,10 @@ func (s *Store) mergeSegments(ctx context.Context, log *slog.Logger) {
 		if _, err := ix.w.ExecContext(ctx, `INSERT INTO chunks_fts(chunks_fts) VALUES('optimize')`); err != nil {
 			return err
 		}
-		ix.w.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`) // best effort: a reader may hold the log
+		// Best effort: a reader may hold the log. The merge filled the
+		// writer's page cache (8 MB), which an idle daemon need not keep.
+		ix.w.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`)
+		ix.w.ExecContext(ctx, `PRAGMA shrink_memory`)
 		log.Debug("memory: index segments merged", "segments", n, "took", time.Since(start))
 		return nil
 	})
