@@ -8,7 +8,10 @@
 # which measures both builds interleaved (A, B, A, B, …) and prints the
 # median of each figure and the ratio B/A as a markdown table. Flags after
 # the binaries go to bench/compare (-rounds 5, -conns 32, -load 10s, -only
-# cli,sessions,index,daemon, …; `go run ./bench/compare -h` lists them).
+# cli,sessions,index,daemon, -client raw|net/http, …; `go run ./bench/compare
+# -h` lists them). The search load's client is a lean HTTP/1.1 client (like
+# wrk) by default: Go's own spends a fifth of the daemon's CPU per request
+# on the same two cores.
 # Needs only Go; takes about 5 minutes with the default 5 rounds. Build the
 # binaries the way users get them, e.g.
 #   CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o /tmp/new ./cmd/localgpt

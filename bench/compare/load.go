@@ -53,36 +53,30 @@ func searchURLs(base string) []string {
 // loadSearch keeps conns keep-alive connections busy with GET
 // /api/memory/search for d, rotating the queries, after a warm-up of a
 // second; it samples the daemon's RSS meanwhile. token, when set, is sent
-// as a bearer token.
-func loadSearch(ctx context.Context, base, token string, pid, conns int, d time.Duration) (loadResult, error) {
+// as a bearer token. client is "raw" (rawClient) or "net/http".
+func loadSearch(ctx context.Context, client, base, token string, pid, conns int, d time.Duration) (loadResult, error) {
 	urls := searchURLs(base)
-	tr := &http.Transport{MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns, DisableCompression: true}
-	defer tr.CloseIdleConnections()
-	client := &http.Client{Transport: tr}
-	get := func(ctx context.Context, u string) error {
-		req, err := http.NewRequestWithContext(ctx, "GET", u, nil)
+	newGet := func() (get func(context.Context, int) error, done func(), err error) {
+		if client == "net/http" {
+			return netHTTPGetter(urls, token, conns)
+		}
+		rc, err := newRawClient(urls, token)
 		if err != nil {
-			return err
+			return nil, nil, err
 		}
-		if token != "" {
-			req.Header.Set("Authorization", "Bearer "+token)
-		}
-		resp, err := client.Do(req)
-		if err != nil {
-			return err
-		}
-		_, err = io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			return fmt.Errorf("GET %s: status %d", u, resp.StatusCode)
-		}
-		return err
+		return rc.get, rc.Close, nil
 	}
-	for _, u := range urls { // every query answers before the load starts
-		if err := get(ctx, u); err != nil {
-			return loadResult{}, err
+	get, done, err := newGet()
+	if err != nil {
+		return loadResult{}, err
+	}
+	for i := range urls { // every query answers before the load starts
+		if err := get(ctx, i); err != nil {
+			done()
+			return loadResult{}, fmt.Errorf("GET %s: %w", urls[i], err)
 		}
 	}
+	done()
 	var next atomic.Int64
 	var measuring atomic.Bool
 	var firstErr atomic.Value
@@ -92,11 +86,16 @@ func loadSearch(ctx context.Context, base, token string, pid, conns int, d time.
 	defer cancel()
 	var wg sync.WaitGroup
 	for w := range conns {
+		get, done, err := newGet()
+		if err != nil {
+			return loadResult{}, err
+		}
 		wg.Go(func() {
+			defer done()
 			for runCtx.Err() == nil {
-				u := urls[next.Add(1)%int64(len(urls))]
+				i := int(next.Add(1) % int64(len(urls)))
 				t0 := time.Now()
-				err := get(runCtx, u)
+				err := get(runCtx, i)
 				if !measuring.Load() || runCtx.Err() != nil {
 					continue
 				}
@@ -151,4 +150,31 @@ func loadSearch(ctx context.Context, base, token string, pid, conns int, d time.
 		return r, fmt.Errorf("%d of %d requests failed, the first: %v", r.errors, r.errors+r.requests, firstErr.Load())
 	}
 	return r, nil
+}
+
+// netHTTPGetter is the load's client with Go's net/http: one transport
+// shared by the workers, as many connections as workers.
+func netHTTPGetter(urls []string, token string, conns int) (get func(context.Context, int) error, done func(), err error) {
+	tr := &http.Transport{MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns, DisableCompression: true}
+	client := &http.Client{Transport: tr}
+	get = func(ctx context.Context, i int) error {
+		req, err := http.NewRequestWithContext(ctx, "GET", urls[i], nil)
+		if err != nil {
+			return err
+		}
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			return err
+		}
+		_, err = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("GET %s: status %d", urls[i], resp.StatusCode)
+		}
+		return err
+	}
+	return get, tr.CloseIdleConnections, nil
 }

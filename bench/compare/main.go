@@ -34,6 +34,7 @@ import (
 
 type config struct {
 	rounds, conns, helpRuns, askRuns int
+	client                           string
 	load, idle, settle               time.Duration
 	corpus, work                     string
 	only                             string
@@ -44,6 +45,7 @@ func main() {
 	var c config
 	flag.IntVar(&c.rounds, "rounds", 5, "interleaved rounds (each build measured once per round)")
 	flag.IntVar(&c.conns, "conns", 32, "connections of the search load")
+	flag.StringVar(&c.client, "client", "raw", `client of the search load: "raw" (a lean HTTP/1.1 client, like wrk) or "net/http" (Go's)`)
 	flag.IntVar(&c.helpRuns, "runs", 10, "runs per round of the quick commands (--help, ask, no-op reindex, search)")
 	flag.DurationVar(&c.load, "load", 10*time.Second, "length of each search load (after a second of warm-up)")
 	flag.DurationVar(&c.idle, "idle", 10*time.Second, "window in which idle CPU is measured")
@@ -57,6 +59,10 @@ func main() {
 		flag.PrintDefaults()
 	}
 	flag.Parse()
+	if c.client != "raw" && c.client != "net/http" {
+		fmt.Fprintf(os.Stderr, "compare: -client must be raw or net/http, not %q\n", c.client)
+		os.Exit(2)
+	}
 	if flag.NArg() != 2 || c.corpus == "" {
 		flag.Usage()
 		os.Exit(2)
@@ -161,7 +167,7 @@ func compare(ctx context.Context, c config, old, new string) error {
 		}
 	}
 	printMachine(os.Stdout, "end")
-	fmt.Printf("rounds: %d, interleaved A, B; medians of all samples\n\n", c.rounds)
+	fmt.Printf("rounds: %d, interleaved A, B; medians of all samples; search load client: %s\n\n", c.rounds, c.client)
 	r.print(os.Stdout, builds[0].label, builds[1].label)
 	return nil
 }
@@ -279,14 +285,14 @@ func (c config) measureDaemon(ctx context.Context, r *results, i int, b *build) 
 
 	token := apiToken(b)
 	base := "http://127.0.0.1:" + strconv.Itoa(b.h.port)
-	warm, err := loadSearch(ctx, base, token, pid, 1, time.Second)
+	warm, err := loadSearch(ctx, c.client, base, token, pid, 1, time.Second)
 	if err != nil {
 		return err
 	}
 	time.Sleep(time.Second)
 	before := procStatus(pid, "VmRSS")
 	r.add("search, 1 connection", "req/s", i, warm.rps())
-	lr, err := loadSearch(ctx, base, token, pid, c.conns, c.load)
+	lr, err := loadSearch(ctx, c.client, base, token, pid, c.conns, c.load)
 	if err != nil {
 		return err
 	}
