@@ -17,7 +17,7 @@
 #   CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o /tmp/new ./cmd/localgpt
 set -eu
 if [ $# -lt 2 ]; then
-	sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
 	exit 2
 fi
 old=$1
