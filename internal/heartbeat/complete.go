@@ -46,10 +46,7 @@ func CompleteTasks(src string, done []Task, at time.Time, loc *time.Location) (s
 			texts = append(texts, []string{tick(lines[from]) + " (completed " + stamp + ")"})
 			continue
 		}
-		to := from + 1
-		for to < len(lines) && !endsTask(plain[to]) {
-			to++
-		}
+		to := taskEnd(plain, from)
 		for to > from+1 && strings.TrimSpace(lines[to-1]) == "" {
 			to--
 		}
@@ -99,6 +96,30 @@ func CompleteTasks(src string, done []Task, at time.Time, loc *time.Location) (s
 		rest = append(rest[:at2], append(insert, rest[at2:]...)...)
 	}
 	return strings.Join(rest, eol), true
+}
+
+// taskEnd returns the index of the line after the block of the "###"
+// task at plain[from] (comments blanked): the next line outside a fenced
+// block that ends it (endsTask). A fenced block goes with the task whole,
+// so that what was fenced stays fenced: cut at a "### " line inside the
+// fence, the rest of the fence would be left behind, no longer fenced,
+// and read as tasks of its own.
+func taskEnd(plain []string, from int) int {
+	to, fence := from+1, ""
+	for ; to < len(plain); to++ {
+		line := strings.TrimSpace(plain[to])
+		switch {
+		case fence != "":
+			if strings.HasPrefix(line, fence) {
+				fence = ""
+			}
+		case fenceOpens(line) != "":
+			fence = fenceOpens(line)
+		case endsTask(line):
+			return to
+		}
+	}
+	return to
 }
 
 // endsTask reports whether line (comments blanked) ends a "###" task's

@@ -96,8 +96,8 @@ func Parse(src string, loc *time.Location) *File {
 			}
 			continue
 		}
-		if strings.HasPrefix(line, "```") || strings.HasPrefix(line, "~~~") {
-			fence = line[:3]
+		if f := fenceOpens(line); f != "" {
+			fence = f
 			p.flush()
 			continue
 		}
@@ -105,6 +105,16 @@ func Parse(src string, loc *time.Location) *File {
 	}
 	p.flush()
 	return p.f
+}
+
+// fenceOpens returns the fence that line (trimmed) opens, "```" or "~~~",
+// or "". A fenced block ends at the next line that begins with the same
+// fence; one left open runs to the end of the file.
+func fenceOpens(line string) string {
+	if strings.HasPrefix(line, "```") || strings.HasPrefix(line, "~~~") {
+		return line[:3]
+	}
+	return ""
 }
 
 type section int
