@@ -31,6 +31,7 @@ func CompleteTasks(src string, done []Task, at time.Time, loc *time.Location) (s
 	}
 	lines := strings.Split(strings.ReplaceAll(src, "\r\n", "\n"), "\n")
 	plain := strings.Split(strings.ReplaceAll(mdcomment.Strip(src), "\r\n", "\n"), "\n") // same line numbers, comments blanked
+	fenced := fencedLines(plain)
 	stamp := at.In(loc).Format("2006-01-02 15:04")
 
 	type block struct{ from, to int } // lines [from, to)
@@ -46,7 +47,7 @@ func CompleteTasks(src string, done []Task, at time.Time, loc *time.Location) (s
 			texts = append(texts, []string{tick(lines[from]) + " (completed " + stamp + ")"})
 			continue
 		}
-		to := taskEnd(plain, from)
+		to := taskEnd(plain, fenced, from)
 		for to > from+1 && strings.TrimSpace(lines[to-1]) == "" {
 			to--
 		}
@@ -100,26 +101,39 @@ func CompleteTasks(src string, done []Task, at time.Time, loc *time.Location) (s
 
 // taskEnd returns the index of the line after the block of the "###"
 // task at plain[from] (comments blanked): the next line outside a fenced
-// block that ends it (endsTask). A fenced block goes with the task whole,
-// so that what was fenced stays fenced: cut at a "### " line inside the
-// fence, the rest of the fence would be left behind, no longer fenced,
-// and read as tasks of its own.
-func taskEnd(plain []string, from int) int {
-	to, fence := from+1, ""
+// block (fenced) that ends it (endsTask). A fenced block goes with the
+// task whole, so that what was fenced stays fenced: cut at a "### " line
+// inside the fence, the rest of the fence would be left behind, no longer
+// fenced, and read as tasks of its own.
+func taskEnd(plain []string, fenced []bool, from int) int {
+	to := from + 1
 	for ; to < len(plain); to++ {
-		line := strings.TrimSpace(plain[to])
-		switch {
-		case fence != "":
-			if strings.HasPrefix(line, fence) {
-				fence = ""
-			}
-		case fenceOpens(line) != "":
-			fence = fenceOpens(line)
-		case endsTask(line):
+		if !fenced[to] && endsTask(plain[to]) {
 			return to
 		}
 	}
 	return to
+}
+
+// fencedLines marks the lines of plain that open, lie in or close a fenced
+// block, which Parse skips; a fence left open runs to the end.
+func fencedLines(plain []string) []bool {
+	out := make([]bool, len(plain))
+	fence := ""
+	for i, l := range plain {
+		line := strings.TrimSpace(l)
+		switch {
+		case fence != "":
+			out[i] = true
+			if strings.HasPrefix(line, fence) {
+				fence = ""
+			}
+		case fenceOpens(line) != "":
+			out[i] = true
+			fence = fenceOpens(line)
+		}
+	}
+	return out
 }
 
 // endsTask reports whether line (comments blanked) ends a "###" task's
@@ -135,10 +149,15 @@ func endsTask(line string) bool {
 
 // completedEnd returns the line index where entries are appended to the
 // "## Completed" section (after its last non-blank line), or -1 when the
-// file has no such section.
+// file has no such section. Headings in fenced blocks are text, as Parse
+// reads them: a "# Completed" in a fence is no section to move tasks to.
 func completedEnd(plain []string) int {
 	start := -1
+	fenced := fencedLines(plain)
 	for i, l := range plain {
+		if fenced[i] {
+			continue
+		}
 		level, text := heading(strings.TrimSpace(l))
 		if level == 2 || level == 1 {
 			switch strings.ToLower(strings.TrimRight(text, ":")) {
