@@ -122,16 +122,15 @@ func fencedLines(plain []string) []bool {
 	fence := ""
 	for i, l := range plain {
 		line := strings.TrimSpace(l)
-		switch {
-		case fence != "":
+		if fence != "" {
 			out[i] = true
 			if strings.HasPrefix(line, fence) {
 				fence = ""
 			}
-		case fenceOpens(line) != "":
-			out[i] = true
-			fence = fenceOpens(line)
+			continue
 		}
+		fence = fenceOpens(line)
+		out[i] = fence != ""
 	}
 	return out
 }

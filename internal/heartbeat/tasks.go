@@ -87,21 +87,13 @@ func Parse(src string, loc *time.Location) *File {
 	}
 	p := parser{loc: loc, section: sectionPending, f: &File{Tasks: []Task{}}}
 	lines := strings.Split(strings.ReplaceAll(mdcomment.Strip(src), "\r\n", "\n"), "\n")
-	fence := ""
+	fenced := fencedLines(lines)
 	for i, raw := range lines {
-		line := strings.TrimSpace(raw)
-		if fence != "" {
-			if strings.HasPrefix(line, fence) {
-				fence = ""
-			}
-			continue
-		}
-		if f := fenceOpens(line); f != "" {
-			fence = f
+		if fenced[i] { // a fence ends the task before it
 			p.flush()
 			continue
 		}
-		p.line(i+1, line)
+		p.line(i+1, strings.TrimSpace(raw))
 	}
 	p.flush()
 	return p.f
