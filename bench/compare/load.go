@@ -58,7 +58,7 @@ func loadSearch(ctx context.Context, client, base, token string, pid, conns int,
 	urls := searchURLs(base)
 	newGet := func() (get func(context.Context, int) error, done func(), err error) {
 		if client == "net/http" {
-			return netHTTPGetter(urls, token, conns)
+			return netHTTPGetter(urls, token)
 		}
 		rc, err := newRawClient(urls, token)
 		if err != nil {
@@ -152,10 +152,10 @@ func loadSearch(ctx context.Context, client, base, token string, pid, conns int,
 	return r, nil
 }
 
-// netHTTPGetter is the load's client with Go's net/http: one transport
-// shared by the workers, as many connections as workers.
-func netHTTPGetter(urls []string, token string, conns int) (get func(context.Context, int) error, done func(), err error) {
-	tr := &http.Transport{MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns, DisableCompression: true}
+// netHTTPGetter is a client of the load with Go's net/http: each worker
+// gets its own, with one keep-alive connection, as with rawClient.
+func netHTTPGetter(urls []string, token string) (get func(context.Context, int) error, done func(), err error) {
+	tr := &http.Transport{MaxIdleConnsPerHost: 1, MaxConnsPerHost: 1, DisableCompression: true}
 	client := &http.Client{Transport: tr}
 	get = func(ctx context.Context, i int) error {
 		req, err := http.NewRequestWithContext(ctx, "GET", urls[i], nil)
