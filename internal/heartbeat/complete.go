@@ -15,6 +15,14 @@ import (
 // recurring tasks stay where they are. It reports whether anything
 // moved. The heartbeat does this in code so that its model turn needs no
 // write access to HEARTBEAT.md: a page the model read cannot plant a task.
+//
+// A move must not change how the rest of the file reads. A task is cut
+// only at points outside HTML comments and fenced blocks and put only at
+// such a point, and each move is checked by reading the result with
+// Parse: every other task must come out as it was, and the moved one
+// done. A task that cannot move so (a file whose comment or fence is
+// left open where the section would go, say) stays where it is; the
+// cycle still remembers it as handled and does not offer it again.
 func CompleteTasks(src string, done []Task, at time.Time, loc *time.Location) (string, bool) {
 	if loc == nil {
 		loc = time.Local
@@ -25,87 +33,169 @@ func CompleteTasks(src string, done []Task, at time.Time, loc *time.Location) (s
 			want[t.Key()] = true
 		}
 	}
+	stamp := at.In(loc).Format("2006-01-02 15:04")
+	out, changed := src, false
+	seen := map[string]bool{}
+	for _, t := range Parse(src, loc).Tasks {
+		k := t.Key()
+		if t.Done || t.Recurring != nil || !want[k] || seen[k] {
+			continue
+		}
+		seen[k] = true
+		if next, ok := moveTask(out, k, stamp, loc); ok {
+			out, changed = next, true
+		}
+	}
+	return out, changed
+}
+
+// moveTask moves the pending tasks of src whose Key is key to Completed,
+// or reports false when none can move without changing how the rest of
+// src reads.
+func moveTask(src, key, stamp string, loc *time.Location) (string, bool) {
 	eol := "\n"
 	if strings.Contains(src, "\r\n") {
 		eol = "\r\n"
 	}
-	lines := strings.Split(strings.ReplaceAll(src, "\r\n", "\n"), "\n")
-	plain := strings.Split(strings.ReplaceAll(mdcomment.Strip(src), "\r\n", "\n"), "\n") // same line numbers, comments blanked
-	fenced := fencedLines(plain)
-	stamp := at.In(loc).Format("2006-01-02 15:04")
+	lines, plain, clean := readLines(src)
+	before := Parse(src, loc).Tasks
 
-	type block struct{ from, to int } // lines [from, to)
-	var moved []block
 	var texts [][]string
-	for _, t := range Parse(src, loc).Tasks {
-		if t.Done || t.Recurring != nil || !want[t.Key()] || t.Line < 1 || t.Line > len(lines) {
+	keep := make([]bool, len(lines))
+	for i := range keep {
+		keep[i] = true
+	}
+	moved := map[int]bool{} // by Line
+	for _, t := range before {
+		if t.Done || t.Recurring != nil || t.Key() != key || t.Line < 1 || t.Line > len(lines) {
 			continue
 		}
-		from := t.Line - 1
-		if t.Checkbox {
-			moved = append(moved, block{from, from + 1})
-			texts = append(texts, []string{tick(lines[from]) + " (completed " + stamp + ")"})
+		from, to, text := taskBlock(t, lines, plain, stamp)
+		if !clean[from] || !clean[to] {
 			continue
 		}
-		to := taskEnd(plain, fenced, from)
-		for to > from+1 && strings.TrimSpace(lines[to-1]) == "" {
-			to--
-		}
-		text := append(append([]string(nil), lines[from:to]...), "- Completed: "+stamp)
 		// Take the blank line after the task too when one precedes it, so
 		// the cut leaves one blank line, not two.
 		if to < len(lines) && strings.TrimSpace(lines[to]) == "" && (from == 0 || strings.TrimSpace(lines[from-1]) == "") {
 			to++
 		}
-		moved = append(moved, block{from, to})
-		texts = append(texts, text)
-	}
-	if len(moved) == 0 {
-		return src, false
-	}
-	// Cut the blocks, last first so the earlier line numbers hold.
-	keep := make([]bool, len(lines))
-	for i := range keep {
-		keep[i] = true
-	}
-	for _, b := range moved {
-		for i := b.from; i < b.to; i++ {
+		for i := from; i < to; i++ {
 			keep[i] = false
 		}
+		moved[t.Line] = true
+		texts = append(texts, text)
 	}
-	var rest, restPlain []string
+	if len(texts) == 0 {
+		return src, false
+	}
+	var rest []string
 	for i, l := range lines {
 		if keep[i] {
 			rest = append(rest, l)
-			restPlain = append(restPlain, plain[i])
 		}
 	}
+	_, restPlain, restClean := readLines(strings.Join(rest, "\n"))
 	var insert []string
 	for _, t := range texts {
 		insert = append(insert, "")
 		insert = append(insert, t...)
 	}
-	at2 := completedEnd(restPlain)
-	if at2 < 0 {
+	if at := completedEnd(restPlain); at >= 0 {
+		if !restClean[at] {
+			return src, false
+		}
+		rest = append(rest[:at], append(insert, rest[at:]...)...)
+	} else {
 		for len(rest) > 0 && strings.TrimSpace(rest[len(rest)-1]) == "" {
 			rest = rest[:len(rest)-1]
+		}
+		if !restClean[len(rest)] {
+			return src, false
 		}
 		rest = append(rest, "", "## Completed")
 		rest = append(rest, insert...)
 		rest = append(rest, "")
-	} else {
-		rest = append(rest[:at2], append(insert, rest[at2:]...)...)
 	}
-	return strings.Join(rest, eol), true
+	out := strings.Join(rest, eol)
+	if !sameTasks(before, Parse(out, loc).Tasks, moved, stamp) {
+		return src, false
+	}
+	return out, true
+}
+
+// readLines splits src into its lines, the same lines with comments
+// blanked (what Parse reads), and the points where lines can be cut or
+// put (clean, one per line start and one for the end): outside any
+// comment and any fenced block.
+func readLines(src string) (lines, plain []string, clean []bool) {
+	src = strings.ReplaceAll(src, "\r\n", "\n")
+	lines = strings.Split(src, "\n")
+	plain = strings.Split(mdcomment.Strip(src), "\n") // same line numbers
+	_, fenceOpen := fences(plain)
+	clean = mdcomment.Inside(src)
+	for i := range clean {
+		clean[i] = !clean[i] && !fenceOpen[i]
+	}
+	return lines, plain, clean
+}
+
+// taskBlock returns the lines [from, to) that task t occupies and the
+// text it takes to Completed.
+func taskBlock(t Task, lines, plain []string, stamp string) (from, to int, text []string) {
+	from = t.Line - 1
+	if t.Checkbox {
+		return from, from + 1, []string{tick(lines[from]) + " (completed " + stamp + ")"}
+	}
+	to = taskEnd(plain, from)
+	for to > from+1 && strings.TrimSpace(lines[to-1]) == "" {
+		to--
+	}
+	return from, to, append(append([]string(nil), lines[from:to]...), "- Completed: "+stamp)
+}
+
+// sameTasks reports whether after, the tasks of the file once the tasks
+// of before at the lines in moved went to Completed, holds every other
+// task of before as it was and the moved ones done.
+func sameTasks(before, after []Task, moved map[int]bool, stamp string) bool {
+	sig := func(t Task) string {
+		return strings.Join(strings.Fields(t.Key()), " ") + "\x00" + boolString(t.Done) + boolString(t.Checkbox)
+	}
+	count := map[string]int{}
+	for _, t := range before {
+		if moved[t.Line] {
+			t.Done = true
+			if t.Checkbox {
+				t.Title += " (completed " + stamp + ")"
+			}
+		}
+		count[sig(t)]++
+	}
+	for _, t := range after {
+		count[sig(t)]--
+	}
+	for _, n := range count {
+		if n != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func boolString(b bool) string {
+	if b {
+		return "1"
+	}
+	return "0"
 }
 
 // taskEnd returns the index of the line after the block of the "###"
 // task at plain[from] (comments blanked): the next line outside a fenced
-// block (fenced) that ends it (endsTask). A fenced block goes with the
-// task whole, so that what was fenced stays fenced: cut at a "### " line
-// inside the fence, the rest of the fence would be left behind, no longer
-// fenced, and read as tasks of its own.
-func taskEnd(plain []string, fenced []bool, from int) int {
+// block that ends it (endsTask). A fenced block goes with the task whole,
+// so that what was fenced stays fenced: cut at a "### " line inside the
+// fence, the rest of the fence would be left behind, no longer fenced,
+// and read as tasks of its own.
+func taskEnd(plain []string, from int) int {
+	fenced, _ := fences(plain)
 	to := from + 1
 	for ; to < len(plain); to++ {
 		if !fenced[to] && endsTask(plain[to]) {
@@ -115,24 +205,29 @@ func taskEnd(plain []string, fenced []bool, from int) int {
 	return to
 }
 
-// fencedLines marks the lines of plain that open, lie in or close a fenced
-// block, which Parse skips; a fence left open runs to the end.
-func fencedLines(plain []string) []bool {
-	out := make([]bool, len(plain))
+// fences reads the fenced blocks of plain, which Parse skips: fenced
+// marks the lines that open, lie in or close one (a fence left open runs
+// to the end), and open, one per line start and one for the end, the
+// points inside one.
+func fences(plain []string) (fenced, open []bool) {
+	fenced = make([]bool, len(plain))
+	open = make([]bool, len(plain)+1)
 	fence := ""
 	for i, l := range plain {
+		open[i] = fence != ""
 		line := strings.TrimSpace(l)
 		if fence != "" {
-			out[i] = true
+			fenced[i] = true
 			if strings.HasPrefix(line, fence) {
 				fence = ""
 			}
 			continue
 		}
 		fence = fenceOpens(line)
-		out[i] = fence != ""
+		fenced[i] = fence != ""
 	}
-	return out
+	open[len(plain)] = fence != ""
+	return fenced, open
 }
 
 // endsTask reports whether line (comments blanked) ends a "###" task's
@@ -152,7 +247,7 @@ func endsTask(line string) bool {
 // reads them: a "# Completed" in a fence is no section to move tasks to.
 func completedEnd(plain []string) int {
 	start := -1
-	fenced := fencedLines(plain)
+	fenced, _ := fences(plain)
 	for i, l := range plain {
 		if fenced[i] {
 			continue
@@ -185,11 +280,17 @@ func lastContent(plain []string, start, end int) int {
 	return i
 }
 
-// tick turns "- [ ] text" into "- [x] text", keeping the indentation.
+// tick turns "- [ ] text" into "- [x] text", keeping the indentation; a
+// line that does not begin with its checkbox (a comment before it) is
+// left as it is: under Completed it is done all the same.
 func tick(line string) string {
+	trimmed := strings.TrimLeft(line, " \t")
+	if _, _, ok := checkbox(trimmed); !ok {
+		return strings.TrimRight(line, " \t")
+	}
 	i := strings.Index(line, "[ ]")
 	if i < 0 {
-		return line
+		return strings.TrimRight(line, " \t")
 	}
-	return line[:i] + "[x]" + line[i+3:]
+	return strings.TrimRight(line[:i]+"[x]"+line[i+3:], " \t")
 }

@@ -44,10 +44,32 @@ func TestCompleteTasks(t *testing.T) {
 			"## Pending\n### A\n- Due: 2026-03-10 09:00\n```\n### not a task\n```\nafter\n### B\n## Completed\n",
 			[]string{"A"},
 			"## Pending\n### B\n## Completed\n\n### A\n- Due: 2026-03-10 09:00\n```\n### not a task\n```\nafter\n- Completed: 2026-03-10 10:07\n"},
-		{"a fence left open takes the rest of the file",
+		{"a fenced block left open at the end: the task stays",
 			"### d\n```\n### d",
-			[]string{"d"},
-			"\n## Completed\n\n### d\n```\n### d\n- Completed: 2026-03-10 10:07\n"},
+			[]string{"d"}, ""},
+		{"a task that begins where a comment ends stays",
+			"<!--0\n-->### 0\n```0",
+			[]string{"0"}, ""},
+		{"a comment left open where the section would go: the task stays",
+			"### A\n\n## X\n<!--",
+			[]string{"A"}, ""},
+		{"the Completed section ends inside a comment: the task stays",
+			"### A\n## Completed\n### Old <!--\nnote\n",
+			[]string{"A"}, ""},
+		{"a task that ends inside a comment stays",
+			"### A\n- Description: x <!-- note\n-->## X\n",
+			[]string{"A"}, ""},
+		{"a checkbox whose removal would give its lines to the task above stays",
+			"### R\n- Recurring: daily at 08:00\n- [ ] x\n- Due: 2027-01-01\n",
+			[]string{"x"}, ""},
+		{"whole comments in and around a task move with it",
+			"## Pending\n<!-- a -->\n### A <!-- b -->\n- Description: x <!-- c\nd -->\n## Completed\n",
+			[]string{"A"},
+			"## Pending\n<!-- a -->\n## Completed\n\n### A <!-- b -->\n- Description: x <!-- c\nd -->\n- Completed: 2026-03-10 10:07\n"},
+		{"a checkbox with a comment is ticked and dated",
+			"- [ ] water the plants <!-- weekly -->  \n## Completed\n",
+			[]string{"water the plants"},
+			"## Completed\n\n- [x] water the plants <!-- weekly --> (completed 2026-03-10 10:07)\n"},
 		{"a Completed heading in a fence is not the section",
 			"```\n# Completed\n```\n### A\n",
 			[]string{"A"},
@@ -93,14 +115,17 @@ func TestCompleteTasks(t *testing.T) {
 
 // FuzzCompleteTasks: whatever HEARTBEAT.md holds (a user's, or one
 // crafted to confuse the parser), moving its tasks to Completed loses no
-// line of it — each comes out, at most ticked — and a second pass moves
-// nothing more.
+// line of it — each comes out, at most ticked — changes no task but the
+// moved ones, which are done, and a second pass moves nothing more.
 func FuzzCompleteTasks(f *testing.F) {
 	for _, s := range []string{
 		"## Pending\n\n### A\n- Due: 2026-03-10 09:00\n\n### B\n\n## Completed\n",
 		"- [ ] a\n  - sub\n- [ ] a\n<!--\n## Completed\n-->\n```\n### fenced\n```\n## Done:\n### x\n",
 		"### A\r\n- Description: x\r\n## Completed\r\n### A\r\n",
 		"## Pending\n### [ ] odd\n- [ ] ### both\n## completed\n## Completed\n",
+		"### A\n\n## X\n<!--",
+		"### A\n## X\n```",
+		"### R\n- Recurring: daily at 08:00\n- [ ] x\n- Due: 2027-01-01\n",
 	} {
 		f.Add(s)
 	}
@@ -127,8 +152,52 @@ func FuzzCompleteTasks(f *testing.F) {
 			}
 			have[l]--
 		}
+		checkSameTasks(t, src, out)
 		if again, moved := CompleteTasks(out, done, at, time.UTC); moved && again != out {
 			t.Fatalf("a second pass moved more:\n--- once\n%s\n--- twice\n%s", out, again)
 		}
 	})
+}
+
+// checkSameTasks fails unless out, src with its pending tasks moved to
+// Completed on 2026-03-10 10:07, holds the same tasks as src: the same
+// titles, dates and repetitions, none that was done now pending, and
+// none done now that was not a pending one-time task before.
+func checkSameTasks(t *testing.T, src, out string) {
+	t.Helper()
+	id := func(task Task) string {
+		task.Title = strings.TrimSpace(strings.TrimSuffix(task.Title, "(completed 2026-03-10 10:07)"))
+		return strings.Join(strings.Fields(task.Key()), " ")
+	}
+	all, done := map[string]int{}, map[string]int{}
+	movable := map[string]bool{}
+	for _, task := range Parse(src, time.UTC).Tasks {
+		all[id(task)]++
+		if task.Done {
+			done[id(task)]++
+		} else if task.Recurring == nil {
+			movable[id(task)] = true
+		}
+	}
+	for _, task := range Parse(out, time.UTC).Tasks {
+		all[id(task)]--
+		if task.Done {
+			done[id(task)]--
+		} else if done[id(task)] > 0 && !movable[id(task)] {
+			t.Fatalf("%q was done and is pending now:\n--- in\n%s\n--- out\n%s", task.Title, src, out)
+		}
+	}
+	for k, n := range all {
+		if n != 0 {
+			t.Fatalf("task %q: %+d in the output:\n--- in\n%s\n--- out\n%s", k, -n, src, out)
+		}
+	}
+	for k, n := range done {
+		if n > 0 {
+			t.Fatalf("task %q was done and is not:\n--- in\n%s\n--- out\n%s", k, src, out)
+		}
+		if n < 0 && !movable[k] {
+			t.Fatalf("task %q is done but was not a pending one-time task:\n--- in\n%s\n--- out\n%s", k, src, out)
+		}
+	}
 }

@@ -213,6 +213,31 @@ func TestDueTaskEndToEnd(t *testing.T) {
 	}
 }
 
+// TestTaskThatCannotMoveRunsOnce: a task the cycle cannot move to
+// Completed without changing how the rest of HEARTBEAT.md reads (here a
+// comment is left open at its end, where the section would go) stays as
+// the user wrote it, byte for byte, and is still not run again.
+func TestTaskThatCannotMoveRunsOnce(t *testing.T) {
+	e := newEnv(t)
+	src := "## Pending\n\n### Water the plants\n- Due: 2026-03-10 09:00\n\n## Notes\n<!-- ideas, not finished\n"
+	e.writeHeartbeat(t, src)
+	e.srv.Enqueue(llmtest.Text("Reminded you."))
+	r := e.runner(t)
+	res, err := r.Cycle(context.Background())
+	if err != nil || res.Outcome != Done || len(res.Due) != 1 {
+		t.Fatalf("%+v %v", res, err)
+	}
+	if got := e.heartbeat(t); got != src {
+		t.Fatalf("HEARTBEAT.md changed:\n%q", got)
+	}
+	e.advance(2 * time.Hour)
+	before := len(e.srv.Requests())
+	res, err = r.Cycle(context.Background())
+	if err != nil || len(res.Due) != 0 || len(e.srv.Requests()) != before {
+		t.Fatalf("second cycle: %+v %v (requests %d → %d)", res, err, before, len(e.srv.Requests()))
+	}
+}
+
 // TestCycleCannotPlantTasks replays the persistence attack: a fetched page
 // tells the model to add a task to HEARTBEAT.md (or SOUL.md); every write
 // is refused, even with the file tools in heartbeat.allow_tools, and the

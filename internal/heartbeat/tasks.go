@@ -87,7 +87,7 @@ func Parse(src string, loc *time.Location) *File {
 	}
 	p := parser{loc: loc, section: sectionPending, f: &File{Tasks: []Task{}}}
 	lines := strings.Split(strings.ReplaceAll(mdcomment.Strip(src), "\r\n", "\n"), "\n")
-	fenced := fencedLines(lines)
+	fenced, _ := fences(lines)
 	for i, raw := range lines {
 		if fenced[i] { // a fence ends the task before it
 			p.flush()

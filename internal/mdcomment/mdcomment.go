@@ -37,3 +37,28 @@ func Strip(s string) string {
 		}
 	}
 }
+
+// Inside reports where s is inside a comment as Strip reads it: element
+// k for the start of line k (lines split at "\n"), and the last element
+// for the end of s. Text can be cut out of s or put into it without
+// changing how Strip reads the rest only at points outside a comment.
+func Inside(s string) []bool {
+	out := make([]bool, 1, strings.Count(s, "\n")+2)
+	in := false
+	for i := 0; i < len(s); {
+		switch {
+		case s[i] == '\n':
+			out = append(out, in)
+		case !in && strings.HasPrefix(s[i:], "<!--"):
+			in = true
+			i += 4
+			continue
+		case in && strings.HasPrefix(s[i:], "-->"):
+			in = false
+			i += 3
+			continue
+		}
+		i++
+	}
+	return append(out, in)
+}

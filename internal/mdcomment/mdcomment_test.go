@@ -32,5 +32,56 @@ func FuzzStrip(f *testing.F) {
 		if len(got) > len(s) {
 			t.Fatalf("%q → %q", s, got)
 		}
+		checkInside(t, s)
 	})
+}
+
+func TestInside(t *testing.T) {
+	cases := []struct {
+		in   string
+		want []bool
+	}{
+		{"", []bool{false, false}},
+		{"a\nb", []bool{false, false, false}},
+		{"a <!-- b\nc --> d\n", []bool{false, true, false, false}},
+		{"<!--\n-->### x\n```", []bool{false, true, false, false}},
+		{"<!-->\n-->", []bool{false, true, false}},
+		{"x <!-- one --> <!-- two\n", []bool{false, true, true}},
+	}
+	for _, tc := range cases {
+		got := Inside(tc.in)
+		if len(got) != len(tc.want) {
+			t.Fatalf("Inside(%q) = %v, want %v", tc.in, got, tc.want)
+		}
+		for i := range got {
+			if got[i] != tc.want[i] {
+				t.Fatalf("Inside(%q) = %v, want %v", tc.in, got, tc.want)
+			}
+		}
+		checkInside(t, tc.in)
+	}
+}
+
+// checkInside compares Inside with Strip: text put at a point inside a
+// comment is stripped with it, and text put elsewhere is kept.
+func checkInside(t *testing.T, s string) {
+	t.Helper()
+	in := Inside(s)
+	if len(in) != strings.Count(s, "\n")+2 {
+		t.Fatalf("Inside(%q) has %d points", s, len(in))
+	}
+	const mark = "\x01"
+	at := []int{0}
+	for i := range len(s) {
+		if s[i] == '\n' {
+			at = append(at, i+1)
+		}
+	}
+	at = append(at, len(s))
+	for k, off := range at {
+		kept := strings.Count(Strip(s[:off]+mark+s[off:]), mark) > strings.Count(Strip(s), mark)
+		if kept == in[k] {
+			t.Fatalf("Inside(%q)[%d] = %v, but Strip keeps text put there: %v", s, k, in[k], kept)
+		}
+	}
 }
