@@ -44,7 +44,8 @@ permissions), every skill loads and every MCP server of [mcp.servers]
 starts. One line per check. With Ollama in use, one line per pulled model
 gives the context window calls use (providers.ollama.num_ctx, at most the
 model's own) and an estimate of the memory its KV cache takes at that
-window. With semantic search on (memory.embeddings.enabled), the embedding
+window; an embedding model (such as nomic-embed-text) is named as one
+instead, as it never runs a chat. With semantic search on (memory.embeddings.enabled), the embedding
 model embeds a sentence: its vectors must have memory.embeddings.dimensions
 (when set), and the line says how many chunks of the index have one.
 
@@ -303,6 +304,9 @@ func (a *app) windowChecks(ctx context.Context, pm providerModels) []check {
 func windowDetail(model string, w ollama.Window, err error) string {
 	if err != nil {
 		return fmt.Sprintf("%s: window unknown (%v)", model, err)
+	}
+	if w.EmbedOnly {
+		return model + ": an embedding model, run for memory.embeddings and never for a chat: no chat window or KV cache to estimate"
 	}
 	d := fmt.Sprintf("%s: num_ctx %d", model, w.NumCtx)
 	if w.Max > 0 {

@@ -17,6 +17,8 @@ func TestDoctor(t *testing.T) {
 	ol, oa, _ := fakes(t)
 	down := llmtest.NewOllama(t)
 	down.Close()
+	withEmbedder := llmtest.NewOllama(t)
+	withEmbedder.SetModels(llmtest.Model{Name: "llama3.2"}, llmtest.Model{Name: "nomic-embed-text", Arch: "nomic-bert", EmbedOnly: true})
 	cases := []struct {
 		name     string
 		toml     string
@@ -30,6 +32,10 @@ func TestDoctor(t *testing.T) {
 				"✓ window         qwen3:8b: num_ctx 8192 of 8192;", "✓ workspace",
 				"✓ permissions"},
 			[]string{"✗", "api key", "openai"}},
+		{"an embedding model gets no KV-cache estimate", fmt.Sprintf("[providers.ollama]\nendpoint = %q\n", withEmbedder.URL), 0,
+			[]string{"✓ window         llama3.2:latest: num_ctx 8192 of 8192; KV cache ≈ 939.5 MB",
+				"✓ window         nomic-embed-text:latest: an embedding model, run for memory.embeddings and never for a chat: no chat window or KV cache to estimate\n"},
+			[]string{"nomic-embed-text:latest: num_ctx"}},
 		{"model not pulled", fmt.Sprintf("[agent]\ndefault_model = \"mistral\"\n[providers.ollama]\nendpoint = %q\n", ol.URL), 3,
 			[]string{"✓ ollama", "✗ model", "ollama pull mistral", "✓ workspace"}, nil},
 		{"ollama not running", fmt.Sprintf("[providers.ollama]\nendpoint = %q\n", down.URL), 3,

@@ -48,6 +48,10 @@ func NewOllama(t testing.TB) *Server {
 		if ctxLen == 0 {
 			ctxLen = 8192
 		}
+		caps := []string{"completion", "tools"}
+		if m.EmbedOnly {
+			caps = []string{"embedding"}
+		}
 		_, _ = w.Write(mustJSON(map[string]any{
 			"modelfile":  "FROM " + m.Name,
 			"parameters": "stop \"<|eot_id|>\"",
@@ -64,7 +68,7 @@ func NewOllama(t testing.TB) *Server {
 				arch + ".attention.key_length":    128,
 				arch + ".attention.value_length":  128,
 			},
-			"capabilities": []string{"completion", "tools"},
+			"capabilities": caps,
 			"modified_at":  "2025-01-01T00:00:00Z",
 		}))
 	})

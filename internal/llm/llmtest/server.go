@@ -50,6 +50,10 @@ type Model struct {
 	// NoDimensions makes the OpenAI fake refuse "dimensions" for this
 	// model, as OpenAI does for text-embedding-ada-002.
 	NoDimensions bool
+	// EmbedOnly makes Ollama's /api/show give the model the one capability
+	// "embedding", as it does for nomic-embed-text, instead of
+	// "completion" and "tools".
+	EmbedOnly bool
 }
 
 // wire is one provider's protocol.

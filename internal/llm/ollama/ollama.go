@@ -10,11 +10,13 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/ollama/ollama/api"
+	"github.com/ollama/ollama/types/model"
 
 	"github.com/localgpt-go/localgpt/internal/llm"
 )
@@ -116,6 +118,10 @@ type Window struct {
 	NumCtx int
 	// KV is the shape of the model's KV cache, zero when unknown.
 	KV KVShape
+	// EmbedOnly is set for a model /api/show says can embed but not
+	// complete (nomic-embed-text, bge-m3): it never runs a chat, so its
+	// chat window and KV cache mean nothing to the user.
+	EmbedOnly bool
 }
 
 // KVShape is what sizes a model's KV cache: for each token, each layer
@@ -158,7 +164,8 @@ func (p *Provider) Window(ctx context.Context, model string) (Window, error) {
 	if err != nil {
 		return Window{}, p.wrap(ctx, model, err, nil)
 	}
-	w = Window{Max: contextLength(show.ModelInfo), NumCtx: p.opts.NumCtx, KV: shapeOf(show.ModelInfo)}
+	w = Window{Max: contextLength(show.ModelInfo), NumCtx: p.opts.NumCtx, KV: shapeOf(show.ModelInfo),
+		EmbedOnly: embedOnly(show.Capabilities)}
 	if w.Max > 0 && w.NumCtx > w.Max {
 		w.NumCtx = w.Max
 	}
@@ -166,6 +173,12 @@ func (p *Provider) Window(ctx context.Context, model string) (Window, error) {
 	p.window[model] = w
 	p.mu.Unlock()
 	return w, nil
+}
+
+// embedOnly tells whether capabilities are those of a model that embeds
+// and cannot complete.
+func embedOnly(capabilities []model.Capability) bool {
+	return slices.Contains(capabilities, model.CapabilityEmbedding) && !slices.Contains(capabilities, model.CapabilityCompletion)
 }
 
 // infoInt reads a positive whole number from model_info.
