@@ -2,8 +2,11 @@ package cli
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -177,7 +180,8 @@ func newSessionExportCmd(a *app) *cobra.Command {
 		Short: "Export a session as markdown or JSON",
 		Long: `Export a session as markdown (the default) or JSON, to standard output or,
 with -o, to a file (written atomically: a crash leaves the old file or the
-new one, never half of it). A file or a pipe gets the text exactly; on a
+new one, never half of it). The file's folder must exist: a missing one is
+an error, not created. A file or a pipe gets the text exactly; on a
 terminal, control characters (escape sequences a model or a file may hold)
 are removed first.`,
 		Example: `  localgpt session export 20260301-0915 -o garden-chat.md
@@ -224,10 +228,38 @@ func exportSession(a *app, st *session.Store, t *session.Transcript, format, fil
 	if err != nil {
 		return err
 	}
+	if err := exportTarget(abs, t.Header.ID, format); err != nil {
+		return fmt.Errorf("export session %s: %w", t.Header.ID, err)
+	}
 	if err := fsutil.WriteAtomic(abs, buf.Bytes(), fsutil.FileMode); err != nil {
 		return fmt.Errorf("export session %s: %w", t.Header.ID, err)
 	}
 	printf(a.stderr, "Exported session %s to %s\n", t.Header.ID, abs)
+	return nil
+}
+
+// exportTarget refuses a file to export into that is a folder, or whose
+// folder does not exist: a mistyped folder is not created silently (the
+// shell's > does not create one either) and nothing is written next to a
+// folder the user meant to write into.
+func exportTarget(file, id, format string) error {
+	if info, err := os.Stat(file); err == nil && info.IsDir() {
+		ext := ".md"
+		if format == "json" {
+			ext = ".json"
+		}
+		return fmt.Errorf("%s is a folder; name a file in it, such as %s", file, filepath.Join(file, id+ext))
+	}
+	dir := filepath.Dir(file)
+	info, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("folder %s does not exist; create it first (mkdir -p %s) or write elsewhere", dir, dir)
+	case err != nil:
+		return err
+	case !info.IsDir():
+		return fmt.Errorf("%s is not a folder, so %s cannot be written", dir, file)
+	}
 	return nil
 }
 

@@ -94,6 +94,37 @@ func TestSessionCommands(t *testing.T) {
 	if data, _ := os.ReadFile(file); json.Unmarshal(data, &ex) != nil || ex.ID != id || len(ex.Entries) != 7 { // 2 messages, commit, flush, compaction, 2 titles
 		t.Fatalf("export file: %+v", ex)
 	}
+	// -o names a file in a folder that exists: a mistyped folder is not
+	// created, a folder is not written over, and nothing is left behind.
+	notDir := filepath.Join(home, "export.json")
+	badTargets := []struct {
+		name, file string
+		want       []string
+	}{
+		{"missing folder", filepath.Join(home, "Documnets", "chat.md"), []string{"folder " + filepath.Join(home, "Documnets") + " does not exist", "mkdir -p"}},
+		{"a folder", home, []string{home + " is a folder", "such as " + filepath.Join(home, id+".md")}},
+		{"folder is a file", filepath.Join(notDir, "chat.md"), []string{notDir + " is not a folder"}},
+	}
+	for _, tt := range badTargets {
+		t.Run("export to "+tt.name, func(t *testing.T) {
+			before, _ := os.ReadDir(filepath.Dir(home))
+			r := runIn(t, home, "", "session", "export", id, "-o", tt.file)
+			if r.code != 1 || !strings.HasPrefix(r.stderr, "localgpt: export session "+id+": ") {
+				t.Fatalf("%+v", r)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(r.stderr, w) {
+					t.Errorf("stderr lacks %q: %s", w, r.stderr)
+				}
+			}
+			if _, err := os.Stat(filepath.Join(home, "Documnets")); err == nil {
+				t.Error("the missing folder was created")
+			}
+			if after, _ := os.ReadDir(filepath.Dir(home)); len(after) != len(before) {
+				t.Errorf("files appeared beside the home: %v", after)
+			}
+		})
+	}
 	// A torn last line is reported and skipped.
 	f, _ := os.OpenFile(filepath.Join(home, "sessions", id+".jsonl"), os.O_WRONLY|os.O_APPEND, 0)
 	f.WriteString(`{"type":"mess`)
