@@ -186,10 +186,10 @@ func printStatus(a *app, st daemon.Status, now time.Time) {
 		if t.IsZero() {
 			return "never"
 		}
-		d := t.Sub(now).Round(time.Second)
-		rel := "in " + d.String()
+		d := t.Sub(now) // its sign, not the rounded one, says past or future
+		rel := "in " + d.Round(time.Second).String()
 		if d < 0 {
-			rel = (-d).String() + " ago"
+			rel = (-d).Round(time.Second).String() + " ago"
 		}
 		return t.In(loc).Format("2006-01-02 15:04:05 MST") + " (" + rel + ")"
 	}
