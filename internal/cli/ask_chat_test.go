@@ -368,3 +368,38 @@ func TestTemplateTextStaysOut(t *testing.T) {
 		t.Errorf("the prompt lacks the user's memory or the persona:\n%s", prompt)
 	}
 }
+
+// TestProviderErrorSaidOnce: a failed turn of ask or of a piped chat is
+// reported once, with the provider's exit code, and ends a piped chat.
+func TestProviderErrorSaidOnce(t *testing.T) {
+	cases := []struct {
+		name  string
+		stdin string
+		args  []string
+		want  string
+	}{
+		{"ask", "", []string{"ask", "hi"}, "Incorrect API key provided"},
+		{"piped chat", "hi\nnever sent\n", []string{"chat"}, "Incorrect API key provided"},
+		{"piped chat, model not found", "hi\n", []string{"chat"}, "model not found"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			home, srv := fakeHome(t)
+			reply := llmtest.HTTPError(401, "Incorrect API key provided")
+			if strings.Contains(tc.name, "not found") {
+				reply = llmtest.HTTPError(404, "The model `gpt-4o-mini` does not exist")
+			}
+			srv.Enqueue(reply, llmtest.Text("a second turn must not run"))
+			r := runIn(t, home, tc.stdin, tc.args...)
+			if r.code != ExitProvider {
+				t.Fatalf("exit %d, want %d: %+v", r.code, ExitProvider, r)
+			}
+			if n := strings.Count(r.stderr, tc.want); n != 1 {
+				t.Errorf("%q said %d times:\n%s", tc.want, n, r.stderr)
+			}
+			if n := srv.Pending(); n != 1 {
+				t.Errorf("%d replies left, want 1: the chat went on after the failure", n)
+			}
+		})
+	}
+}

@@ -154,15 +154,16 @@ func (c *chat) run(ctx context.Context) error {
 				if ctx.Err() != nil {
 					return ctx.Err()
 				}
-				printf(c.app.stderr, "localgpt: %v\n", c.app.models().Explain(ctx, "", err))
-				if llm.IsContextOverflow(err) {
+				err = c.app.models().Explain(ctx, "", err)
+				overflow := llm.IsContextOverflow(err)
+				if !c.interactive && !overflow {
+					return err // a script's chat ends here; Main prints it once
+				}
+				printf(c.app.stderr, "localgpt: %v\n", err)
+				if overflow {
 					// Never the end of a chat: the session is compacted and
 					// the message kept; the next one may well fit.
 					printf(c.app.stderr, "%s\n", overflowNote)
-					continue
-				}
-				if !c.interactive {
-					return err
 				}
 			}
 		}
