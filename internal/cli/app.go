@@ -88,7 +88,7 @@ func (a *app) setup() error {
 	}
 	var created []string
 	if a.configFlag == "" {
-		ok, err := config.Init(file, false)
+		ok, _, err := config.Init(file, false)
 		if err != nil {
 			return err
 		}

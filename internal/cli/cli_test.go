@@ -121,6 +121,22 @@ func TestConfigInit(t *testing.T) {
 	if b, err := os.ReadFile(filepath.Join(home, "config.toml.bak")); err != nil || string(b) != "# edited\n" || r.code != 0 {
 		t.Fatalf("--force: %+v", r)
 	}
+	// Where the old settings went is said; a template replaced by itself
+	// has no backup to speak of.
+	for _, tc := range []struct {
+		name, want, notWant string
+	}{
+		{"an edited file", "The old one is kept as " + filepath.Join(home, "config.toml.bak.1") + "\n", ""},
+		{"the template", "Wrote ", "kept as"},
+	} {
+		if tc.name == "an edited file" {
+			os.WriteFile(filepath.Join(home, "config.toml"), []byte("# edited again\n"), 0o600)
+		}
+		r := run(t, home, "config", "init", "--force")
+		if r.code != 0 || !strings.Contains(r.stdout, tc.want) || tc.notWant != "" && strings.Contains(r.stdout, tc.notWant) {
+			t.Errorf("--force over %s: %+v", tc.name, r)
+		}
+	}
 }
 
 func TestConfigShowMasksSecrets(t *testing.T) {

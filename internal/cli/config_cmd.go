@@ -42,12 +42,15 @@ overwritten, and an unedited template is not backed up).`,
 			if err != nil {
 				return err
 			}
-			wrote, err := config.Init(file, force)
+			wrote, backedUp, err := config.Init(file, force)
 			if err != nil {
 				return err
 			}
 			if wrote {
 				printf(a.stdout, "Wrote %s\n", file)
+				if backedUp != "" {
+					printf(a.stdout, "The old one is kept as %s\n", backedUp)
+				}
 			} else {
 				printf(a.stdout, "%s already exists; left unchanged (--force replaces it and keeps a .bak)\n", file)
 			}

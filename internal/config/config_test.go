@@ -256,18 +256,18 @@ func TestSetCreatesMissingFileFromTemplate(t *testing.T) {
 
 func TestInitNeverOverwrites(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "config.toml")
-	if ok, err := Init(path, false); !ok || err != nil {
+	if ok, _, err := Init(path, false); !ok || err != nil {
 		t.Fatalf("first init: %v %v", ok, err)
 	}
 	os.WriteFile(path, []byte("[agent]\ndefault_model = \"mine\"\n"), 0o600)
-	if ok, err := Init(path, false); ok || err != nil {
+	if ok, _, err := Init(path, false); ok || err != nil {
 		t.Fatalf("second init wrote: %v %v", ok, err)
 	}
 	if data, _ := os.ReadFile(path); !strings.Contains(string(data), "mine") {
 		t.Fatal("existing config overwritten")
 	}
-	if ok, err := Init(path, true); !ok || err != nil {
-		t.Fatalf("forced init: %v %v", ok, err)
+	if ok, bak, err := Init(path, true); !ok || bak != path+".bak" || err != nil {
+		t.Fatalf("forced init: %v %q %v", ok, bak, err)
 	}
 	if data, _ := os.ReadFile(path + ".bak"); !strings.Contains(string(data), "mine") {
 		t.Fatal("forced init did not keep a backup")

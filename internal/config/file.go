@@ -22,25 +22,28 @@ func Template() []byte { return append([]byte(nil), template...) }
 // existing file is replaced, after it is copied to a backup that never
 // overwrites an earlier one: path+".bak", or ".bak.1", ".bak.2", … when
 // that is taken. A file that already equals the template is not backed
-// up (there is nothing to lose). It reports whether it wrote.
-func Init(path string, force bool) (bool, error) {
+// up (there is nothing to lose). It reports whether it wrote, and the
+// backup's name when it made one, so the user is told where the old
+// settings went.
+func Init(path string, force bool) (wrote bool, backedUp string, err error) {
 	if err := os.MkdirAll(filepath.Dir(path), fsutil.DirMode); err != nil {
-		return false, fmt.Errorf("create %s: %w", filepath.Dir(path), err)
+		return false, "", fmt.Errorf("create %s: %w", filepath.Dir(path), err)
 	}
 	if !force {
-		return fsutil.CreateExclusive(path, template, fsutil.FileMode)
+		wrote, err := fsutil.CreateExclusive(path, template, fsutil.FileMode)
+		return wrote, "", err
 	}
 	old, err := os.ReadFile(path)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
 	case err != nil:
-		return false, fmt.Errorf("cannot read %s to back it up before replacing it: %w; fix its permissions or move it away", path, err)
+		return false, "", fmt.Errorf("cannot read %s to back it up before replacing it: %w; fix its permissions or move it away", path, err)
 	case !bytes.Equal(old, template):
-		if _, err := backup(path, old); err != nil {
-			return false, err
+		if backedUp, err = backup(path, old); err != nil {
+			return false, "", err
 		}
 	}
-	return true, fsutil.WriteAtomic(path, template, fsutil.FileMode)
+	return true, backedUp, fsutil.WriteAtomic(path, template, fsutil.FileMode)
 }
 
 // maxBackups bounds the search for a free backup name.

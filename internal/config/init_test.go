@@ -17,17 +17,18 @@ func TestInitForceKeepsEveryBackup(t *testing.T) {
 	steps := []struct {
 		name   string
 		before []byte // written to config.toml first; nil leaves it
+		backup string // the backup Init reports making, "" for none
 		want   map[string]string
 	}{
-		{"first init", nil, map[string]string{"config.toml": string(template)}},
-		{"force over the untouched template keeps no backup", nil, map[string]string{"config.toml": string(template)}},
-		{"force over an edited file backs it up", mine("one"), map[string]string{
+		{"first init", nil, "", map[string]string{"config.toml": string(template)}},
+		{"force over the untouched template keeps no backup", nil, "", map[string]string{"config.toml": string(template)}},
+		{"force over an edited file backs it up", mine("one"), "config.toml.bak", map[string]string{
 			"config.toml": string(template), "config.toml.bak": string(mine("one"))}},
-		{"force again keeps the first backup", mine("two"), map[string]string{
+		{"force again keeps the first backup", mine("two"), "config.toml.bak.1", map[string]string{
 			"config.toml": string(template), "config.toml.bak": string(mine("one")), "config.toml.bak.1": string(mine("two"))}},
-		{"force over the template again adds nothing", nil, map[string]string{
+		{"force over the template again adds nothing", nil, "", map[string]string{
 			"config.toml": string(template), "config.toml.bak": string(mine("one")), "config.toml.bak.1": string(mine("two"))}},
-		{"and a third edit gets the next name", mine("three"), map[string]string{
+		{"and a third edit gets the next name", mine("three"), "config.toml.bak.2", map[string]string{
 			"config.toml": string(template), "config.toml.bak": string(mine("one")), "config.toml.bak.1": string(mine("two")),
 			"config.toml.bak.2": string(mine("three"))}},
 	}
@@ -37,8 +38,12 @@ func TestInitForceKeepsEveryBackup(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if ok, err := Init(path, i > 0); !ok || err != nil {
+		ok, backedUp, err := Init(path, i > 0)
+		if !ok || err != nil {
 			t.Fatalf("%s: Init = %v, %v", s.name, ok, err)
+		}
+		if want := map[bool]string{true: filepath.Join(dir, s.backup)}[s.backup != ""]; backedUp != want {
+			t.Fatalf("%s: Init reports the backup %q, want %q", s.name, backedUp, want)
 		}
 		entries, err := os.ReadDir(dir)
 		if err != nil {
@@ -73,7 +78,7 @@ func TestInitForceRefusesAnUnreadableFile(t *testing.T) {
 	if err := os.Mkdir(path, 0o755); err != nil { // unreadable as a file, even for root
 		t.Fatal(err)
 	}
-	if ok, err := Init(path, true); ok || err == nil {
+	if ok, _, err := Init(path, true); ok || err == nil {
 		t.Fatalf("Init over an unreadable config = %v, %v; want an error", ok, err)
 	}
 	if fi, err := os.Stat(path); err != nil || !fi.IsDir() {
