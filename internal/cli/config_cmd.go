@@ -181,7 +181,10 @@ array; heartbeat.active_hours takes an inline table.`,
 			if err := config.Set(file, key, value, a.getenv); err != nil {
 				return err
 			}
-			if config.IsSecret(key) {
+			switch {
+			case value == "": // "Set KEY =  in" would read as a slip
+				value = `""`
+			case config.IsSecret(key):
 				value = config.MaskSecret(value)
 			}
 			printf(a.stdout, "Set %s = %s in %s\n", key, value, file)
