@@ -90,7 +90,7 @@ func (a *app) setup() error {
 	if a.configFlag == "" {
 		ok, _, err := config.Init(file, false)
 		if err != nil {
-			return err
+			return fmt.Errorf("cannot set up the LocalGPT home %s: %w; make it a folder you can write, or set %s to one", home, err, config.HomeEnv)
 		}
 		if ok {
 			created = append(created, file)

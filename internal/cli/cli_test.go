@@ -62,6 +62,38 @@ func TestFirstRunCreatesTreeOnceAndNeverOverwrites(t *testing.T) {
 	}
 }
 
+// TestUnusableHome: a LocalGPT home that cannot be made (a file is in
+// the way) is an error naming the home and what to do, for every command
+// that needs it, and the file in the way is left as it was.
+func TestUnusableHome(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "notes.txt")
+	os.WriteFile(file, []byte("mine"), 0o600)
+	for _, tc := range []struct {
+		name string
+		home string
+		args []string
+	}{
+		{"home is a file", file, []string{"paths"}},
+		{"home is under a file", filepath.Join(file, "localgpt"), []string{"session", "list"}},
+		{"doctor", file, []string{"doctor"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := run(t, tc.home, tc.args...)
+			if r.code != ExitError {
+				t.Fatalf("exit %d, want %d: %+v", r.code, ExitError, r)
+			}
+			for _, want := range []string{"cannot set up the LocalGPT home " + tc.home, "not a directory", "set LOCALGPT_HOME to one"} {
+				if !strings.Contains(r.stdout+r.stderr, want) {
+					t.Errorf("output lacks %q: %+v", want, r)
+				}
+			}
+			if data, err := os.ReadFile(file); err != nil || string(data) != "mine" {
+				t.Fatalf("the file in the way changed: %q %v", data, err)
+			}
+		})
+	}
+}
+
 func TestPaths(t *testing.T) {
 	home := t.TempDir()
 	r := run(t, home, "paths", "--json")
