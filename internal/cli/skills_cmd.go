@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 
@@ -34,13 +35,13 @@ with that skill loaded. See docs/skills.md.`,
 }
 
 // loadSkills scans the skill folders, printing a warning for each problem.
-func (a *app) loadSkills() (*skills.Set, error) {
+func (a *app) loadSkills() (*skills.Set, []skills.Warning, error) {
 	if err := a.setup(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	set, warnings := a.root.Skills().Load()
 	a.warnSkills(warnings)
-	return set, nil
+	return set, warnings, nil
 }
 
 // warnSkills prints skill problems on stderr.
@@ -76,7 +77,7 @@ to fix; the others are listed regardless.`,
   localgpt skills list --json | jq -r '.[].name'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			set, err := a.loadSkills()
+			set, warnings, err := a.loadSkills()
 			if err != nil {
 				return err
 			}
@@ -87,7 +88,11 @@ to fix; the others are listed regardless.`,
 				}
 				return writeJSON(a.stdout, out)
 			}
-			if len(set.List()) == 0 {
+			switch {
+			case len(set.List()) == 0 && len(warnings) > 0:
+				fmt.Fprintln(a.stdout, "No skill could be loaded; fix what the warnings above say.")
+				return nil
+			case len(set.List()) == 0:
 				fmt.Fprintf(a.stdout, "No skills yet. Create one with: localgpt skills new NAME (in %s)\n", assistant.SkillsDir(a.paths))
 				return nil
 			}
@@ -119,13 +124,13 @@ included: what the model reads when it uses the skill. With --json:
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: a.completeSkills,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			set, err := a.loadSkills()
+			set, warnings, err := a.loadSkills()
 			if err != nil {
 				return err
 			}
 			k, ok := set.Lookup(args[0])
 			if !ok {
-				return unknownSkill(args[0], set)
+				return unknownSkill(args[0], set, warnings)
 			}
 			data, err := os.ReadFile(k.File)
 			if err != nil {
@@ -174,10 +179,19 @@ existing skill is never overwritten.`,
 	}
 }
 
-// unknownSkill is the error for a skill name that is not found: the
-// nearest name when one is close, else the names there are.
-func unknownSkill(name string, set *skills.Set) error {
+// unknownSkill is the error for a skill name that is not found: that it
+// failed to load when its folder has that name (the warning said why),
+// else the nearest name when one is close, else the names there are.
+func unknownSkill(name string, set *skills.Set, warnings []skills.Warning) error {
+	for _, w := range warnings {
+		if filepath.Base(filepath.Dir(w.Path)) == name {
+			return fmt.Errorf("skill %q cannot be loaded: fix %s as the warning above says", name, w.Path)
+		}
+	}
 	names := set.Names()
+	if len(names) == 0 && len(warnings) > 0 {
+		return fmt.Errorf("there is no skill %q, and none of the skills there are could be loaded (see the warnings above)", name)
+	}
 	if len(names) == 0 {
 		return fmt.Errorf("there is no skill %q, and no skills at all yet; create one with `localgpt skills new NAME`", name)
 	}

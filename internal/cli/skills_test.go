@@ -132,3 +132,34 @@ func TestAskReadsASkillThroughTheTool(t *testing.T) {
 		t.Fatalf("the skill tool's results did not reach the model")
 	}
 }
+
+// TestBrokenSkillsAreNotCalledMissing: a skill whose SKILL.md does not
+// load is reported as broken, by list and by show, never as "no skills
+// yet" or an unknown name.
+func TestBrokenSkillsAreNotCalledMissing(t *testing.T) {
+	home := t.TempDir()
+	writeSkillFile(t, home, "weekly-review", "---\nname: [bad\n---\nx\n")
+	file := filepath.Join(home, "workspace", "skills", "weekly-review", "SKILL.md")
+	cases := []struct {
+		args   []string
+		code   int
+		stdout string
+		stderr string
+	}{
+		{[]string{"skills", "list"}, 0, "No skill could be loaded; fix what the warnings above say.\n", "not valid YAML"},
+		{[]string{"skills", "list", "--json"}, 0, "[]\n", "not valid YAML"},
+		{[]string{"skills", "show", "weekly-review"}, 1, "", `skill "weekly-review" cannot be loaded: fix ` + file},
+		{[]string{"skills", "show", "other"}, 1, "", "none of the skills there are could be loaded"},
+	}
+	for _, tc := range cases {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			r := run(t, home, tc.args...)
+			if r.code != tc.code || r.stdout != tc.stdout || !strings.Contains(r.stderr, tc.stderr) {
+				t.Fatalf("want exit %d, stdout %q, stderr with %q: %+v", tc.code, tc.stdout, tc.stderr, r)
+			}
+			if strings.Contains(r.stdout+r.stderr, "No skills yet") || strings.Contains(r.stderr, "no skills at all") {
+				t.Errorf("a broken skill is called missing: %+v", r)
+			}
+		})
+	}
+}
