@@ -48,6 +48,9 @@ piped, it is plain text, and tool activity goes to stderr.`,
 		Args: needArgs(1, -1, `localgpt ask QUESTION…   (or: localgpt ask - to read the question from standard input)`,
 			`localgpt ask "what did I decide about the garden?"`),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 1 && args[0] == "-" { // the words would be asked and the input dropped
+				return usage(cmd, "reads the whole question from standard input with -; put the other words into that input, or leave out the -")
+			}
 			question, err := readQuestion(a.stdin, args)
 			if err != nil {
 				return err

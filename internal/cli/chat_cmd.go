@@ -49,6 +49,9 @@ summarised (after a note in today's memory log) and recent ones kept.`,
   localgpt -m qwen3:8b chat --session 20260301-0915`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if resume && sessionID != "" { // said here: cobra's flag-group message is cryptic
+				return usage(cmd, "takes --resume (the latest session) or --session ID (a given one), not both")
+			}
 			if err := a.setup(); err != nil {
 				return err
 			}
@@ -63,7 +66,6 @@ summarised (after a note in today's memory log) and recent ones kept.`,
 	f.BoolVarP(&o.yes, "yes", "y", false, "allow what needs approval without asking (never LocalGPT's own files)")
 	f.StringVar(&sessionID, "session", "", "continue session `ID` (a unique prefix will do)")
 	f.BoolVar(&resume, "resume", false, "continue the most recent session")
-	cmd.MarkFlagsMutuallyExclusive("session", "resume")
 	_ = cmd.RegisterFlagCompletionFunc("session", a.completeSessions(false))
 	return cmd
 }

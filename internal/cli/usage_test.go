@@ -32,6 +32,8 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"memory", "search", "-x", "tea"}, []string{`unknown flag -x for "localgpt memory search"; its one-letter flags are`, "-n/--limit"}},
 		{[]string{"daemon", "start", "--timeout", "soon"}, []string{`--timeout takes a duration such as "30s"`}},
 		{[]string{"ask", "-m"}, []string{"-m/--model needs a value\n"}},
+		{[]string{"chat", "--resume", "--session", "abc"}, []string{"localgpt chat takes --resume (the latest session) or --session ID (a given one), not both\n"}},
+		{[]string{"ask", "-", "review", "this"}, []string{"localgpt ask reads the whole question from standard input with -; put the other words into that input, or leave out the -\n"}},
 	} {
 		r := run(t, home, tc.args...)
 		if r.code != ExitError || r.stdout != "" {
@@ -42,7 +44,7 @@ func TestUsageErrors(t *testing.T) {
 				t.Errorf("%v: stderr lacks %q:\n%s", tc.args, w, r.stderr)
 			}
 		}
-		for _, internal := range []string{"arg(s)", "strconv.", "shorthand flag", "Usage:"} {
+		for _, internal := range []string{"arg(s)", "strconv.", "shorthand flag", "Usage:", "flags in the group"} {
 			if strings.Contains(r.stderr, internal) {
 				t.Errorf("%v: stderr shows %q:\n%s", tc.args, internal, r.stderr)
 			}
