@@ -57,11 +57,11 @@ func TestEverythingCreatedIsPrivate(t *testing.T) {
 		t.Fatalf("%d sessions", len(sessions))
 	}
 	id := strings.TrimSuffix(filepath.Base(sessions[0]), ".jsonl")
-	if r := runEnv(t, env(), "", "session", "export", id, "-o", filepath.Join(home, "exports", "chat.md")); r.code != 0 {
+	if r := runEnv(t, env(), "", "session", "export", id, "-o", filepath.Join(home, "chat.md")); r.code != 0 {
 		t.Fatalf("export: %+v", r)
 	}
 	for _, want := range []string{"config.toml", "workspace/garden/plan.md", "workspace/memory", "index/memory.sqlite",
-		"sessions", "state/heartbeat.json", "state/api-token", "logs/agent.log", "exports/chat.md"} {
+		"sessions", "state/heartbeat.json", "state/api-token", "logs/agent.log", "chat.md"} {
 		if _, err := os.Stat(filepath.Join(home, want)); err != nil {
 			t.Errorf("%s was not created: %v", want, err)
 		}
