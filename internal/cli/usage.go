@@ -34,6 +34,7 @@ func (e *usageError) Error() string { return e.msg }
 // tree is complete.
 func polishUsage(root *cobra.Command) {
 	root.InitDefaultHelpCmd()
+	strictHelp(root)
 	root.InitDefaultCompletionCmd()
 	root.SetFlagErrorFunc(flagError)
 	var walk func(c *cobra.Command)
@@ -49,6 +50,29 @@ func polishUsage(root *cobra.Command) {
 		}
 	}
 	walk(root)
+}
+
+// strictHelp makes "localgpt help frob" the usage error "localgpt frob"
+// is: cobra's help command prints "Unknown help topic" and the root's
+// usage, and exits 0.
+func strictHelp(root *cobra.Command) {
+	for _, help := range root.Commands() {
+		if help.Name() != "help" || help.Run == nil {
+			continue
+		}
+		show := help.Run
+		help.Run = nil
+		help.RunE = func(c *cobra.Command, args []string) error {
+			if err := unknownSubcommand(root, args); err != nil {
+				return err
+			}
+			if _, _, err := root.Find(args); err != nil {
+				return &usageError{cmd: root.CommandPath(), msg: err.Error()}
+			}
+			show(c, args)
+			return nil
+		}
+	}
 }
 
 // unknownSubcommand catches "localgpt memory frob": cobra shows a

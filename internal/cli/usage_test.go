@@ -32,6 +32,8 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"memory", "search", "-x", "tea"}, []string{`unknown flag -x for "localgpt memory search"; its one-letter flags are`, "-n/--limit"}},
 		{[]string{"daemon", "start", "--timeout", "soon"}, []string{`--timeout takes a duration such as "30s"`}},
 		{[]string{"ask", "-m"}, []string{"-m/--model needs a value\n"}},
+		{[]string{"help", "memroy"}, []string{`unknown command "memroy" for "localgpt"; did you mean "memory"?`, "Run 'localgpt --help'"}},
+		{[]string{"help", "memory", "serch"}, []string{`unknown command "serch" for "localgpt memory"; did you mean "search"?`}},
 		{[]string{"chat", "--resume", "--session", "abc"}, []string{"localgpt chat takes --resume (the latest session) or --session ID (a given one), not both\n"}},
 		{[]string{"ask", "-", "review", "this"}, []string{"localgpt ask reads the whole question from standard input with -; put the other words into that input, or leave out the -\n"}},
 	} {
@@ -51,8 +53,13 @@ func TestUsageErrors(t *testing.T) {
 		}
 	}
 	// A group alone, or with --help, is still its help.
-	for _, args := range [][]string{{"memory"}, {"memory", "--help"}, {"help", "memory"}} {
-		if r := run(t, home, args...); r.code != 0 || !strings.Contains(r.stdout, "Available Commands:") {
+	for _, args := range [][]string{{"memory"}, {"memory", "--help"}, {"help", "memory"}, {"help"}} {
+		if r := run(t, home, args...); r.code != 0 || !strings.Contains(r.stdout, "Available Commands:") || r.stderr != "" {
+			t.Errorf("%v: %+v", args, r)
+		}
+	}
+	for _, args := range [][]string{{"help", "memory", "search"}, {"memory", "search", "--help"}} {
+		if r := run(t, home, args...); r.code != 0 || !strings.Contains(r.stdout, "localgpt memory search QUERY [flags]") || r.stderr != "" {
 			t.Errorf("%v: %+v", args, r)
 		}
 	}
