@@ -131,8 +131,17 @@ daemon stops at once.`,
 	}, &timeout, 60*time.Second, "how long to wait for the daemon to exit")
 }
 
+// withTimeout adds --timeout to cmd, and refuses one of 0 or less before
+// cmd acts: stop would signal the daemon and then report it still running.
 func withTimeout(cmd *cobra.Command, d *time.Duration, def time.Duration, usage string) *cobra.Command {
 	cmd.Flags().DurationVar(d, "timeout", def, usage)
+	run := cmd.RunE
+	cmd.RunE = func(c *cobra.Command, args []string) error {
+		if *d <= 0 {
+			return &usageError{cmd: c.CommandPath(), msg: fmt.Sprintf("--timeout must be more than 0, such as %s; got %s", def, *d)}
+		}
+		return run(c, args)
+	}
 	return cmd
 }
 

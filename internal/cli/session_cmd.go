@@ -303,6 +303,9 @@ contain QUERY, ignoring case, and the sessions whose title given with
   localgpt session search "raised beds" --json | jq -r '.[].id' | sort -u`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if limit < 0 {
+				return &usageError{cmd: cmd.CommandPath(), msg: fmt.Sprintf("-n/--limit must be 0 (every match) or more, got %d", limit)}
+			}
 			st, err := a.sessions()
 			if err != nil {
 				return err
