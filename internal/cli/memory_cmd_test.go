@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -199,5 +200,29 @@ func TestBulkGC(t *testing.T) {
 		if after := debug.SetGCPercent(before); after != before {
 			t.Errorf("GOGC %d: %d after the reindex", before, after)
 		}
+	}
+}
+
+// TestExternalPathProblems: an entry of memory.external_paths that cannot
+// be indexed is a note saying what is wrong and what to do; the rest of
+// the memory is indexed regardless.
+func TestExternalPathProblems(t *testing.T) {
+	outside := t.TempDir()
+	os.WriteFile(filepath.Join(outside, "notes.txt"), []byte("plain"), 0o600)
+	cases := []struct {
+		name, path, want string
+	}{
+		{"missing", filepath.Join(outside, "gone"), "external path " + filepath.Join(outside, "gone") + " does not exist; create it, or take it out of memory.external_paths"},
+		{"not markdown", filepath.Join(outside, "notes.txt"), "external path " + filepath.Join(outside, "notes.txt") + " is not a folder or a .md file"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			home := t.TempDir()
+			os.WriteFile(filepath.Join(home, "config.toml"), []byte("[memory]\nexternal_paths = ["+strconv.Quote(tc.path)+"]\n"), 0o600)
+			r := run(t, home, "memory", "reindex")
+			if r.code != 0 || !strings.Contains(r.stderr, tc.want) || !strings.Contains(r.stdout, "indexed 3 files") {
+				t.Fatalf("want exit 0, 3 files indexed and %q: %+v", tc.want, r)
+			}
+		})
 	}
 }

@@ -1,6 +1,7 @@
 package memory
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -84,6 +85,10 @@ func (w *walker) walkAll() {
 	w.walkRoot(w.s.opts.Workspace, w.s.wsReal, "")
 	for _, e := range w.s.opts.ExternalPaths {
 		real, err := filepath.EvalSymlinks(e)
+		if errors.Is(err, fs.ErrNotExist) {
+			w.note("external path %s does not exist; create it, or take it out of memory.external_paths", e)
+			continue
+		}
 		if err != nil {
 			w.note("external path %s: %v", e, err)
 			continue
