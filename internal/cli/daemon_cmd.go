@@ -224,6 +224,13 @@ func printStatus(a *app, st daemon.Status, now time.Time) {
 		state = "disabled (heartbeat.enabled = false)"
 	}
 	printf(w, "Heartbeat:  %s, model %s\n", state, h.Model)
+	if h.StateError != "" {
+		printf(w, "Last run:   unknown: %s\n", h.StateError)
+		if st.Running && h.Enabled {
+			printf(w, "Next run:   %s\n", when(h.NextRun))
+		}
+		return
+	}
 	outcome := string(h.Outcome)
 	if h.Skipped && h.Outcome == heartbeat.OK {
 		outcome += " (skipped, no model called)"

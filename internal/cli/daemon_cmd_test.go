@@ -79,3 +79,36 @@ func TestDaemonLoginWithoutADaemon(t *testing.T) {
 		t.Fatalf("server off: %+v", r)
 	}
 }
+
+// TestDaemonStatusWithDamagedHeartbeatState: a heartbeat record that does
+// not parse is reported in the status, which still says whether the
+// daemon runs (exit 3 here: it does not), as text and as JSON.
+func TestDaemonStatusWithDamagedHeartbeatState(t *testing.T) {
+	home, _ := fakeHome(t)
+	runIn(t, home, "", "paths") // the first run's notes out of the way
+	os.MkdirAll(filepath.Join(home, "state"), 0o700)
+	os.WriteFile(filepath.Join(home, "state", "heartbeat.json"), []byte("{bad"), 0o600)
+	cases := []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"daemon", "status"}, []string{"Daemon:     not running", "Last run:   unknown: heartbeat: state " + filepath.Join(home, "state", "heartbeat.json") + " is damaged", "delete it to start afresh"}},
+		{[]string{"daemon", "status", "--json"}, []string{`"running": false`, `"state_error": "heartbeat: state `}},
+	}
+	for _, tc := range cases {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			r := runIn(t, home, "", tc.args...)
+			if r.code != ExitNotRunning || r.stderr != "" {
+				t.Fatalf("exit %d, want %d and nothing on stderr: %+v", r.code, ExitNotRunning, r)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(r.stdout, w) {
+					t.Errorf("stdout lacks %q:\n%s", w, r.stdout)
+				}
+			}
+			if len(tc.args) == 3 && !json.Valid([]byte(r.stdout)) {
+				t.Errorf("not JSON: %s", r.stdout)
+			}
+		})
+	}
+}

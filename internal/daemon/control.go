@@ -47,6 +47,10 @@ type HeartbeatStatus struct {
 	TotalTokens     int64             `json:"total_tokens"`
 	Cycles          int64             `json:"cycles"`
 	ModelCycles     int64             `json:"model_cycles"`
+	// StateError says why the heartbeat's record (state/heartbeat.json)
+	// cannot be read; the figures above that come from it are then zero.
+	// It does not hide whether the daemon runs.
+	StateError string `json:"state_error,omitempty"`
 }
 
 // Running reports whether a daemon runs for the home: it holds the daemon
@@ -89,7 +93,8 @@ func ReadStatus(cfg *config.Config, paths config.Paths, now time.Time) (Status, 
 	}
 	st, err := heartbeat.LoadState(paths.State)
 	if err != nil {
-		return s, err
+		s.Heartbeat.StateError = err.Error()
+		return s, nil
 	}
 	loc, _ := cfg.Location()
 	if loc == nil {
