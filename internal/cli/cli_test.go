@@ -361,8 +361,8 @@ func TestMissingArgumentsShowUsage(t *testing.T) {
 }
 
 // TestCompletionOfNames: the shell completes session IDs (with their titles),
-// model names as `models` prints them, memory paths and the values of
-// --mode and --format, and offers no file names for a question or a query
+// model names as `models` prints them, memory paths, the values of
+// --mode and --format and of boolean and model config keys, and offers no file names for a question or a query
 // (":4" is cobra's ShellCompDirectiveNoFileComp).
 func TestCompletionOfNames(t *testing.T) {
 	ol := llmtest.NewOllama(t)
@@ -398,6 +398,10 @@ func TestCompletionOfNames(t *testing.T) {
 		{[]string{"session", "rename", ""}, []string{id + "\tPlan the garden"}, ""},
 		{[]string{"session", "rename", id, ""}, []string{":4\n"}, id}, // a title: nothing, not file names
 		{[]string{"session", "export", "--format", ""}, []string{"md\n", "json\n"}, ""},
+		{[]string{"config", "set", "heartbeat.enabled", ""}, []string{"true\n", "false\n", ":4\n"}, "agent"},
+		{[]string{"config", "set", "agent.default_model", "q"}, []string{"qwen3:8b\tollama"}, "fake-small"},
+		{[]string{"config", "set", "heartbeat.interval", ""}, []string{":4\n"}, "true"},
+		{[]string{"config", "set", "heartbeat.en"}, []string{"heartbeat.enabled\n"}, ""},
 		{[]string{"memory", "search", "--mode", ""}, []string{"hybrid\n", "text\n", "vector\n"}, ""},
 		{[]string{"ask", ""}, []string{":4\n"}, "config.toml"},
 		{[]string{"memory", "search", "gar"}, []string{":4\n"}, ""},

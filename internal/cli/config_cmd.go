@@ -171,7 +171,7 @@ array; heartbeat.active_hours takes an inline table.`,
   localgpt config set tools.require_approval bash,write_file
   localgpt config set heartbeat.active_hours '{ start = "09:00", end = "22:00" }'`,
 		Args:              cobra.ExactArgs(2),
-		ValidArgsFunction: completeKeys(1),
+		ValidArgsFunction: a.completeSet,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			_, file, err := a.configFile()
 			if err != nil {
@@ -207,6 +207,21 @@ func newConfigPathCmd(a *app) *cobra.Command {
 			return nil
 		},
 	}
+}
+
+// completeSet offers config keys for KEY, and for VALUE what the key
+// takes when that is a short list: true or false, or the models -m takes.
+func (a *app) completeSet(cmd *cobra.Command, args []string, prefix string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	if len(args) != 1 {
+		return completeKeys(1)(cmd, args, prefix)
+	}
+	switch k, _ := config.LookupKey(args[0]); {
+	case k.Type != nil && k.Type.Kind() == reflect.Bool:
+		return cobra.FixedCompletions([]cobra.Completion{"true", "false"}, cobra.ShellCompDirectiveNoFileComp)(cmd, args, prefix)
+	case k.Name == "agent.default_model" || k.Name == "heartbeat.model":
+		return a.completeModels(cmd, args, prefix)
+	}
+	return nil, cobra.ShellCompDirectiveNoFileComp
 }
 
 // completeKeys offers config keys for the first argument in shell completion.
