@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -268,7 +269,8 @@ func newSessionDeleteCmd(a *app) *cobra.Command {
 		Use:   "delete ID...",
 		Short: "Delete sessions",
 		Long: `Delete the named sessions' files at once, without asking. What the
-assistant saved to memory from them stays in the workspace.`,
+assistant saved to memory from them stays in the workspace. When an ID
+matches no session (or several), nothing is deleted.`,
 		Example:           `  localgpt session delete 20260301-0915 20260302-1030`,
 		Args:              cobra.MinimumNArgs(1),
 		ValidArgsFunction: a.completeSessions(true),
@@ -277,7 +279,17 @@ assistant saved to memory from them stays in the workspace.`,
 			if err != nil {
 				return err
 			}
-			for _, id := range args {
+			var ids []string
+			for _, arg := range args { // a typo in any ID deletes nothing
+				id, err := st.Resolve(arg)
+				if err != nil {
+					return err
+				}
+				if !slices.Contains(ids, id) { // named twice (an ID and its prefix): deleted once
+					ids = append(ids, id)
+				}
+			}
+			for _, id := range ids {
 				in, err := st.Delete(id)
 				if err != nil {
 					return err

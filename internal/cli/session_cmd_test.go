@@ -249,3 +249,42 @@ func TestCorruptHeaderListedAndSkipped(t *testing.T) {
 		t.Fatalf("show: %+v", r)
 	}
 }
+
+// TestSessionDeleteAllOrNothing: when any ID of session delete matches no
+// session, none is deleted; an ID given twice is deleted once.
+func TestSessionDeleteAllOrNothing(t *testing.T) {
+	home, srv := fakeHome(t)
+	srv.Enqueue(llmtest.Text("One."), llmtest.Text("Two."))
+	for _, msg := range []string{"first\n", "second\n"} {
+		if r := runIn(t, home, msg, "chat", "--no-tools"); r.code != 0 {
+			t.Fatalf("%+v", r)
+		}
+	}
+	infos := listSessions(t, home)
+	if len(infos) != 2 {
+		t.Fatalf("%d sessions", len(infos))
+	}
+	a, b := infos[0].ID, infos[1].ID
+	cases := []struct {
+		name   string
+		args   []string
+		code   int
+		stderr string
+		left   int
+	}{
+		{"a typo after a good ID", []string{a, "19990101"}, 1, `no such session "19990101"`, 2},
+		{"a typo before a good ID", []string{"nope", b}, 1, `no such session "nope"`, 2},
+		{"the same session twice", []string{a, a[:18]}, 0, "", 1},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := runIn(t, home, "", append([]string{"session", "delete"}, tc.args...)...)
+			if r.code != tc.code || !strings.Contains(r.stderr, tc.stderr) {
+				t.Fatalf("exit %d, want %d with %q: %+v", r.code, tc.code, tc.stderr, r)
+			}
+			if n := len(listSessions(t, home)); n != tc.left {
+				t.Fatalf("%d sessions left, want %d", n, tc.left)
+			}
+		})
+	}
+}
