@@ -75,6 +75,15 @@ func TestAskFromStdinAndJSON(t *testing.T) {
 	if !strings.Contains(lastBody(t, srv), "what is the answer?") {
 		t.Fatal("stdin question not sent")
 	}
+	// --help names every key --json prints.
+	var keys map[string]any
+	json.Unmarshal([]byte(r.stdout), &keys)
+	help := run(t, home, "ask", "--help").stdout
+	for k := range keys {
+		if !strings.Contains(help, k) {
+			t.Errorf("ask --help does not name the JSON key %q", k)
+		}
+	}
 }
 
 func TestAskToolLoopWritesFile(t *testing.T) {

@@ -85,7 +85,7 @@ piped, it is plain text, and tool activity goes to stderr.`,
 		},
 	}
 	f := cmd.Flags()
-	f.BoolVar(&asJSON, "json", false, "print {response, model, tokens, tools_used} as JSON when done")
+	f.BoolVar(&asJSON, "json", false, "print {response, model, stop_reason, tokens, tools_used} as JSON when done")
 	f.BoolVar(&o.noTools, "no-tools", false, "offer the model no tools")
 	f.BoolVar(&o.noMemory, "no-memory", false, "leave memory out of the prompt and the tools")
 	f.BoolVarP(&o.yes, "yes", "y", false, "allow what needs approval without asking (never LocalGPT's own files)")
