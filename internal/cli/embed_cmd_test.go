@@ -122,7 +122,7 @@ func TestSemanticSearchCommands(t *testing.T) {
 	// It answers again: the rest is embedded, and the error forgotten.
 	srv.OnEmbed(nil)
 	r = runEnv(t, env, "", "memory", "reindex")
-	if r.code != 0 || !strings.Contains(r.stdout, "embedded 1 chunks") || !strings.Contains(r.stdout, "8 of 8 chunks have a vector") {
+	if r.code != 0 || !strings.Contains(r.stdout, "embedded 1 chunk (0 reused) with ollama/nomic-embed-text in 1 request, ") || !strings.Contains(r.stdout, "8 of 8 chunks have a vector") {
 		t.Errorf("reindex after recovery: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 

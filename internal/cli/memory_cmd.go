@@ -222,8 +222,9 @@ when the embedding model fails (the text index is up to date then).`,
 			if err != nil {
 				return err
 			}
-			printf(a.stdout, "indexed %d files (%.1f MB), %d unchanged, %d skipped, %d removed; %d chunks written in %s\n",
-				st.Indexed, float64(st.Bytes)/1e6, st.Unchanged, st.Skipped, st.Removed, st.Chunks, st.Duration.Round(time.Millisecond))
+			printf(a.stdout, "indexed %s (%.1f MB), %d unchanged, %d skipped, %d removed; %s written in %s\n",
+				count(st.Indexed, "file", "files"), float64(st.Bytes)/1e6, st.Unchanged, st.Skipped, st.Removed,
+				count(st.Chunks, "chunk", "chunks"), st.Duration.Round(time.Millisecond))
 			if !s.Embeddings() {
 				return nil
 			}
@@ -293,12 +294,13 @@ func (a *app) embedAll(ctx context.Context, s *memory.Store) error {
 		printf(a.stderr, "localgpt: note: the embedding model changed from %s to %s: every chunk is embedded again\n", st.Replaced, st.Model)
 	}
 	if err != nil {
-		printf(a.stdout, "embedded %d chunks (%d reused) with %s before it failed; %d of %d chunks have a vector\n",
-			st.Embedded, st.Reused, st.Model, st.Covered, st.Chunks)
+		printf(a.stdout, "embedded %s (%d reused) with %s before it failed; %d of %s have a vector\n",
+			count(st.Embedded, "chunk", "chunks"), st.Reused, st.Model, st.Covered, count(st.Chunks, "chunk", "chunks"))
 		return fmt.Errorf("%w\nThe text index is up to date; searches rank the chunks without a vector by their words until 'localgpt memory reindex' embeds them", err)
 	}
-	printf(a.stdout, "embedded %d chunks (%d reused) with %s in %d requests, %s; %d of %d chunks have a vector\n",
-		st.Embedded, st.Reused, st.Model, st.Requests, st.Duration.Round(time.Millisecond), st.Covered, st.Chunks)
+	printf(a.stdout, "embedded %s (%d reused) with %s in %s, %s; %d of %s have a vector\n",
+		count(st.Embedded, "chunk", "chunks"), st.Reused, st.Model, count(st.Requests, "request", "requests"),
+		st.Duration.Round(time.Millisecond), st.Covered, count(st.Chunks, "chunk", "chunks"))
 	return nil
 }
 

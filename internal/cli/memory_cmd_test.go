@@ -226,3 +226,27 @@ func TestExternalPathProblems(t *testing.T) {
 		})
 	}
 }
+
+// TestReindexCountsInWords: reindex's summary says "1 file", "1 chunk",
+// and "2 files", never "1 files".
+func TestReindexCountsInWords(t *testing.T) {
+	home := t.TempDir()
+	ws := filepath.Join(home, "workspace")
+	if r := run(t, home, "memory", "reindex"); r.code != 0 {
+		t.Fatalf("%+v", r)
+	}
+	for _, tc := range []struct {
+		files map[string]string
+		want  string
+	}{
+		{map[string]string{"a.md": "# A\n\nOne short note.\n"}, "indexed 1 file (0.0 MB), 3 unchanged, 0 skipped, 0 removed; 1 chunk written in "},
+		{map[string]string{"b.md": "# B\n\nAnother.\n", "c.md": "# C\n\nA third.\n"}, "indexed 2 files (0.0 MB), 4 unchanged, 0 skipped, 0 removed; 2 chunks written in "},
+	} {
+		for name, text := range tc.files {
+			os.WriteFile(filepath.Join(ws, name), []byte(text), 0o600)
+		}
+		if r := run(t, home, "memory", "reindex"); r.code != 0 || !strings.HasPrefix(r.stdout, tc.want) {
+			t.Errorf("want %q: %+v", tc.want, r)
+		}
+	}
+}
