@@ -83,3 +83,25 @@ func processesWith(t *testing.T, s string) []string {
 	}
 	return out
 }
+
+// TestMCPServeOnATerminalSaysWhatItWaitsFor: run by a person in a
+// terminal, mcp serve says on stderr that it waits for an MCP client
+// (instead of hanging silently), and Ctrl-D ends it with exit 0; run by a
+// client (a pipe), it says nothing of the kind.
+func TestMCPServeOnATerminalSaysWhatItWaitsFor(t *testing.T) {
+	home := t.TempDir()
+	if _, errOut, code := runBinary(t, home, "paths"); code != 0 {
+		t.Fatal(errOut)
+	}
+	const hint = "waiting for an MCP client's JSON-RPC on standard input"
+	tm := startTerm(t, home, true, "mcp", "serve")
+	tm.expect(hint)
+	tm.send("\x04") // Ctrl-D: the end of the input
+	tm.wait()
+	if code := tm.cmd.ProcessState.ExitCode(); code != 0 {
+		t.Errorf("exit %d after Ctrl-D:\n%s", code, tm.output())
+	}
+	if _, errOut, code := runBinary(t, home, "mcp", "serve"); code != 0 || strings.Contains(errOut, hint) {
+		t.Errorf("through a pipe: exit %d, stderr %q", code, errOut)
+	}
+}

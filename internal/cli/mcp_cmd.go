@@ -2,6 +2,8 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -88,7 +90,14 @@ token' prints it. Ctrl-C stops it.`,
 			}
 			if addr == "" {
 				a.log.Info("mcp serve: serving over stdio")
-				return srv.ServeStdio(ctx, readCloser{a.stdin}, writeCloser{a.stdout})
+				if isTerminal(a.stdin) { // a person, not a client: say what this waits for
+					fmt.Fprintln(a.stderr, "localgpt: waiting for an MCP client's JSON-RPC on standard input; an MCP client starts this command itself (see docs/mcp.md). Ctrl-D or Ctrl-C stops")
+				}
+				err := srv.ServeStdio(ctx, readCloser{a.stdin}, writeCloser{a.stdout})
+				if se := new(json.SyntaxError); errors.As(err, &se) {
+					return fmt.Errorf("mcp serve: standard input is not MCP's JSON-RPC (%w); an MCP client starts this command and speaks it (see docs/mcp.md)", err)
+				}
+				return err
 			}
 			token, err := a.apiToken() // the daemon's: the same rule as its HTTP API
 			if err != nil {

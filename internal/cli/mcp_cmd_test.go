@@ -46,3 +46,26 @@ func TestMCPListSaysAFailureOnce(t *testing.T) {
 		t.Fatalf("doctor: %+v", r)
 	}
 }
+
+// TestMCPServeStdinThatIsNotMCP: text that is not JSON-RPC on mcp serve's
+// standard input (a person typing, a wrong pipe) is an error that says
+// what the command expects, and an empty input ends it quietly.
+func TestMCPServeStdinThatIsNotMCP(t *testing.T) {
+	home := t.TempDir()
+	cases := []struct {
+		name, stdin string
+		code        int
+		stderr      string
+	}{
+		{"not JSON", "hello\n", ExitError, "mcp serve: standard input is not MCP's JSON-RPC (invalid character 'h'"},
+		{"empty", "", 0, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := runIn(t, home, tc.stdin, "mcp", "serve")
+			if r.code != tc.code || !strings.Contains(r.stderr, tc.stderr) || tc.stderr != "" && !strings.Contains(r.stderr, "docs/mcp.md") {
+				t.Fatalf("want exit %d and %q: %+v", tc.code, tc.stderr, r)
+			}
+		})
+	}
+}
