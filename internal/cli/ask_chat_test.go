@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -410,5 +411,35 @@ func TestProviderErrorSaidOnce(t *testing.T) {
 				t.Errorf("%d replies left, want 1: the chat went on after the failure", n)
 			}
 		})
+	}
+}
+
+// TestChatModelSwitchChecksTheName: /model with a name no provider offers
+// is refused at once, and the chat stays on its model; a name a provider lists switches to it.
+func TestChatModelSwitchChecksTheName(t *testing.T) {
+	home, srv := fakeHome(t)
+	ol := llmtest.NewOllama(t)
+	ol.SetModels(llmtest.Model{Name: "llama3.2"})
+	cfg, _ := os.ReadFile(filepath.Join(home, "config.toml"))
+	os.WriteFile(filepath.Join(home, "config.toml"), append(cfg, fmt.Sprintf("[providers.ollama]\nendpoint = %q\n", ol.URL)...), 0o600)
+	cases := []struct {
+		name, line string
+		stdout     string // after the switch, /model prints
+		stderr     string
+	}{
+		{"a typo", "/model llama3.3", "openai/gpt-4o-mini\n", "ollama model llama3.3: model not found (HTTP 404): no configured provider offers it; `localgpt models` lists the available ones\n"},
+		{"a near name", "/model lama3.2", "openai/gpt-4o-mini\n", `did you mean "llama3.2:latest"?`},
+		{"a listed model", "/model llama3.2", "Model: ollama/llama3.2\nollama/llama3.2\n", ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := runIn(t, home, tc.line+"\n/model\n", "chat")
+			if r.code != 0 || r.stdout != tc.stdout || !strings.Contains(r.stderr, tc.stderr) {
+				t.Fatalf("want stdout %q and %q on stderr: %+v", tc.stdout, tc.stderr, r)
+			}
+		})
+	}
+	if n := len(srv.Calls("/v1/chat/completions")) + len(ol.Calls("/api/chat")); n != 0 {
+		t.Errorf("%d model calls; /model makes none", n)
 	}
 }

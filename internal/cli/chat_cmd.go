@@ -383,6 +383,16 @@ func (c *chat) command(ctx context.Context, line string) (bool, error) {
 			printf(out, "%s\n", c.as.Label())
 			return false, nil
 		}
+		// A name no provider offers is refused now, with a "did you mean",
+		// rather than at the next message (the chat stays on its model).
+		cat := c.app.models()
+		r, err := cat.Resolve(ctx, arg)
+		if err == nil {
+			err = cat.Check(ctx, arg, r)
+		}
+		if err != nil {
+			return false, err
+		}
 		old := c.app.cfg.Agent.DefaultModel
 		c.app.cfg.Agent.DefaultModel = arg
 		if err := c.open(ctx); err != nil {
