@@ -179,10 +179,10 @@ func newSessionExportCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "export ID",
 		Short: "Export a session as markdown or JSON",
-		Long: `Export a session as markdown (the default) or JSON, to standard output or,
-with -o, to a file (written atomically: a crash leaves the old file or the
-new one, never half of it). The file's folder must exist: a missing one is
-an error, not created. A file or a pipe gets the text exactly; on a
+		Long: `Export a session as markdown (the default) or JSON (--format json, or -o
+FILE.json), to standard output or, with -o, to a file (written atomically: a
+crash leaves the old file or the new one, never half of it). The file's
+folder must exist: a missing one is an error, not created. A file or a pipe gets the text exactly; on a
 terminal, control characters (escape sequences a model or a file may hold)
 are removed first.`,
 		Example: `  localgpt session export 20260301-0915 -o garden-chat.md
@@ -194,10 +194,13 @@ are removed first.`,
 			if err != nil {
 				return err
 			}
+			if !cmd.Flags().Changed("format") && strings.EqualFold(filepath.Ext(out), ".json") {
+				format = "json" // as chat's /export does
+			}
 			return exportSession(a, st, t, format, out)
 		},
 	}
-	cmd.Flags().StringVar(&format, "format", "md", "md or json")
+	cmd.Flags().StringVar(&format, "format", "md", "md or json (json by default for -o FILE.json)")
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"md", "json"}, cobra.ShellCompDirectiveNoFileComp))
 	cmd.Flags().StringVarP(&out, "output", "o", "", "write to this file instead of standard output")
 	return cmd

@@ -94,6 +94,26 @@ func TestSessionCommands(t *testing.T) {
 	if data, _ := os.ReadFile(file); json.Unmarshal(data, &ex) != nil || ex.ID != id || len(ex.Entries) != 7 { // 2 messages, commit, flush, compaction, 2 titles
 		t.Fatalf("export file: %+v", ex)
 	}
+	// Without --format, the file's extension picks it, as /export's does.
+	for _, tc := range []struct {
+		file, format, want string
+	}{
+		{"chat.json", "", `"entries": [`},
+		{"chat.JSON", "", `"entries": [`},
+		{"chat.md", "", "## You"},
+		{"forced.json", "md", "## You"},
+	} {
+		args := []string{"session", "export", id, "-o", filepath.Join(home, tc.file)}
+		if tc.format != "" {
+			args = append(args, "--format", tc.format)
+		}
+		if r := runIn(t, home, "", args...); r.code != 0 {
+			t.Fatalf("%v: %+v", args, r)
+		}
+		if data, _ := os.ReadFile(filepath.Join(home, tc.file)); !strings.Contains(string(data), tc.want) {
+			t.Errorf("%v wrote %.80q, want it to hold %q", args, data, tc.want)
+		}
+	}
 	// -o names a file in a folder that exists: a mistyped folder is not
 	// created, a folder is not written over, and nothing is left behind.
 	notDir := filepath.Join(home, "export.json")
