@@ -36,6 +36,9 @@ func newConfigInitCmd(a *app) *cobra.Command {
 left as they are; --force replaces config.toml and keeps the old one as
 config.toml.bak (.bak.1, .bak.2, … when taken; earlier backups are never
 overwritten, and an unedited template is not backed up).`,
+		Example: `  localgpt config init
+  localgpt -c ~/work/localgpt.toml config init
+  localgpt config init --force`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			_, file, err := a.configFile()
@@ -73,6 +76,8 @@ func newConfigShowCmd(a *app) *cobra.Command {
 		Short: "Print the effective configuration, secrets masked",
 		Long: `Print the configuration LocalGPT uses: the file with defaults filled in,
 ${VAR} references expanded and environment fallbacks applied. Secrets are masked.`,
+		Example: `  localgpt config show
+  localgpt config show --json | jq .heartbeat`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := a.setup(); err != nil {

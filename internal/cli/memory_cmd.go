@@ -488,6 +488,9 @@ func newMemoryShowCmd(a *app) *cobra.Command {
 		Long: `Print a file of the workspace (or of an external path), whole or lines
 FROM to TO (1-based, inclusive; "PATH:FROM" prints one line, "PATH:FROM-"
 to the end). PATH is relative to the workspace, as search prints it.`,
+		Example: `  localgpt memory show MEMORY.md
+  localgpt memory show projects/garden.md:10-20
+  localgpt memory show memory/2026-03-01.md:5-`,
 		Args: needArgs(1, 1, "localgpt memory show PATH[:FROM-TO]   (PATH relative to the workspace, as search prints it)",
 			"localgpt memory show MEMORY.md:1-20"),
 		ValidArgsFunction: a.completeMemoryPaths,

@@ -13,6 +13,8 @@ func newPathsCmd(a *app) *cobra.Command {
 		Short: "Print every location LocalGPT uses",
 		Long: `Print every location LocalGPT reads or writes, after LOCALGPT_HOME, -c and
 the config's own path settings have been applied.`,
+		Example: `  localgpt paths
+  cd "$(localgpt paths --json | jq -r .workspace)"`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := a.setup(); err != nil {

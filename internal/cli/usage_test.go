@@ -1,8 +1,11 @@
 package cli
 
 import (
+	"io"
 	"strings"
 	"testing"
+
+	"github.com/spf13/cobra"
 )
 
 // TestUsageErrors: a command called the wrong way exits 1 and says what
@@ -66,4 +69,22 @@ func TestUsageErrors(t *testing.T) {
 			t.Errorf("%v: %+v", args, r)
 		}
 	}
+}
+
+// TestHelpHasExamples: every command that takes arguments or prints
+// --json shows how in its --help, and so in its usage errors.
+func TestHelpHasExamples(t *testing.T) {
+	root := newRootCmd(newApp(func(string) string { return "" }, strings.NewReader(""), io.Discard, io.Discard))
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		for _, sub := range c.Commands() {
+			walk(sub)
+			_, args, _ := strings.Cut(sub.Use, " ")
+			takesArgs := strings.ToLower(args) != args // "ID", "KEY VALUE", "PATH[:FROM-TO]"
+			if sub.Runnable() && (takesArgs || sub.Flags().Lookup("json") != nil) && sub.Example == "" {
+				t.Errorf("%q has no example in its --help", sub.CommandPath())
+			}
+		}
+	}
+	walk(root)
 }
