@@ -265,3 +265,33 @@ func jsonEscape(s string) string {
 	}
 	return b.String()
 }
+
+// TestStdinFromATerminalSaysHowToEnd: "-" reads the text from standard
+// input; typed at a terminal, the command says how to end it instead of
+// seeming to hang, and what was typed is used. From a pipe nothing is said.
+func TestStdinFromATerminalSaysHowToEnd(t *testing.T) {
+	home := t.TempDir()
+	if _, errOut, code := runBinary(t, home, "paths"); code != 0 {
+		t.Fatal(errOut)
+	}
+	const hint = "type the text, then press Ctrl-D on a line of its own to end it"
+	tm := startTerm(t, home, true, "memory", "add", "-")
+	tm.expect(hint)
+	tm.send("Bought figs at the market\r\x04")
+	tm.wait()
+	if code := tm.cmd.ProcessState.ExitCode(); code != 0 {
+		t.Fatalf("exit %d:\n%s", code, tm.output())
+	}
+	logs, _ := filepath.Glob(filepath.Join(home, "workspace", "memory", "*.md"))
+	if len(logs) != 1 {
+		t.Fatalf("%d daily logs", len(logs))
+	}
+	if data, _ := os.ReadFile(logs[0]); !strings.Contains(string(data), "Bought figs at the market") {
+		t.Fatalf("the typed text is not in %s:\n%s", logs[0], data)
+	}
+	cmd := testbin.Command(binary, home, "memory", "add", "-")
+	cmd.Stdin = strings.NewReader("From a pipe\n")
+	if out, err := cmd.CombinedOutput(); err != nil || strings.Contains(string(out), "Ctrl-D") {
+		t.Errorf("through a pipe: %v\n%s", err, out)
+	}
+}

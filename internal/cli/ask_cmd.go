@@ -51,7 +51,7 @@ piped, it is plain text, and tool activity goes to stderr.`,
 			if len(args) > 1 && args[0] == "-" { // the words would be asked and the input dropped
 				return usage(cmd, "reads the whole question from standard input with -; put the other words into that input, or leave out the -")
 			}
-			question, err := readQuestion(a.stdin, args)
+			question, err := readQuestion(a.stdin, a.stderr, args)
 			if err != nil {
 				return err
 			}
@@ -93,9 +93,9 @@ piped, it is plain text, and tool activity goes to stderr.`,
 }
 
 // readQuestion joins the arguments, or reads standard input for "-".
-func readQuestion(stdin io.Reader, args []string) (string, error) {
+func readQuestion(stdin io.Reader, hint io.Writer, args []string) (string, error) {
 	if len(args) == 1 && args[0] == "-" {
-		q, err := readStdin(stdin, 8<<20, "the question")
+		q, err := readStdin(stdin, hint, 8<<20, "the question")
 		if err != nil {
 			return "", err
 		}

@@ -451,7 +451,7 @@ heading, or with --long-term to MEMORY.md. "-" reads the text from stdin.`,
 			text := strings.Join(args, " ")
 			if text == "-" {
 				var err error
-				if text, err = readStdin(a.stdin, 1<<20, "the text"); err != nil {
+				if text, err = readStdin(a.stdin, a.stderr, 1<<20, "the text"); err != nil {
 					return err
 				}
 			}

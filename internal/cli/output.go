@@ -87,8 +87,13 @@ func writeJSON(w io.Writer, v any) error {
 }
 
 // readStdin reads all of r, refusing more than limit bytes rather than
-// silently using a truncated text. what names the text in errors.
-func readStdin(r io.Reader, limit int64, what string) (string, error) {
+// silently using a truncated text. what names the text in errors. When r
+// is a terminal, a person is typing: hint is told how to end the text,
+// rather than the command seeming to hang.
+func readStdin(r io.Reader, hint io.Writer, limit int64, what string) (string, error) {
+	if isTerminal(r) {
+		fmt.Fprintf(hint, "localgpt: type %s, then press Ctrl-D on a line of its own to end it\n", what)
+	}
 	data, err := io.ReadAll(io.LimitReader(r, limit+1))
 	if err != nil {
 		return "", fmt.Errorf("read %s from stdin: %w", what, err)
