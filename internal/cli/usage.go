@@ -87,7 +87,10 @@ func unknownSubcommand(root *cobra.Command, args []string) error {
 	if err != nil && c != root || c == nil || c.Runnable() || !c.HasAvailableSubCommands() {
 		return nil
 	}
-	if c.ParseFlags(rest) != nil {
+	if perr := c.ParseFlags(rest); perr != nil {
+		if err != nil && c == root { // "localgpt --json memory search": cobra took "memory" for the flag's value
+			return flagBeforeCommand(root, args, perr)
+		}
 		return nil // Execute reports the flag error
 	}
 	if help, _ := c.Flags().GetBool("help"); help {
@@ -110,6 +113,38 @@ func unknownSubcommand(root *cobra.Command, args []string) error {
 		msg += "; the commands are " + strings.Join(names, ", ")
 	}
 	return &usageError{cmd: c.CommandPath(), msg: msg}
+}
+
+// flagBeforeCommand explains a command's flag given before the command
+// ("localgpt --json memory search tea"): cobra, not knowing the flag,
+// takes the next word for its value and then reports a wrong "unknown
+// command". The error names the flag and where it goes instead.
+func flagBeforeCommand(root *cobra.Command, args []string, perr error) error {
+	err := flagError(root, perr)
+	var ue *usageError
+	if !errors.As(err, &ue) {
+		return err
+	}
+	global := root.PersistentFlags()
+	c, flag := root, ""
+	for _, a := range args {
+		switch {
+		case strings.HasPrefix(a, "-"):
+			name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "=")
+			known := global.Lookup(name) != nil || len(name) == 1 && global.ShorthandLookup(name) != nil
+			if flag == "" && !known {
+				flag = a
+			}
+		default:
+			if sub, _, ferr := c.Find([]string{a}); ferr == nil && sub != c {
+				c = sub
+			}
+		}
+	}
+	if c != root && flag != "" {
+		ue.msg += fmt.Sprintf("; a command's flags go after it, as in: %s %s", c.CommandPath(), flag)
+	}
+	return ue
 }
 
 // explainArgs wraps a command's argument check so that a wrong count

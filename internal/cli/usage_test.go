@@ -38,6 +38,8 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"daemon", "stop", "--timeout", "-5s"}, []string{"localgpt: --timeout must be more than 0, such as 1m0s; got -5s\n", "Run 'localgpt daemon stop --help'"}},
 		{[]string{"daemon", "start", "--timeout", "0s"}, []string{"localgpt: --timeout must be more than 0, such as 30s; got 0s\n"}},
 		{[]string{"session", "search", "-n", "-5", "hi"}, []string{"localgpt: -n/--limit must be 0 (every match) or more, got -5\n"}},
+		{[]string{"--json", "memory", "search", "tea"}, []string{`unknown flag --json for "localgpt"; a command's flags go after it, as in: localgpt memory search --json` + "\n"}},
+		{[]string{"-m", "x", "--no-tools", "ask", "hi"}, []string{`unknown flag --no-tools for "localgpt"; a command's flags go after it, as in: localgpt ask --no-tools` + "\n"}},
 		{[]string{"help", "memroy"}, []string{`unknown command "memroy" for "localgpt"; did you mean "memory"?`, "Run 'localgpt --help'"}},
 		{[]string{"help", "memory", "serch"}, []string{`unknown command "serch" for "localgpt memory"; did you mean "search"?`}},
 		{[]string{"chat", "--resume", "--session", "abc"}, []string{"localgpt chat takes --resume (the latest session) or --session ID (a given one), not both\n"}},
