@@ -88,8 +88,8 @@ func unknownSubcommand(root *cobra.Command, args []string) error {
 		return nil
 	}
 	if perr := c.ParseFlags(rest); perr != nil {
-		if err != nil && c == root { // "localgpt --json memory search": cobra took "memory" for the flag's value
-			return flagBeforeCommand(root, args, perr)
+		if !errors.Is(perr, pflag.ErrHelp) && (err != nil || c != root && !c.Runnable()) { // "localgpt --json memory search": cobra took "memory" for the flag's value
+			return flagBeforeCommand(root, c, args, perr)
 		}
 		return nil // Execute reports the flag error
 	}
@@ -116,11 +116,12 @@ func unknownSubcommand(root *cobra.Command, args []string) error {
 }
 
 // flagBeforeCommand explains a command's flag given before the command
-// ("localgpt --json memory search tea"): cobra, not knowing the flag,
-// takes the next word for its value and then reports a wrong "unknown
-// command". The error names the flag and where it goes instead.
-func flagBeforeCommand(root *cobra.Command, args []string, perr error) error {
-	err := flagError(root, perr)
+// ("localgpt --json memory search tea", "localgpt memory --json search"):
+// cobra, not knowing the flag at group, takes the next word for its value
+// and then reports a wrong "unknown command", or the flag alone. The
+// error names the flag and where it goes instead.
+func flagBeforeCommand(root, group *cobra.Command, args []string, perr error) error {
+	err := flagError(group, perr)
 	var ue *usageError
 	if !errors.As(err, &ue) {
 		return err
@@ -141,7 +142,7 @@ func flagBeforeCommand(root *cobra.Command, args []string, perr error) error {
 			}
 		}
 	}
-	if c != root && flag != "" {
+	if c != group && c != root && flag != "" {
 		ue.msg += fmt.Sprintf("; a command's flags go after it, as in: %s %s", c.CommandPath(), flag)
 	}
 	return ue
