@@ -213,6 +213,8 @@ func TestConfigGetSet(t *testing.T) {
 		{[]string{"config", "get", "providers.openai"}, 0, "[providers.openai]\napi_key = ''\n", ""},
 		{[]string{"config", "get", "heartbeat.active_hours"}, 0, "", "heartbeat.active_hours is not set"},
 		{[]string{"config", "set", "providers.anthropic.api_key", "sk-ant-0123456789"}, 0, "sk-…6789", ""},
+		{[]string{"config", "set", "providers.anthropic.api_key", "${MY_ANTHROPIC_KEY}"}, 0, "Set providers.anthropic.api_key = ${MY_ANTHROPIC_KEY} in ", ""},
+		{[]string{"config", "set", "providers.anthropic.api_key", "${K:-sk-ant-0123456789}"}, 0, "Set providers.anthropic.api_key = ${K…789} in ", ""},
 		{[]string{"config", "set", "agent.default_model", ""}, 0, "Set agent.default_model = \"\" in ", ""},
 		{[]string{"config", "get", "agent.default_model"}, 0, "llama3.2\n", ""},
 		{[]string{"config", "set", "agent.context_window", "lots"}, 2, "", "expected a whole number"},

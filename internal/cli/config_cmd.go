@@ -189,7 +189,7 @@ array; heartbeat.active_hours takes an inline table.`,
 			switch {
 			case value == "": // "Set KEY =  in" would read as a slip
 				value = `""`
-			case config.IsSecret(key):
+			case config.IsSecret(key) && !config.IsEnvReference(value):
 				value = config.MaskSecret(value)
 			}
 			printf(a.stdout, "Set %s = %s in %s\n", key, value, file)

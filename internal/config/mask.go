@@ -11,6 +11,14 @@ import (
 // stays empty.
 func MaskSecret(s string) string { return secret.Display(s) }
 
+// IsEnvReference reports whether s is only a reference to an environment
+// variable, "${NAME}": it names where the secret is, and holds none (a
+// default, "${NAME:-…}", may).
+func IsEnvReference(s string) bool {
+	m := envRef.FindStringSubmatchIndex(s)
+	return m != nil && m[0] == 0 && m[1] == len(s) && m[4] < 0
+}
+
 // SecretEnv names the environment variables that hold credentials: the
 // fallbacks of the keys tagged secret. bash never passes them on.
 func SecretEnv() []string {
