@@ -420,3 +420,44 @@ func TestCompletionOfNames(t *testing.T) {
 		}
 	}
 }
+
+// TestConfigValidate: config validate reads the file as every command
+// does and says whether it is valid (exit 0, warnings on stderr) or not
+// (exit 2, where and why), creating nothing.
+func TestConfigValidate(t *testing.T) {
+	cases := []struct {
+		name, toml string
+		args       []string // after "config validate"
+		code       int
+		stdout     string
+		stderr     []string
+	}{
+		{"valid", "[agent]\ndefault_model = \"qwen3:8b\"\n", nil, 0, " is valid\n", nil},
+		{"warnings", "[agent]\ncontext_windw = 5\n[providers.openai]\napi_key = \"${NOT_SET_ANYWHERE}\"\n", nil, 0, " is valid, with 2 warnings\n",
+			[]string{`unknown key "agent.context_windw" is ignored (did you mean "agent.context_window"?)`, "uses ${NOT_SET_ANYWHERE}, which is not set"}},
+		{"bad value", "[heartbeat]\ninterval = \"5 minutes\"\n", nil, 2, "", []string{"team.toml:2:12: heartbeat.interval: \"5 minutes\" is not a duration"}},
+		{"bad TOML", "[agent\n", nil, 2, "", []string{"expected ']' to close table name"}},
+		{"no file", "", nil, 2, "", []string{"config file not found; create it with `localgpt -c "}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			home := t.TempDir()
+			file := filepath.Join(t.TempDir(), "team.toml")
+			if tc.toml != "" {
+				os.WriteFile(file, []byte(tc.toml), 0o600)
+			}
+			r := run(t, home, append([]string{"-c", file, "config", "validate"}, tc.args...)...)
+			if r.code != tc.code || tc.stdout != "" && r.stdout != file+tc.stdout || tc.stdout == "" && r.stdout != "" {
+				t.Fatalf("want exit %d and %q: %+v", tc.code, file+tc.stdout, r)
+			}
+			for _, w := range tc.stderr {
+				if !strings.Contains(r.stderr, w) {
+					t.Errorf("stderr lacks %q:\n%s", w, r.stderr)
+				}
+			}
+			if entries, _ := os.ReadDir(home); len(entries) != 0 {
+				t.Errorf("validate created %v in the home", entries)
+			}
+		})
+	}
+}

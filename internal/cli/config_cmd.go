@@ -22,7 +22,7 @@ Keys are dotted, as in the file: agent.default_model, providers.openai.api_key,
 heartbeat.active_hours.start. Secrets are always shown masked.`,
 	}
 	cmd.AddCommand(newConfigInitCmd(a), newConfigShowCmd(a), newConfigGetCmd(a),
-		newConfigSetCmd(a), newConfigPathCmd(a))
+		newConfigSetCmd(a), newConfigPathCmd(a), newConfigValidateCmd(a))
 	return cmd
 }
 
@@ -193,6 +193,42 @@ array; heartbeat.active_hours takes an inline table.`,
 				value = config.MaskSecret(value)
 			}
 			printf(a.stdout, "Set %s = %s in %s\n", key, value, file)
+			return nil
+		},
+	}
+}
+
+func newConfigValidateCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "validate",
+		Short: "Check config.toml without changing or contacting anything",
+		Long: `Check the config file in use (or the one -c names) as every command reads
+it: its TOML, each key's type and value, and ${VAR} references. Unknown keys
+and unset variables are warnings on stderr. Nothing is created and no
+provider is asked: 'localgpt doctor' checks the providers and the workspace
+too.
+
+Exit code 0 when the file is valid (with warnings or not), 2 when it is not.`,
+		Example: `  localgpt config validate
+  localgpt -c ./team.toml config validate`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			_, file, err := a.configFile()
+			if err != nil {
+				return err
+			}
+			_, warnings, err := config.LoadFile(file, a.getenv)
+			if err != nil {
+				return err
+			}
+			for _, w := range warnings {
+				printf(a.stderr, "localgpt: warning: %s\n", w)
+			}
+			if len(warnings) > 0 {
+				printf(a.stdout, "%s is valid, with %s\n", file, count(len(warnings), "warning", "warnings"))
+				return nil
+			}
+			printf(a.stdout, "%s is valid\n", file)
 			return nil
 		},
 	}
