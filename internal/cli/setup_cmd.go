@@ -30,7 +30,8 @@ func newSetupCmd(a *app) *cobra.Command {
 		Use:   "setup",
 		Short: "Find the models you have and make one the default",
 		Long: `Find what can answer on this machine and make it LocalGPT's model: a running
-Ollama and its models, LM Studio (port 1234), llama.cpp's server (8080), vLLM
+Ollama and its chat models (not those that only embed, such as
+nomic-embed-text), LM Studio (port 1234), llama.cpp's server (8080), vLLM
 (8000), Jan (1337), and the OPENAI_API_KEY and ANTHROPIC_API_KEY variables.
 Pick one (Enter takes the first), then a model; setup writes
 agent.default_model and the provider's address into config.toml (one atomic

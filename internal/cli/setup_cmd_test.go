@@ -19,7 +19,10 @@ import (
 // loopback ports.
 func setupWorld(t *testing.T) (targets []discover.Target, ol, lm *llmtest.Server) {
 	ol = llmtest.NewOllama(t)
-	ol.SetModels(llmtest.Model{Name: "llama3.2"}, llmtest.Model{Name: "qwen3:8b"})
+	// Listed first, the embedding model would be what Enter takes: it is
+	// no chat model, so setup leaves it out.
+	ol.SetModels(llmtest.Model{Name: "nomic-embed-text", Arch: "nomic-bert", EmbedOnly: true},
+		llmtest.Model{Name: "llama3.2"}, llmtest.Model{Name: "qwen3:8b"})
 	lm = llmtest.NewOpenAI(t)
 	lm.SetModels(llmtest.Model{Name: "qwen2.5-7b-instruct"})
 	closed := func() string {

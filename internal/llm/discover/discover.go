@@ -129,10 +129,11 @@ func list(ctx context.Context, t Target, hc *http.Client) ([]string, error) {
 	ctx, cancel := context.WithTimeout(ctx, Timeout)
 	defer cancel()
 	var p llm.Provider
+	var o *ollama.Provider
 	switch t.Provider {
 	case llm.Ollama:
-		o, err := ollama.New(ollama.Options{Endpoint: t.URL, HTTPClient: hc})
-		if err != nil {
+		var err error
+		if o, err = ollama.New(ollama.Options{Endpoint: t.URL, HTTPClient: hc}); err != nil {
 			return nil, err
 		}
 		p = o
@@ -143,9 +144,16 @@ func list(ctx context.Context, t Target, hc *http.Client) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	names := make([]string, len(ms))
-	for i, m := range ms {
-		names[i] = m.Name
+	names := make([]string, 0, len(ms))
+	for _, m := range ms {
+		// An Ollama model that only embeds (nomic-embed-text) cannot chat:
+		// it is no choice for the default model.
+		if o != nil {
+			if w, err := o.Window(ctx, m.Name); err == nil && w.EmbedOnly {
+				continue
+			}
+		}
+		names = append(names, m.Name)
 	}
 	return names, nil
 }
