@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -505,6 +507,9 @@ to the end). PATH is relative to the workspace, as search prints it.`,
 			}
 			text, err := s.Read(path, from, to)
 			if errors.Is(err, memory.ErrNotFound) {
+				if fi, serr := os.Stat(filepath.Join(s.Workspace(), path)); serr == nil && fi.IsDir() && filepath.IsLocal(path) {
+					return fmt.Errorf("%s is a folder of the memory workspace; name a markdown file in it, such as %s/… (Tab completes them)", path, strings.TrimRight(path, "/"))
+				}
 				return fmt.Errorf("%s is not a file of the memory workspace (%s); 'localgpt memory search' prints the paths it knows", path, s.Workspace())
 			}
 			if err != nil {

@@ -52,6 +52,7 @@ func TestMemoryCommands(t *testing.T) {
 		{"show range", "", []string{"memory", "show", "projects/db.md:5-6"}, 0, []string{"Postgres 16 upgrade on Saturday.\nRollback plan ready.\n"}, nil},
 		{"show line", "", []string{"memory", "show", "projects/db.md:1"}, 0, []string{"# Database\n"}, nil},
 		{"show unknown", "", []string{"memory", "show", "nope.md"}, 1, nil, []string{"nope.md is not a file of the memory workspace"}},
+		{"show folder", "", []string{"memory", "show", "projects"}, 1, nil, []string{"projects is a folder of the memory workspace; name a markdown file in it, such as projects/… (Tab completes them)"}},
 		{"show escape", "", []string{"memory", "show", "../config.toml"}, 1, nil, []string{"not a file of the memory workspace"}},
 		{"show bad range", "", []string{"memory", "show", "projects/db.md:5-2"}, 1, nil, []string{"bad line range"}},
 		{"show past end", "", []string{"memory", "show", "projects/db.md:50-60"}, 1, nil, []string{"past its end"}},
