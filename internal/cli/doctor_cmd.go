@@ -35,19 +35,20 @@ func newDoctorCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "doctor",
 		Short: "Check the configuration, providers and workspace",
-		Long: `Check that LocalGPT can work: the config is valid, the default model's provider
-has its API key, every configured provider answers, the default model exists
-on its provider, the workspace is writable, the LocalGPT home is private to
-you (no file or folder other users can read), bash commands can be
-sandboxed (a red ! when they cannot: they then run with your full
-permissions), every skill loads and every MCP server of [mcp.servers]
-starts. One line per check. With Ollama in use, one line per pulled model
-gives the context window calls use (providers.ollama.num_ctx, at most the
-model's own) and an estimate of the memory its KV cache takes at that
-window; an embedding model (such as nomic-embed-text) is named as one
-instead, as it never runs a chat. With semantic search on (memory.embeddings.enabled), the embedding
-model embeds a sentence: its vectors must have memory.embeddings.dimensions
-(when set), and the line says how many chunks of the index have one.
+		Long: `Check that LocalGPT can work: the config is valid, the default model's
+provider has its API key, every configured provider answers, the default
+model exists on its provider (and, on Ollama, can chat rather than only
+embed), the workspace is writable, the LocalGPT home is private to you (no
+file or folder other users can read), bash commands can be sandboxed (a red
+! when they cannot: they then run with your full permissions), every skill
+loads and every MCP server of [mcp.servers] starts. One line per check. With
+Ollama in use, one line per pulled model gives the context window calls use
+(providers.ollama.num_ctx, at most the model's own) and an estimate of the
+memory its KV cache takes at that window; an embedding model (such as
+nomic-embed-text) is named as one instead, as it never runs a chat. With
+semantic search on (memory.embeddings.enabled), the embedding model embeds a
+sentence: its vectors must have memory.embeddings.dimensions (when set), and
+the line says how many chunks of the index have one.
 
 Exit code 2 when the configuration is the problem (invalid, or a key is
 missing), 3 when a provider is unreachable or lacks the model, 1 when the
@@ -182,7 +183,7 @@ func (a *app) collectChecks(ctx context.Context) []check {
 		checks = append(checks, check{Name: name, OK: true,
 			Detail: fmt.Sprintf("reachable at %s, %s", pm.Endpoint, count(len(pm.Models), "model", "models"))})
 		if used {
-			checks = append(checks, a.modelCheck(def, pm))
+			checks = append(checks, a.modelCheck(ctx, def, pm))
 		}
 		if used && pm.Provider == llm.Ollama {
 			checks = append(checks, a.windowChecks(ctx, pm)...)
@@ -265,12 +266,21 @@ func warnMark(color bool) styled {
 	return "!"
 }
 
-// modelCheck says whether the default model is on its provider.
-func (a *app) modelCheck(def llm.Resolved, pm providerModels) check {
+// modelCheck says whether the default model is on its provider, and,
+// on Ollama, that it can chat: a model that only embeds is listed like
+// any other, but every turn with it fails.
+func (a *app) modelCheck(ctx context.Context, def llm.Resolved, pm providerModels) check {
 	for _, m := range pm.Models {
-		if m.Default {
-			return check{Name: "model", OK: true, Detail: fmt.Sprintf("%s is available on %s", def.Model, def.Provider)}
+		if !m.Default {
+			continue
 		}
+		if def.Provider == llm.Ollama && a.embedOnly(ctx, m.Name) {
+			err := &llm.Error{Kind: llm.KindBadRequest, Provider: def.Provider, Model: def.Model,
+				Message: "it only embeds (a model for memory.embeddings.model) and cannot chat",
+				Hint:    "make a chat model the default: `localgpt models` lists them, `localgpt setup` offers them"}
+			return check{Name: "model", Detail: err.Error(), err: err}
+		}
+		return check{Name: "model", OK: true, Detail: fmt.Sprintf("%s is available on %s", def.Model, def.Provider)}
 	}
 	hint := "`localgpt models` lists what is available"
 	if def.Provider == llm.Ollama {
@@ -279,6 +289,20 @@ func (a *app) modelCheck(def llm.Resolved, pm providerModels) check {
 	err := &llm.Error{Kind: llm.KindNotFound, Provider: def.Provider, Model: def.Model,
 		Message: "not among the provider's models", Hint: hint}
 	return check{Name: "model", Detail: err.Error(), err: err}
+}
+
+// embedOnly reports whether Ollama's /api/show says model only embeds;
+// false when it cannot tell.
+func (a *app) embedOnly(ctx context.Context, model string) bool {
+	p, err := provider.For(a.cfg, llm.Ollama, a.providerOptions())
+	op, ok := p.(*ollama.Provider)
+	if err != nil || !ok {
+		return false
+	}
+	cctx, cancel := context.WithTimeout(ctx, providerCallTimeout)
+	defer cancel()
+	w, err := op.Window(cctx, model)
+	return err == nil && w.EmbedOnly
 }
 
 // windowChecks gives, for each Ollama model, the window calls ask for and
