@@ -88,8 +88,10 @@ func unknownSubcommand(root *cobra.Command, args []string) error {
 		return nil
 	}
 	if perr := c.ParseFlags(rest); perr != nil {
-		if !errors.Is(perr, pflag.ErrHelp) && (err != nil || c != root && !c.Runnable()) { // "localgpt --json memory search": cobra took "memory" for the flag's value
-			return flagBeforeCommand(root, c, args, perr)
+		if !errors.Is(perr, pflag.ErrHelp) {
+			if ferr := flagBeforeCommand(root, c, args, perr); ferr != nil {
+				return ferr
+			}
 		}
 		return nil // Execute reports the flag error
 	}
@@ -119,20 +121,17 @@ func unknownSubcommand(root *cobra.Command, args []string) error {
 // ("localgpt --json memory search tea", "localgpt memory --json search"):
 // cobra, not knowing the flag at group, takes the next word for its value
 // and then reports a wrong "unknown command", or the flag alone. The
-// error names the flag and where it goes instead.
+// error names the flag and where it goes instead; nil when no command
+// follows the flag (cobra's own error says it then).
 func flagBeforeCommand(root, group *cobra.Command, args []string, perr error) error {
-	err := flagError(group, perr)
-	var ue *usageError
-	if !errors.As(err, &ue) {
-		return err
-	}
 	global := root.PersistentFlags()
 	c, flag := root, ""
 	for _, a := range args {
 		switch {
 		case strings.HasPrefix(a, "-"):
 			name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "=")
-			known := global.Lookup(name) != nil || len(name) == 1 && global.ShorthandLookup(name) != nil
+			known := global.Lookup(name) != nil || len(name) == 1 && global.ShorthandLookup(name) != nil ||
+				name == "version" || name == "help" || name == "h" // cobra adds these later
 			if flag == "" && !known {
 				flag = a
 			}
@@ -142,10 +141,15 @@ func flagBeforeCommand(root, group *cobra.Command, args []string, perr error) er
 			}
 		}
 	}
-	if c != group && c != root && flag != "" {
+	if c == group || c == root || flag == "" {
+		return nil
+	}
+	err := flagError(group, perr)
+	var ue *usageError
+	if errors.As(err, &ue) {
 		ue.msg += fmt.Sprintf("; a command's flags go after it, as in: %s %s", c.CommandPath(), flag)
 	}
-	return ue
+	return err
 }
 
 // explainArgs wraps a command's argument check so that a wrong count

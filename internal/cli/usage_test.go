@@ -39,6 +39,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"daemon", "start", "--timeout", "0s"}, []string{"localgpt: --timeout must be more than 0, such as 30s; got 0s\n"}},
 		{[]string{"session", "search", "-n", "-5", "hi"}, []string{"localgpt: -n/--limit must be 0 (every match) or more, got -5\n"}},
 		{[]string{"--json", "memory", "search", "tea"}, []string{`unknown flag --json for "localgpt"; a command's flags go after it, as in: localgpt memory search --json` + "\n"}},
+		{[]string{"--json", "models"}, []string{`unknown flag --json for "localgpt"; a command's flags go after it, as in: localgpt models --json` + "\n"}},
 		{[]string{"memory", "--json", "search", "tea"}, []string{`unknown flag --json for "localgpt memory"; a command's flags go after it, as in: localgpt memory search --json` + "\n"}},
 		{[]string{"memory", "--bogus"}, []string{`unknown flag --bogus for "localgpt memory"` + "\n"}},
 		{[]string{"-m", "x", "--no-tools", "ask", "hi"}, []string{`unknown flag --no-tools for "localgpt"; a command's flags go after it, as in: localgpt ask --no-tools` + "\n"}},
