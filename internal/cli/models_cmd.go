@@ -38,6 +38,9 @@ type listedModel struct {
 	Name    string `json:"name"`
 	Size    int64  `json:"size,omitempty"`
 	Default bool   `json:"default"`
+	// EmbedOnly marks an Ollama model that only embeds (set by the models
+	// command): it serves memory.embeddings, not a chat.
+	EmbedOnly bool `json:"embedding_only,omitempty"`
 }
 
 // models returns the process's model catalog, built on first use: it
@@ -91,7 +94,9 @@ func newModelsCmd(a *app) *cobra.Command {
 		Short: "List the models of each configured provider",
 		Long: `List the models each provider offers: Ollama's pulled models (/api/tags), and
 OpenAI's and Anthropic's (/v1/models) when they have an API key or a base_url
-of their own. The default model is marked with *.
+of their own. The default model is marked with *, and an Ollama model that
+only embeds (such as nomic-embed-text) is marked as one: it serves
+memory.embeddings and cannot chat.
 
 Each model is printed by the name that picks it in -m, in chat's /model and
 on the HTTP API's /v1: its bare name when that leads to it, otherwise
@@ -113,6 +118,13 @@ asked could answer.`,
 				return err
 			}
 			list := a.listModels(cmd.Context(), def)
+			for _, pm := range list {
+				if pm.Provider == llm.Ollama && pm.err == nil {
+					for i, m := range pm.Models {
+						pm.Models[i].EmbedOnly = a.embedOnly(cmd.Context(), m.Name)
+					}
+				}
+			}
 			if err := cmd.Context().Err(); err != nil {
 				return err
 			}
@@ -178,6 +190,9 @@ func (a *app) printModels(list []providerModels) {
 			size := ""
 			if m.Size > 0 {
 				size = humanBytes(m.Size)
+			}
+			if m.EmbedOnly {
+				size = strings.TrimLeft(size+"  embedding only (for memory.embeddings, not for chat)", " ")
 			}
 			printf(a.stdout, "%s\n", strings.TrimRight(fmt.Sprintf("  %s %-*s  %s", star, width, m.ID, size), " "))
 		}

@@ -40,6 +40,8 @@ func TestModels(t *testing.T) {
 	ol, oa, an := fakes(t)
 	down := llmtest.NewOllama(t)
 	down.Close()
+	withEmbedder := llmtest.NewOllama(t)
+	withEmbedder.SetModels(llmtest.Model{Name: "llama3.2"}, llmtest.Model{Name: "nomic-embed-text", Arch: "nomic-bert", EmbedOnly: true, Size: 274302450})
 	cases := []struct {
 		name     string
 		toml     string
@@ -51,6 +53,8 @@ func TestModels(t *testing.T) {
 	}{
 		{"ollama only", fmt.Sprintf("[providers.ollama]\nendpoint = %q\n", ol.URL), nil, nil, 0,
 			[]string{"ollama (" + ol.URL + ")", "* llama3.2:latest", "qwen3:8b", "2.0 GB", "openai: not configured (export OPENAI_API_KEY", "anthropic: not configured"}, ""},
+		{"an embedding model is marked", fmt.Sprintf("[providers.ollama]\nendpoint = %q\n", withEmbedder.URL), nil, nil, 0,
+			[]string{"* llama3.2:latest\n", "    nomic-embed-text:latest  274.3 MB  embedding only (for memory.embeddings, not for chat)\n"}, ""},
 		{"every provider, default on openai", fmt.Sprintf("[agent]\ndefault_model = \"gpt-4o\"\n[providers.ollama]\nendpoint = %q\n[providers.openai]\nbase_url = %q\n[providers.anthropic]\napi_key = \"sk-ant-x\"\nbase_url = %q\n", ol.URL, oa.URL+"/v1", an.URL),
 			nil, nil, 0, []string{"* gpt-4o", "  o3-mini", "claude-sonnet-4-5-20250929", "  llama3.2:latest"}, ""},
 		{"key from the environment", fmt.Sprintf("[providers.ollama]\nendpoint = %q\n[providers.openai]\nbase_url = %q\n", ol.URL, oa.URL+"/v1"),
@@ -88,6 +92,19 @@ func TestModels(t *testing.T) {
 				t.Error("a secret was printed")
 			}
 		})
+	}
+	r := run(t, providerHome(t, fmt.Sprintf("[providers.ollama]\nendpoint = %q\n", withEmbedder.URL)), "models", "--json")
+	var out struct {
+		Providers []struct {
+			Models []struct {
+				Name      string
+				EmbedOnly bool `json:"embedding_only"`
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil || r.code != 0 || len(out.Providers) == 0 || len(out.Providers[0].Models) != 2 ||
+		out.Providers[0].Models[0].EmbedOnly || !out.Providers[0].Models[1].EmbedOnly {
+		t.Errorf("--json does not mark the embedding model alone: %v %+v", err, r)
 	}
 }
 
