@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -343,6 +344,9 @@ With --json, times the index has never had are left out.`,
 			printf(a.stdout, "workspace     %s\nindex         %s\nfiles         %d\nskipped       %d\nchunks        %d\nindex size    %.1f MB\nlast indexed  %s\n",
 				st.Workspace, st.Index, st.Files, st.Skipped, st.Chunks, float64(st.IndexBytes)/1e6, last)
 			for _, e := range st.ExternalPaths {
+				if _, err := os.Stat(e); errors.Is(err, fs.ErrNotExist) { // reindex skips it with a note
+					e += " (does not exist: nothing of it is indexed)"
+				}
 				printf(a.stdout, "external      %s\n", e)
 			}
 			printEmbedStatus(a.stdout, st.Embeddings)

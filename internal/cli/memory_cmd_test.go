@@ -224,6 +224,11 @@ func TestExternalPathProblems(t *testing.T) {
 			if r.code != 0 || !strings.Contains(r.stderr, tc.want) || !strings.Contains(r.stdout, "indexed 3 files") {
 				t.Fatalf("want exit 0, 3 files indexed and %q: %+v", tc.want, r)
 			}
+			missing := strings.Contains(tc.want, "does not exist")
+			r = run(t, home, "memory", "stats")
+			if line := "external      " + tc.path + " (does not exist: nothing of it is indexed)\n"; r.code != 0 || strings.Contains(r.stdout, line) != missing {
+				t.Errorf("stats, the path missing %v: %+v", missing, r)
+			}
 		})
 	}
 }
