@@ -16,7 +16,8 @@ func newVersionCmd(a *app) *cobra.Command {
 		Short: "Print the version, commit and build date",
 		Long: `Print which build of localgpt this is: the release version, the commit it
 was built from and when, the Go version and the platform (the same line as
---version). Quote it in bug reports.`,
+--version). Quote it in bug reports. A build that recorded no commit (go run,
+or go build without Go's VCS stamping) leaves commit, date and modified out.`,
 		Example: `  localgpt version
   localgpt version --json | jq -r .version`,
 		Args: cobra.NoArgs,
