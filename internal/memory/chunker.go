@@ -4,6 +4,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/localgpt-go/localgpt/internal/mdfence"
 	"github.com/localgpt-go/localgpt/internal/tokens"
 )
 
@@ -95,10 +96,10 @@ func buildUnits(s string, lines []lineSpan, size int) []unit {
 			afterBreak = true
 			continue
 		}
-		if ch, n := fenceOpen(line); n > 0 {
+		if ch, n := mdfence.Open(line); n > 0 {
 			end := len(lines) - 1
 			for j := i + 1; j < len(lines); j++ {
-				if fenceCloses(s[lines[j].start:lines[j].end], ch, n) {
+				if mdfence.Closes(s[lines[j].start:lines[j].end], ch, n) {
 					end = j
 					break
 				}
@@ -271,32 +272,6 @@ func splitLong(s string, max int) []string {
 }
 
 func isBlank(s string) bool { return strings.TrimSpace(s) == "" }
-
-// fenceOpen reports the fence character and length of a ``` or ~~~ line.
-func fenceOpen(line string) (byte, int) {
-	t := trimIndent(line)
-	if len(t) < 3 || (t[0] != '`' && t[0] != '~') {
-		return 0, 0
-	}
-	ch := t[0]
-	n := 0
-	for n < len(t) && t[n] == ch {
-		n++
-	}
-	if n < 3 || (ch == '`' && strings.IndexByte(t[n:], '`') >= 0) {
-		return 0, 0
-	}
-	return ch, n
-}
-
-func fenceCloses(line string, ch byte, n int) bool {
-	t := trimIndent(line)
-	m := 0
-	for m < len(t) && t[m] == ch {
-		m++
-	}
-	return m >= n && isBlank(t[m:])
-}
 
 // trimIndent removes up to three leading spaces, as CommonMark allows
 // before a fence or heading.
