@@ -57,7 +57,7 @@ func moveTask(src, key, stamp string, loc *time.Location) (string, bool) {
 	if strings.Contains(src, "\r\n") {
 		eol = "\r\n"
 	}
-	lines, plain, clean := readLines(src)
+	lines, read, clean := readLines(src)
 	before := Parse(src, loc).Tasks
 
 	var texts [][]string
@@ -70,7 +70,7 @@ func moveTask(src, key, stamp string, loc *time.Location) (string, bool) {
 		if t.Done || t.Recurring != nil || t.Key() != key || t.Line < 1 || t.Line > len(lines) {
 			continue
 		}
-		from, to, text := taskBlock(t, lines, plain, stamp)
+		from, to, text := taskBlock(t, lines, read, stamp)
 		if !clean[from] || !clean[to] {
 			continue
 		}
@@ -94,13 +94,13 @@ func moveTask(src, key, stamp string, loc *time.Location) (string, bool) {
 			rest = append(rest, l)
 		}
 	}
-	_, restPlain, restClean := readLines(strings.Join(rest, "\n"))
+	_, restRead, restClean := readLines(strings.Join(rest, "\n"))
 	var insert []string
 	for _, t := range texts {
 		insert = append(insert, "")
 		insert = append(insert, t...)
 	}
-	if at := completedEnd(restPlain); at >= 0 {
+	if at := completedEnd(restRead); at >= 0 {
 		if !restClean[at] {
 			return src, false
 		}
@@ -123,30 +123,28 @@ func moveTask(src, key, stamp string, loc *time.Location) (string, bool) {
 	return out, true
 }
 
-// readLines splits src into its lines, the same lines with comments
-// blanked (what Parse reads), and the points where lines can be cut or
-// put (clean, one per line start and one for the end): outside any
-// comment and any fenced block.
-func readLines(src string) (lines, plain []string, clean []bool) {
+// readLines splits src into its lines, the same lines as Parse reads
+// them (comments removed, fenced blocks marked), and the points where
+// lines can be cut or put (clean, one per line start and one for the
+// end): outside any comment and any fenced block.
+func readLines(src string) (lines []string, read mdcomment.Lines, clean []bool) {
 	src = strings.ReplaceAll(src, "\r\n", "\n")
-	lines = strings.Split(src, "\n")
-	plain = strings.Split(mdcomment.Strip(src), "\n") // same line numbers
-	_, fenceOpen := fences(plain)
-	clean = mdcomment.Inside(src)
-	for i := range clean {
-		clean[i] = !clean[i] && !fenceOpen[i]
+	read = mdcomment.Read(src)
+	clean = make([]bool, len(read.Open))
+	for i, open := range read.Open {
+		clean[i] = !open
 	}
-	return lines, plain, clean
+	return strings.Split(src, "\n"), read, clean
 }
 
 // taskBlock returns the lines [from, to) that task t occupies and the
 // text it takes to Completed.
-func taskBlock(t Task, lines, plain []string, stamp string) (from, to int, text []string) {
+func taskBlock(t Task, lines []string, read mdcomment.Lines, stamp string) (from, to int, text []string) {
 	from = t.Line - 1
 	if t.Checkbox {
 		return from, from + 1, []string{tick(lines[from]) + " (completed " + stamp + ")"}
 	}
-	to = taskEnd(plain, from)
+	to = taskEnd(read, from)
 	for to > from+1 && strings.TrimSpace(lines[to-1]) == "" {
 		to--
 	}
@@ -189,45 +187,19 @@ func boolString(b bool) string {
 }
 
 // taskEnd returns the index of the line after the block of the "###"
-// task at plain[from] (comments blanked): the next line outside a fenced
-// block that ends it (endsTask). A fenced block goes with the task whole,
-// so that what was fenced stays fenced: cut at a "### " line inside the
-// fence, the rest of the fence would be left behind, no longer fenced,
-// and read as tasks of its own.
-func taskEnd(plain []string, from int) int {
-	fenced, _ := fences(plain)
+// task at line from: the next line outside a fenced block that ends it
+// (endsTask). A fenced block goes with the task whole, so that what was
+// fenced stays fenced: cut at a "### " line inside the fence, the rest of
+// the fence would be left behind, no longer fenced, and read as tasks of
+// its own.
+func taskEnd(read mdcomment.Lines, from int) int {
 	to := from + 1
-	for ; to < len(plain); to++ {
-		if !fenced[to] && endsTask(plain[to]) {
+	for ; to < len(read.Plain); to++ {
+		if !read.Fenced[to] && endsTask(read.Plain[to]) {
 			return to
 		}
 	}
 	return to
-}
-
-// fences reads the fenced blocks of plain, which Parse skips: fenced
-// marks the lines that open, lie in or close one (a fence left open runs
-// to the end), and open, one per line start and one for the end, the
-// points inside one.
-func fences(plain []string) (fenced, open []bool) {
-	fenced = make([]bool, len(plain))
-	open = make([]bool, len(plain)+1)
-	fence := ""
-	for i, l := range plain {
-		open[i] = fence != ""
-		line := strings.TrimSpace(l)
-		if fence != "" {
-			fenced[i] = true
-			if strings.HasPrefix(line, fence) {
-				fence = ""
-			}
-			continue
-		}
-		fence = fenceOpens(line)
-		fenced[i] = fence != ""
-	}
-	open[len(plain)] = fence != ""
-	return fenced, open
 }
 
 // endsTask reports whether line (comments blanked) ends a "###" task's
@@ -245,11 +217,11 @@ func endsTask(line string) bool {
 // "## Completed" section (after its last non-blank line), or -1 when the
 // file has no such section. Headings in fenced blocks are text, as Parse
 // reads them: a "# Completed" in a fence is no section to move tasks to.
-func completedEnd(plain []string) int {
+func completedEnd(read mdcomment.Lines) int {
+	plain := read.Plain
 	start := -1
-	fenced, _ := fences(plain)
 	for i, l := range plain {
-		if fenced[i] {
+		if read.Fenced[i] {
 			continue
 		}
 		level, text := heading(strings.TrimSpace(l))

@@ -86,10 +86,9 @@ func Parse(src string, loc *time.Location) *File {
 		loc = time.Local
 	}
 	p := parser{loc: loc, section: sectionPending, f: &File{Tasks: []Task{}}}
-	lines := strings.Split(strings.ReplaceAll(mdcomment.Strip(src), "\r\n", "\n"), "\n")
-	fenced, _ := fences(lines)
-	for i, raw := range lines {
-		if fenced[i] { // a fence ends the task before it
+	read := mdcomment.Read(strings.ReplaceAll(src, "\r\n", "\n"))
+	for i, raw := range read.Plain {
+		if read.Fenced[i] { // a fence ends the task before it
 			p.flush()
 			continue
 		}
@@ -97,16 +96,6 @@ func Parse(src string, loc *time.Location) *File {
 	}
 	p.flush()
 	return p.f
-}
-
-// fenceOpens returns the fence that line (trimmed) opens, "```" or "~~~",
-// or "". A fenced block ends at the next line that begins with the same
-// fence; one left open runs to the end of the file.
-func fenceOpens(line string) string {
-	if strings.HasPrefix(line, "```") || strings.HasPrefix(line, "~~~") {
-		return line[:3]
-	}
-	return ""
 }
 
 type section int

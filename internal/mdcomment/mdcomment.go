@@ -2,63 +2,163 @@
 // templates keep their explanations for the user in comments, so that the
 // memory index, the system prompt and the heartbeat never see them; a
 // user's own comments are private notes in the same way.
+//
+// A "<!--" in a code span or a fenced code block is text, as in
+// CommonMark: a note that says "comments open with `<!--`" must not hide
+// everything after it from search and from the model.
 package mdcomment
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/localgpt-go/localgpt/internal/mdfence"
+)
 
 // Strip removes the HTML comments of s, keeping their line breaks so
 // that line numbers stay right. An unterminated comment runs to the end,
-// as in HTML.
+// as an HTML block does in CommonMark.
 func Strip(s string) string {
 	if !strings.Contains(s, "<!--") {
 		return s
 	}
 	var b strings.Builder
 	b.Grow(len(s))
+	first := true
+	scan(s, func(plain string, _, _ bool) {
+		if !first {
+			b.WriteByte('\n')
+		}
+		first = false
+		b.WriteString(plain)
+	})
+	return b.String()
+}
+
+// Lines is markdown split at "\n" and read as Strip reads it.
+type Lines struct {
+	// Plain holds each line with its comments removed.
+	Plain []string
+	// Fenced marks the lines that open, lie in or close a fenced code
+	// block, whose text is kept as it is.
+	Fenced []bool
+	// Open has an element for the start of each line and one for the
+	// end: true where that point lies inside a comment or a fenced
+	// block. Lines can be cut out or put in at the other points without
+	// changing how the rest reads.
+	Open []bool
+}
+
+// Read reads s line by line as Strip does.
+func Read(s string) Lines {
+	n := strings.Count(s, "\n") + 1
+	l := Lines{Plain: make([]string, 0, n), Fenced: make([]bool, 0, n), Open: make([]bool, 0, n+1)}
+	end := scan(s, func(plain string, fenced, open bool) {
+		l.Plain = append(l.Plain, plain)
+		l.Fenced = append(l.Fenced, fenced)
+		l.Open = append(l.Open, open)
+	})
+	l.Open = append(l.Open, end)
+	return l
+}
+
+// scan calls visit for each line of s with its text outside comments,
+// whether it belongs to a fenced block, and whether the line starts
+// inside a comment or a fenced block; it returns the same for the end.
+func scan(s string, visit func(plain string, fenced, open bool)) bool {
+	in := false // inside a comment
+	var fenceCh byte
+	fenceN := 0 // inside a fenced block opened by fenceN of fenceCh
 	for {
-		i := strings.Index(s, "<!--")
-		if i < 0 {
-			b.WriteString(s)
-			return b.String()
+		line, rest, more := strings.Cut(s, "\n")
+		open := in || fenceN > 0
+		switch {
+		case !in && fenceN > 0:
+			if mdfence.Closes(line, fenceCh, fenceN) {
+				fenceN = 0
+			}
+			visit(line, true, open)
+		case !in && isFenceOpen(line, &fenceCh, &fenceN):
+			visit(line, true, open)
+		default:
+			var plain string
+			plain, in = stripLine(line, in)
+			visit(plain, false, open)
 		}
-		b.WriteString(s[:i])
-		rest := s[i+4:]
-		j := strings.Index(rest, "-->")
-		comment := rest
-		if j >= 0 {
-			comment = rest[:j]
-			s = rest[j+3:]
-		} else {
-			s = ""
+		if !more {
+			return in || fenceN > 0
 		}
-		b.WriteString(strings.Repeat("\n", strings.Count(comment, "\n")))
-		if j < 0 {
-			return b.String()
-		}
+		s = rest
 	}
 }
 
-// Inside reports where s is inside a comment as Strip reads it: element
-// k for the start of line k (lines split at "\n"), and the last element
-// for the end of s. Text can be cut out of s or put into it without
-// changing how Strip reads the rest only at points outside a comment.
-func Inside(s string) []bool {
-	out := make([]bool, 1, strings.Count(s, "\n")+2)
-	in := false
-	for i := 0; i < len(s); {
-		switch {
-		case s[i] == '\n':
-			out = append(out, in)
-		case !in && strings.HasPrefix(s[i:], "<!--"):
-			in = true
-			i += 4
-			continue
-		case in && strings.HasPrefix(s[i:], "-->"):
-			in = false
-			i += 3
-			continue
-		}
-		i++
+func isFenceOpen(line string, ch *byte, n *int) bool {
+	c, m := mdfence.Open(line)
+	if m == 0 {
+		return false
 	}
-	return append(out, in)
+	*ch, *n = c, m
+	return true
+}
+
+// stripLine returns line without its comments, given whether it starts
+// inside one, and whether it ends inside one.
+func stripLine(line string, in bool) (string, bool) {
+	var b strings.Builder
+	for {
+		if in {
+			j := strings.Index(line, "-->")
+			if j < 0 {
+				return b.String(), true
+			}
+			line, in = line[j+3:], false
+		}
+		i := commentStart(line)
+		if i < 0 {
+			if b.Len() == 0 {
+				return line, false
+			}
+			b.WriteString(line)
+			return b.String(), false
+		}
+		b.WriteString(line[:i])
+		line, in = line[i+4:], true
+	}
+}
+
+// commentStart returns the index of the first "<!--" of line outside a
+// code span (a run of backticks up to the next run of as many), or -1.
+func commentStart(line string) int {
+	for i := 0; i < len(line); {
+		switch {
+		case line[i] == '`':
+			n := run(line, i)
+			i += n
+			for j := i; j < len(line); {
+				if line[j] != '`' {
+					j++
+					continue
+				}
+				m := run(line, j)
+				if m == n {
+					i = j + m
+					break
+				}
+				j += m
+			}
+		case strings.HasPrefix(line[i:], "<!--"):
+			return i
+		default:
+			i++
+		}
+	}
+	return -1
+}
+
+// run returns the length of the run of backticks at s[i].
+func run(s string, i int) int {
+	n := 0
+	for i+n < len(s) && s[i+n] == '`' {
+		n++
+	}
+	return n
 }

@@ -1,6 +1,7 @@
 package mdcomment
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -13,17 +14,38 @@ func TestStrip(t *testing.T) {
 		{"a <!-- never closed\nb\n", "a \n\n"},
 		{"<!-- one --> x <!-- two\n-->y", " x \ny"},
 		{"<!---->", ""},
+		{"<!-->\nstill in\n-->out", "\n\nout"},
+		// In code, "<!--" is text.
+		{"comments open with `<!--`.\n\nthe dog is Rex\n", "comments open with `<!--`.\n\nthe dog is Rex\n"},
+		{"``a ` <!-- b``<!-- c -->d", "``a ` <!-- b``d"},
+		{"an unmatched ` <!-- c\n-->d", "an unmatched ` \nd"},
+		{"```html\n<!-- header\n```\n### B <!-- x -->\n", "```html\n<!-- header\n```\n### B \n"},
+		{"~~~~\n<!--\n~~~\n~~~~\n<!-- x -->y", "~~~~\n<!--\n~~~\n~~~~\ny"},
+		{"    ```\n<!-- x -->", "    ```\n"},       // indented four: not a fence
+		{"<!--\n```\n-->\n<!-- y -->z", "\n\n\nz"}, // a fence in a comment is no fence
 	}
 	for _, tc := range cases {
 		if got := Strip(tc.in); got != tc.want {
 			t.Errorf("Strip(%q) = %q, want %q", tc.in, got, tc.want)
 		}
+		checkRead(t, tc.in)
+	}
+}
+
+func TestRead(t *testing.T) {
+	l := Read("a <!-- b\nc --> d\n```\n<!--\n```\n<!-- e")
+	wantPlain := []string{"a ", " d", "```", "<!--", "```", ""}
+	wantFenced := []bool{false, false, true, true, true, false}
+	wantOpen := []bool{false, true, false, true, true, false, true}
+	if !slices.Equal(l.Plain, wantPlain) || !slices.Equal(l.Fenced, wantFenced) || !slices.Equal(l.Open, wantOpen) {
+		t.Fatalf("Read = %q %v %v", l.Plain, l.Fenced, l.Open)
 	}
 }
 
 func FuzzStrip(f *testing.F) {
 	f.Add("a <!-- b\nc --> d")
 	f.Add("<!--")
+	f.Add("x `<!--` y\n```\n<!--\n```\nz <!-- w\n-->v")
 	f.Fuzz(func(t *testing.T, s string) {
 		got := Strip(s)
 		if strings.Count(got, "\n") != strings.Count(s, "\n") {
@@ -32,56 +54,47 @@ func FuzzStrip(f *testing.F) {
 		if len(got) > len(s) {
 			t.Fatalf("%q → %q", s, got)
 		}
-		checkInside(t, s)
+		checkRead(t, s)
 	})
 }
 
-func TestInside(t *testing.T) {
-	cases := []struct {
-		in   string
-		want []bool
-	}{
-		{"", []bool{false, false}},
-		{"a\nb", []bool{false, false, false}},
-		{"a <!-- b\nc --> d\n", []bool{false, true, false, false}},
-		{"<!--\n-->### x\n```", []bool{false, true, false, false}},
-		{"<!-->\n-->", []bool{false, true, false}},
-		{"x <!-- one --> <!-- two\n", []bool{false, true, true}},
-	}
-	for _, tc := range cases {
-		got := Inside(tc.in)
-		if len(got) != len(tc.want) {
-			t.Fatalf("Inside(%q) = %v, want %v", tc.in, got, tc.want)
-		}
-		for i := range got {
-			if got[i] != tc.want[i] {
-				t.Fatalf("Inside(%q) = %v, want %v", tc.in, got, tc.want)
-			}
-		}
-		checkInside(t, tc.in)
-	}
-}
-
-// checkInside compares Inside with Strip: text put at a point inside a
-// comment is stripped with it, and text put elsewhere is kept.
-func checkInside(t *testing.T, s string) {
+// checkRead compares Read with Strip, and checks what Open promises:
+// lines cut out between two points outside comments and fences, or a
+// line put at such a point, change nothing else in how s reads.
+func checkRead(t *testing.T, s string) {
 	t.Helper()
-	in := Inside(s)
-	if len(in) != strings.Count(s, "\n")+2 {
-		t.Fatalf("Inside(%q) has %d points", s, len(in))
+	l := Read(s)
+	lines := strings.Split(s, "\n")
+	if len(l.Plain) != len(lines) || len(l.Fenced) != len(lines) || len(l.Open) != len(lines)+1 {
+		t.Fatalf("Read(%q): %d lines, %d fenced, %d points", s, len(l.Plain), len(l.Fenced), len(l.Open))
 	}
-	const mark = "\x01"
-	at := []int{0}
-	for i := range len(s) {
-		if s[i] == '\n' {
-			at = append(at, i+1)
+	if got := strings.Join(l.Plain, "\n"); got != Strip(s) {
+		t.Fatalf("Read(%q) = %q, Strip = %q", s, got, Strip(s))
+	}
+	var clean []int
+	for k, open := range l.Open {
+		if !open {
+			clean = append(clean, k)
 		}
 	}
-	at = append(at, len(s))
-	for k, off := range at {
-		kept := strings.Count(Strip(s[:off]+mark+s[off:]), mark) > strings.Count(Strip(s), mark)
-		if kept == in[k] {
-			t.Fatalf("Inside(%q)[%d] = %v, but Strip keeps text put there: %v", s, k, in[k], kept)
+	if len(clean) > 12 { // keep the pairs few
+		clean = append(clean[:6], clean[len(clean)-6:]...)
+	}
+	for _, k := range clean {
+		put := Read(strings.Join(slices.Insert(slices.Clone(lines), k, "\x01"), "\n"))
+		if !slices.Equal(put.Plain, slices.Insert(slices.Clone(l.Plain), k, "\x01")) ||
+			!slices.Equal(put.Fenced, slices.Insert(slices.Clone(l.Fenced), k, false)) {
+			t.Fatalf("a line put at %d of %q changed the rest: %q", k, s, put.Plain)
+		}
+		for _, j := range clean {
+			if j <= k || j-k == len(lines) { // nothing left: not a line
+				continue
+			}
+			cut := Read(strings.Join(slices.Delete(slices.Clone(lines), k, j), "\n"))
+			if !slices.Equal(cut.Plain, slices.Delete(slices.Clone(l.Plain), k, j)) ||
+				!slices.Equal(cut.Fenced, slices.Delete(slices.Clone(l.Fenced), k, j)) {
+				t.Fatalf("cutting lines %d–%d of %q changed the rest: %q", k, j, s, cut.Plain)
+			}
 		}
 	}
 }

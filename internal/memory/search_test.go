@@ -227,3 +227,22 @@ func mustParse(t *testing.T, q string) []term {
 	}
 	return terms
 }
+
+// TestCommentOpenerInCodeHidesNothing: a note that writes "<!--" in a
+// code span or a fenced block (how to comment in HTML, say) is indexed
+// whole; comments themselves stay private.
+func TestCommentOpenerInCodeHidesNothing(t *testing.T) {
+	s := newTestStore(t, map[string]string{
+		"MEMORY.md":            "# Notes\n\nHTML comments open with `<!--`.\n\n## Pets\n\nThe dog is called Rex.\n",
+		"memory/2026-03-10.md": "```html\n<!-- header\n```\n\nThe cat is called Tom. <!-- private: the vet bill -->\n",
+	}, nil)
+	mustReindex(t, s, false)
+	for _, q := range []string{"Rex", "Tom"} {
+		if got := mustSearch(t, s, q, 5); len(got) != 1 {
+			t.Fatalf("search %q: %d results, want 1", q, len(got))
+		}
+	}
+	if got := mustSearch(t, s, "vet bill", 5); len(got) != 0 {
+		t.Fatalf("a comment was indexed: %+v", got)
+	}
+}
