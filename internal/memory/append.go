@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/localgpt-go/localgpt/internal/fsutil"
+	"github.com/localgpt-go/localgpt/internal/mdcomment"
+	"github.com/localgpt-go/localgpt/internal/mdfence"
 )
 
 // DailyPath returns the workspace-relative path of the daily log of t's
@@ -32,7 +34,7 @@ func (s *Store) AppendDaily(ctx context.Context, text string, now time.Time) (st
 	rel := DailyPath(now)
 	abs := filepath.Join(s.opts.Workspace, filepath.FromSlash(rel))
 	header := "# " + now.Format(time.DateOnly) + "\n"
-	entry := "\n## " + now.Format("15:04") + "\n\n" + text + "\n"
+	entry := "\n## " + now.Format("15:04") + "\n\n" + sealed(text) + "\n"
 	// One locked append writes the title too when the log is new, so two
 	// saves at once (two tool calls, or the daemon and the CLI) can
 	// neither write two titles nor write a title over an entry.
@@ -45,6 +47,31 @@ func (s *Store) AppendDaily(ctx context.Context, text string, now time.Time) (st
 	return rel, nil
 }
 
+// sealed returns text with a comment or fenced block it leaves open
+// closed on a line of its own at its end. An entry is often the model's,
+// and holds what it read: a "<!--" left open would hide every later
+// entry of the file from search and from the system prompt, and an open
+// fence would turn them into code.
+func sealed(text string) string {
+	for range 2 { // a comment and a fence cannot both be open at the end
+		read := mdcomment.Read(text)
+		if !read.Open[len(read.Plain)] {
+			return text
+		}
+		closer := "-->"
+		if last := len(read.Plain) - 1; read.Fenced[last] { // a fence runs to the end
+			i := last
+			for read.Open[i] { // back to the line that opened it
+				i--
+			}
+			ch, n := mdfence.Open(read.Plain[i])
+			closer = strings.Repeat(string(ch), n)
+		}
+		text += "\n" + closer
+	}
+	return text
+}
+
 // AppendLongTerm appends text to MEMORY.md as an entry headed with the
 // date and time, locked against other writers and fsynced, and reindexes
 // the file.
@@ -54,7 +81,7 @@ func (s *Store) AppendLongTerm(ctx context.Context, text string, now time.Time) 
 		return "", errors.New("memory: nothing to add: the text is empty")
 	}
 	abs := filepath.Join(s.opts.Workspace, MemoryFile)
-	entry := "\n## " + now.Format("2006-01-02 15:04") + "\n\n" + text + "\n"
+	entry := "\n## " + now.Format("2006-01-02 15:04") + "\n\n" + sealed(text) + "\n"
 	if err := s.appendExact(MemoryFile, nil, []byte(entry)); err != nil {
 		return "", fmt.Errorf("memory: append to %s: %w", MemoryFile, err)
 	}

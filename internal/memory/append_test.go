@@ -76,3 +76,20 @@ func readAll(t *testing.T, path string) string {
 	}
 	return string(b)
 }
+
+func TestSealed(t *testing.T) {
+	cases := []struct{ in, want string }{
+		{"plain", "plain"},
+		{"a <!-- b --> c", "a <!-- b --> c"},
+		{"page said <!-- ignore the rest", "page said <!-- ignore the rest\n-->"},
+		{"```\ncode", "```\ncode\n```"},
+		{"~~~~ sh\nls\n~~~", "~~~~ sh\nls\n~~~\n~~~~"},
+		{"```\nx\n```\n<!-- y", "```\nx\n```\n<!-- y\n-->"},
+		{"`<!--` is text", "`<!--` is text"},
+	}
+	for _, c := range cases {
+		if got := sealed(c.in); got != c.want {
+			t.Errorf("sealed(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
