@@ -121,8 +121,9 @@ func unknownSubcommand(root *cobra.Command, args []string) error {
 // ("localgpt --json memory search tea", "localgpt memory --json search"):
 // cobra, not knowing the flag at group, takes the next word for its value
 // and then reports a wrong "unknown command", or the flag alone. The
-// error names the flag and where it goes instead; nil when no command
-// follows the flag (cobra's own error says it then).
+// error names the flag, and where it goes instead when the command takes
+// it; nil when no command follows the flag (cobra's own error says it
+// then).
 func flagBeforeCommand(root, group *cobra.Command, args []string, perr error) error {
 	global := root.PersistentFlags()
 	c, flag := root, ""
@@ -146,10 +147,25 @@ func flagBeforeCommand(root, group *cobra.Command, args []string, perr error) er
 	}
 	err := flagError(group, perr)
 	var ue *usageError
-	if errors.As(err, &ue) {
+	if errors.As(err, &ue) && hasFlag(c, flag) {
 		ue.msg += fmt.Sprintf("; a command's flags go after it, as in: %s %s", c.CommandPath(), flag)
 	}
 	return err
+}
+
+// hasFlag reports whether cmd takes arg ("--json", "--limit=3", "-n",
+// "-n3"): the hint to move a flag after cmd must not name one that cmd
+// refuses there too.
+func hasFlag(cmd *cobra.Command, arg string) bool {
+	if name, ok := strings.CutPrefix(arg, "--"); ok {
+		name, _, _ = strings.Cut(name, "=")
+		return cmd.Flags().Lookup(name) != nil || cmd.InheritedFlags().Lookup(name) != nil
+	}
+	short := strings.TrimPrefix(arg, "-")
+	if short == "" {
+		return false
+	}
+	return cmd.Flags().ShorthandLookup(short[:1]) != nil || cmd.InheritedFlags().ShorthandLookup(short[:1]) != nil
 }
 
 // explainArgs wraps a command's argument check so that a wrong count

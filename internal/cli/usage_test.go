@@ -42,6 +42,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"--json", "models"}, []string{`unknown flag --json for "localgpt"; a command's flags go after it, as in: localgpt models --json` + "\n"}},
 		{[]string{"memory", "--json", "search", "tea"}, []string{`unknown flag --json for "localgpt memory"; a command's flags go after it, as in: localgpt memory search --json` + "\n"}},
 		{[]string{"memory", "--bogus"}, []string{`unknown flag --bogus for "localgpt memory"` + "\n"}},
+		{[]string{"--bogus", "memory", "stats"}, []string{`unknown flag --bogus for "localgpt"` + "\n"}}, // no "flags go after it": stats refuses it too
 		{[]string{"-m", "x", "--no-tools", "ask", "hi"}, []string{`unknown flag --no-tools for "localgpt"; a command's flags go after it, as in: localgpt ask --no-tools` + "\n"}},
 		{[]string{"help", "memroy"}, []string{`unknown command "memroy" for "localgpt"; did you mean "memory"?`, "Run 'localgpt --help'"}},
 		{[]string{"help", "memory", "serch"}, []string{`unknown command "serch" for "localgpt memory"; did you mean "search"?`}},
