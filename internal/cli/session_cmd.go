@@ -182,9 +182,9 @@ func newSessionExportCmd(a *app) *cobra.Command {
 		Long: `Export a session as markdown (the default) or JSON (--format json, or -o
 FILE.json), to standard output or, with -o, to a file (written atomically: a
 crash leaves the old file or the new one, never half of it). The file's
-folder must exist: a missing one is an error, not created. A file or a pipe gets the text exactly; on a
-terminal, control characters (escape sequences a model or a file may hold)
-are removed first.`,
+folder must exist: a missing one is an error, not created. A file or a pipe
+gets the text exactly; on a terminal, control characters (escape sequences a
+model or a file may hold) are removed first.`,
 		Example: `  localgpt session export 20260301-0915 -o garden-chat.md
   localgpt session export 20260301-0915 --format json | jq '.entries | length'`,
 		Args:              cobra.ExactArgs(1),
