@@ -182,9 +182,11 @@ existing skill is never overwritten.`,
 // unknownSkill is the error for a skill name that is not found: that it
 // failed to load when its folder has that name (the warning said why),
 // else the nearest name when one is close, else the names there are.
+// Only a warning about a SKILL.md names a skill's folder: the others name
+// a folder itself, whose parent is a skills folder, not a skill.
 func unknownSkill(name string, set *skills.Set, warnings []skills.Warning) error {
 	for _, w := range warnings {
-		if filepath.Base(filepath.Dir(w.Path)) == name {
+		if filepath.Base(w.Path) == skills.FileName && filepath.Base(filepath.Dir(w.Path)) == name {
 			return fmt.Errorf("skill %q cannot be loaded: fix %s as the warning above says", name, w.Path)
 		}
 	}

@@ -150,6 +150,12 @@ func TestBrokenSkillsAreNotCalledMissing(t *testing.T) {
 		{[]string{"skills", "list", "--json"}, 0, "[]\n", "not valid YAML"},
 		{[]string{"skills", "show", "weekly-review"}, 1, "", `skill "weekly-review" cannot be loaded: fix ` + file},
 		{[]string{"skills", "show", "other"}, 1, "", "none of the skills there are could be loaded"},
+		// "notes" has no SKILL.md: its warning names the folder, whose
+		// parent "skills" is no skill that failed to load.
+		{[]string{"skills", "show", "skills"}, 1, "", `there is no skill "skills"`},
+	}
+	if err := os.MkdirAll(filepath.Join(home, "workspace", "skills", "notes"), 0o700); err != nil {
+		t.Fatal(err)
 	}
 	for _, tc := range cases {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
