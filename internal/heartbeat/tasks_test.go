@@ -82,6 +82,7 @@ func TestParseCases(t *testing.T) {
 		{"fence hides tasks", "```\n- [ ] a\n```\n~~~\n### b\n~~~\n", nil, 0, 0, ""},
 		{"comment keeps line numbers", "<!-- a\nb -->\n- [ ] c\n", []string{"c"}, 0, 0, ""},
 		{"a comment opener in a fence is text", "### A\n```html\n<!-- header\n```\n### B\n", []string{"A", "B"}, 0, 0, ""},
+		{"a fence in a list item hides its headings", "### A\n- Description:\n    ```\n    ### not a task\n    ```\n", []string{"A"}, 0, 0, ""},
 		{"a comment opener in a code span is text", "- [ ] look up `<!--`\n- [ ] b\n", []string{"look up `<!--`", "b"}, 0, 0, ""},
 		{"text between comments", "<!-- a --> - [ ] b <!-- c -->\n", []string{"b"}, 0, 0, ""},
 		{"empty heading", "### \n###\n", nil, 0, 0, ""},

@@ -1,16 +1,22 @@
-// Package mdfence recognises markdown's fenced code blocks as CommonMark
-// does, for the readers that must skip what is inside one: the memory
-// chunker keeps a block whole, and comment removal and the heartbeat's
-// task parser leave its text alone.
+// Package mdfence recognises markdown's fenced code blocks, for the
+// readers that must skip what is inside one: the memory chunker keeps a
+// block whole, and comment removal and the heartbeat's task parser leave
+// its text alone.
+//
+// The rules are CommonMark's but for indentation: a fence may be indented
+// any amount. None of these readers parses list items, and a fence nested
+// in one is indented by the item; read with CommonMark's three-space
+// limit, such a fence would not hide the "### heading" in it from the
+// heartbeat, which reads headings at any indentation.
 package mdfence
 
 import "strings"
 
 // Open reports the fence character and length of a line that opens a
-// fenced code block (``` or ~~~, at least three, indented at most three
-// spaces; a backtick fence's info string has no backtick), or 0, 0.
+// fenced code block (``` or ~~~, at least three, after any indentation;
+// a backtick fence's info string has no backtick), or 0, 0.
 func Open(line string) (byte, int) {
-	t := trimIndent(line)
+	t := strings.TrimLeft(line, " \t")
 	if len(t) < 3 || (t[0] != '`' && t[0] != '~') {
 		return 0, 0
 	}
@@ -28,18 +34,10 @@ func Open(line string) (byte, int) {
 // Closes reports whether line closes a block opened by n of ch: at least
 // as many of the same character, and nothing else.
 func Closes(line string, ch byte, n int) bool {
-	t := trimIndent(line)
+	t := strings.TrimLeft(line, " \t")
 	m := 0
 	for m < len(t) && t[m] == ch {
 		m++
 	}
 	return m >= n && strings.TrimSpace(t[m:]) == ""
-}
-
-// trimIndent removes up to three leading spaces.
-func trimIndent(s string) string {
-	for i := 0; i < 3 && len(s) > 0 && s[0] == ' '; i++ {
-		s = s[1:]
-	}
-	return s
 }

@@ -11,7 +11,8 @@ func TestFences(t *testing.T) {
 		{"```", '`', 3},
 		{"   ````go", '`', 4},
 		{"~~~ info `ok`", '~', 3},
-		{"    ```", 0, 0}, // four spaces: indented code, not a fence
+		{"    ```", '`', 3}, // in a list item
+		{"\t~~~", '~', 3},
 		{"``", 0, 0},
 		{"```a`b", 0, 0},
 		{"text ```", 0, 0},
@@ -30,6 +31,7 @@ func TestFences(t *testing.T) {
 		{"``", false},
 		{"``` x", false},
 		{"~~~", false},
+		{"      ```", true},
 		{"\r", false},
 	}
 	for _, c := range closes {
