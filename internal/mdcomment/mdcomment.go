@@ -103,6 +103,9 @@ func isFenceOpen(line string, ch *byte, n *int) bool {
 // stripLine returns line without its comments, given whether it starts
 // inside one, and whether it ends inside one.
 func stripLine(line string, in bool) (string, bool) {
+	if !in && !strings.Contains(line, "<!--") {
+		return line, false
+	}
 	var b strings.Builder
 	for {
 		if in {
@@ -122,6 +125,12 @@ func stripLine(line string, in bool) (string, bool) {
 		}
 		b.WriteString(line[:i])
 		line, in = line[i+4:], true
+		// "<!-->" and "<!--->" are whole comments, as in CommonMark.
+		if rest, ok := strings.CutPrefix(line, ">"); ok {
+			line, in = rest, false
+		} else if rest, ok := strings.CutPrefix(line, "->"); ok {
+			line, in = rest, false
+		}
 	}
 }
 
@@ -129,26 +138,32 @@ func stripLine(line string, in bool) (string, bool) {
 // code span (a run of backticks up to the next run of as many), or -1.
 func commentStart(line string) int {
 	for i := 0; i < len(line); {
-		switch {
-		case line[i] == '`':
-			n := run(line, i)
-			i += n
-			for j := i; j < len(line); {
-				if line[j] != '`' {
-					j++
-					continue
-				}
-				m := run(line, j)
-				if m == n {
-					i = j + m
-					break
-				}
-				j += m
+		j := strings.IndexAny(line[i:], "`<")
+		if j < 0 {
+			return -1
+		}
+		i += j
+		if line[i] == '<' {
+			if strings.HasPrefix(line[i:], "<!--") {
+				return i
 			}
-		case strings.HasPrefix(line[i:], "<!--"):
-			return i
-		default:
 			i++
+			continue
+		}
+		n := run(line, i)
+		i += n
+		for k := i; ; { // to the end of the code span, if it has one
+			j := strings.IndexByte(line[k:], '`')
+			if j < 0 {
+				break
+			}
+			k += j
+			m := run(line, k)
+			if m == n {
+				i = k + m
+				break
+			}
+			k += m
 		}
 	}
 	return -1

@@ -14,15 +14,16 @@ func TestStrip(t *testing.T) {
 		{"a <!-- never closed\nb\n", "a \n\n"},
 		{"<!-- one --> x <!-- two\n-->y", " x \ny"},
 		{"<!---->", ""},
-		{"<!-->\nstill in\n-->out", "\n\nout"},
+		{"<!-->\nnot in\n-->out", "\nnot in\n-->out"}, // "<!-->" and "<!--->" are whole comments
+		{"a<!--->b<!---->c", "abc"},
 		// In code, "<!--" is text.
 		{"comments open with `<!--`.\n\nthe dog is Rex\n", "comments open with `<!--`.\n\nthe dog is Rex\n"},
 		{"``a ` <!-- b``<!-- c -->d", "``a ` <!-- b``d"},
 		{"an unmatched ` <!-- c\n-->d", "an unmatched ` \nd"},
 		{"```html\n<!-- header\n```\n### B <!-- x -->\n", "```html\n<!-- header\n```\n### B \n"},
 		{"~~~~\n<!--\n~~~\n~~~~\n<!-- x -->y", "~~~~\n<!--\n~~~\n~~~~\ny"},
-		{"    ```\n<!-- x -->", "    ```\n"},       // indented four: not a fence
-		{"<!--\n```\n-->\n<!-- y -->z", "\n\n\nz"}, // a fence in a comment is no fence
+		{"- item\n    ```\n    <!-- x\n    ```\n<!-- y -->z", "- item\n    ```\n    <!-- x\n    ```\nz"}, // a fence in a list item
+		{"<!--\n```\n-->\n<!-- y -->z", "\n\n\nz"},                                                       // a fence in a comment is no fence
 	}
 	for _, tc := range cases {
 		if got := Strip(tc.in); got != tc.want {
