@@ -160,7 +160,9 @@ func FuzzParse(f *testing.F) {
 				t.Fatalf("problem %+v outside the file", p)
 			}
 		}
-		if n := len(Parse("<!--"+src, loc).Tasks); n != 0 && !strings.Contains(src, "-->") {
+		// (unless src makes it "<!-->" or "<!--->", whole comments)
+		closes := strings.Contains(src, "-->") || strings.HasPrefix(src, ">") || strings.HasPrefix(src, "->")
+		if n := len(Parse("<!--"+src, loc).Tasks); n != 0 && !closes {
 			t.Fatalf("%d tasks inside an unterminated comment", n)
 		}
 	})
