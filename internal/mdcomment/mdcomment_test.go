@@ -99,3 +99,14 @@ func checkRead(t *testing.T, s string) {
 		}
 	}
 }
+
+// BenchmarkStrip: a 12 KB note dense with comments, code spans and
+// fences, the worst case of a file the index strips (files without
+// "<!--" are returned as they are).
+func BenchmarkStrip(b *testing.B) {
+	doc := strings.Repeat("# Title <!-- note -->\nSome text with `code` and words, more words here.\n<!--\nhidden\n-->\n```\ncode\n```\n", 120)
+	b.SetBytes(int64(len(doc)))
+	for b.Loop() {
+		Strip(doc)
+	}
+}
