@@ -70,18 +70,24 @@ func scan(s string, visit func(plain string, fenced, open bool)) bool {
 	fenceN := 0 // inside a fenced block opened by fenceN of fenceCh
 	for {
 		line, rest, more := strings.Cut(s, "\n")
-		open := in || fenceN > 0
+		open := in || fenceN > 0 // never both: neither opens inside the other
 		switch {
-		case !in && fenceN > 0:
+		case in:
+			var plain string
+			plain, in = stripLine(line, true)
+			visit(plain, false, open)
+		case fenceN > 0: // a fenced line, maybe the one that closes it
 			if mdfence.Closes(line, fenceCh, fenceN) {
 				fenceN = 0
 			}
 			visit(line, true, open)
-		case !in && isFenceOpen(line, &fenceCh, &fenceN):
-			visit(line, true, open)
 		default:
+			if fenceCh, fenceN = mdfence.Open(line); fenceN > 0 {
+				visit(line, true, open)
+				break
+			}
 			var plain string
-			plain, in = stripLine(line, in)
+			plain, in = stripLine(line, false)
 			visit(plain, false, open)
 		}
 		if !more {
@@ -89,15 +95,6 @@ func scan(s string, visit func(plain string, fenced, open bool)) bool {
 		}
 		s = rest
 	}
-}
-
-func isFenceOpen(line string, ch *byte, n *int) bool {
-	c, m := mdfence.Open(line)
-	if m == 0 {
-		return false
-	}
-	*ch, *n = c, m
-	return true
 }
 
 // stripLine returns line without its comments, given whether it starts
