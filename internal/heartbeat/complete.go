@@ -34,31 +34,32 @@ func CompleteTasks(src string, done []Task, at time.Time, loc *time.Location) (s
 		}
 	}
 	stamp := at.In(loc).Format("2006-01-02 15:04")
-	out, changed := src, false
+	tasks := Parse(src, loc).Tasks
+	out, current, changed := src, tasks, false
 	seen := map[string]bool{}
-	for _, t := range Parse(src, loc).Tasks {
+	for _, t := range tasks {
 		k := t.Key()
 		if t.Done || t.Recurring != nil || !want[k] || seen[k] {
 			continue
 		}
 		seen[k] = true
-		if next, ok := moveTask(out, k, stamp, loc); ok {
-			out, changed = next, true
+		if next, after, ok := moveTask(out, current, k, stamp, loc); ok {
+			out, current, changed = next, after, true
 		}
 	}
 	return out, changed
 }
 
-// moveTask moves the pending tasks of src whose Key is key to Completed,
-// or reports false when none can move without changing how the rest of
-// src reads.
-func moveTask(src, key, stamp string, loc *time.Location) (string, bool) {
+// moveTask moves the pending tasks of src (whose tasks, as Parse reads
+// them, are before) whose Key is key to Completed, and returns the result
+// with its tasks; or it reports false when none can move without
+// changing how the rest of src reads.
+func moveTask(src string, before []Task, key, stamp string, loc *time.Location) (string, []Task, bool) {
 	eol := "\n"
 	if strings.Contains(src, "\r\n") {
 		eol = "\r\n"
 	}
-	lines, read, clean := readLines(src)
-	before := Parse(src, loc).Tasks
+	lines, read := readLines(src)
 
 	var texts [][]string
 	keep := make([]bool, len(lines))
@@ -71,7 +72,7 @@ func moveTask(src, key, stamp string, loc *time.Location) (string, bool) {
 			continue
 		}
 		from, to, text := taskBlock(t, lines, read, stamp)
-		if !clean[from] || !clean[to] {
+		if read.Open[from] || read.Open[to] {
 			continue
 		}
 		// Take the blank line after the task too when one precedes it, so
@@ -86,7 +87,7 @@ func moveTask(src, key, stamp string, loc *time.Location) (string, bool) {
 		texts = append(texts, text)
 	}
 	if len(texts) == 0 {
-		return src, false
+		return src, nil, false
 	}
 	var rest []string
 	for i, l := range lines {
@@ -94,47 +95,42 @@ func moveTask(src, key, stamp string, loc *time.Location) (string, bool) {
 			rest = append(rest, l)
 		}
 	}
-	_, restRead, restClean := readLines(strings.Join(rest, "\n"))
+	_, restRead := readLines(strings.Join(rest, "\n"))
 	var insert []string
 	for _, t := range texts {
 		insert = append(insert, "")
 		insert = append(insert, t...)
 	}
 	if at := completedEnd(restRead); at >= 0 {
-		if !restClean[at] {
-			return src, false
+		if restRead.Open[at] {
+			return src, nil, false
 		}
 		rest = append(rest[:at], append(insert, rest[at:]...)...)
 	} else {
 		for len(rest) > 0 && strings.TrimSpace(rest[len(rest)-1]) == "" {
 			rest = rest[:len(rest)-1]
 		}
-		if !restClean[len(rest)] {
-			return src, false
+		if restRead.Open[len(rest)] {
+			return src, nil, false
 		}
 		rest = append(rest, "", "## Completed")
 		rest = append(rest, insert...)
 		rest = append(rest, "")
 	}
 	out := strings.Join(rest, eol)
-	if !sameTasks(before, Parse(out, loc).Tasks, moved, stamp) {
-		return src, false
+	after := Parse(out, loc).Tasks
+	if !sameTasks(before, after, moved, stamp) {
+		return src, nil, false
 	}
-	return out, true
+	return out, after, true
 }
 
-// readLines splits src into its lines, the same lines as Parse reads
-// them (comments removed, fenced blocks marked), and the points where
-// lines can be cut or put (clean, one per line start and one for the
-// end): outside any comment and any fenced block.
-func readLines(src string) (lines []string, read mdcomment.Lines, clean []bool) {
+// readLines splits src into its lines and the same lines as Parse reads
+// them: comments removed, fenced blocks marked, and the points inside
+// either (read.Open), where no line may be cut or put.
+func readLines(src string) (lines []string, read mdcomment.Lines) {
 	src = strings.ReplaceAll(src, "\r\n", "\n")
-	read = mdcomment.Read(src)
-	clean = make([]bool, len(read.Open))
-	for i, open := range read.Open {
-		clean[i] = !open
-	}
-	return strings.Split(src, "\n"), read, clean
+	return strings.Split(src, "\n"), mdcomment.Read(src)
 }
 
 // taskBlock returns the lines [from, to) that task t occupies and the
@@ -155,10 +151,12 @@ func taskBlock(t Task, lines []string, read mdcomment.Lines, stamp string) (from
 // of before at the lines in moved went to Completed, holds every other
 // task of before as it was and the moved ones done.
 func sameTasks(before, after []Task, moved map[int]bool, stamp string) bool {
-	sig := func(t Task) string {
-		return strings.Join(strings.Fields(t.Key()), " ") + "\x00" + boolString(t.Done) + boolString(t.Checkbox)
+	type sig struct {
+		key            string
+		done, checkbox bool
 	}
-	count := map[string]int{}
+	sigOf := func(t Task) sig { return sig{strings.Join(strings.Fields(t.Key()), " "), t.Done, t.Checkbox} }
+	count := map[sig]int{}
 	for _, t := range before {
 		if moved[t.Line] {
 			t.Done = true
@@ -166,10 +164,10 @@ func sameTasks(before, after []Task, moved map[int]bool, stamp string) bool {
 				t.Title += " (completed " + stamp + ")"
 			}
 		}
-		count[sig(t)]++
+		count[sigOf(t)]++
 	}
 	for _, t := range after {
-		count[sig(t)]--
+		count[sigOf(t)]--
 	}
 	for _, n := range count {
 		if n != 0 {
@@ -177,13 +175,6 @@ func sameTasks(before, after []Task, moved map[int]bool, stamp string) bool {
 		}
 	}
 	return true
-}
-
-func boolString(b bool) string {
-	if b {
-		return "1"
-	}
-	return "0"
 }
 
 // taskEnd returns the index of the line after the block of the "###"
